@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Runs every test/**/*.test.ts with node:test and the tsx loader (Node 20's --test does not expand globs).
+// Usage: npm test [-- <path-prefix>...]   e.g. npm test -- test/stun test/ice/agent.test.ts
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+function collect(dir, out) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) collect(path, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(process.cwd(), path));
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+const files = collect('test', [])
+  .filter((f) => filters.length === 0 || filters.some((p) => f.startsWith(p.replace(/^\.\//, ''))))
+  .sort();
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(' ')}`);
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);
