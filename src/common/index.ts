@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './events.js';
 export * from './logger.js';
 export * from './random.js';
+export * from './transport.js';
