@@ -109,8 +109,11 @@ export class StunTransactions<Meta = undefined> implements SansIoEngine<Transact
     this.pending.delete(key);
   }
 
-  cancelAll(): void {
+  /** Drop every pending transaction; returns their metas so callers can settle what waits on them. */
+  cancelAll(): Meta[] {
+    const metas = [...this.pending.values()].map((p) => p.meta);
     this.pending.clear();
+    return metas;
   }
 
   pollTimeout(): number | undefined {
