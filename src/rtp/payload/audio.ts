@@ -6,8 +6,8 @@
 import {
   DEFAULT_MAX_PAYLOAD_SIZE,
   type Depayloader,
-  type PayloadInfo,
   type Payloader,
+  type PayloadInfo,
   type RtpPacketLike,
   type RtpPayloadChunk,
 } from './types.js';

@@ -8,8 +8,8 @@ import {
   concat,
   DEFAULT_MAX_PAYLOAD_SIZE,
   type Depayloader,
-  type PayloadInfo,
   type Payloader,
+  type PayloadInfo,
   type RtpPacketLike,
   type RtpPayloadChunk,
 } from './types.js';

@@ -10,8 +10,8 @@ import {
   concat,
   DEFAULT_MAX_PAYLOAD_SIZE,
   type Depayloader,
-  type PayloadInfo,
   type Payloader,
+  type PayloadInfo,
   type RtpPacketLike,
   type RtpPayloadChunk,
 } from './types.js';
@@ -50,7 +50,13 @@ export function parseVp8Descriptor(p: Uint8Array): Vp8Descriptor | null {
     if (b1 & 0x30) pos += 1; // TID/Y/KEYIDX
   }
   if (pos >= p.byteLength) return null; // a descriptor with no VP8 data after it
-  return { start: (b0 & 0x10) !== 0, partitionId: b0 & 0x07, nonReference: (b0 & 0x20) !== 0, pictureId, size: pos };
+  return {
+    start: (b0 & 0x10) !== 0,
+    partitionId: b0 & 0x07,
+    nonReference: (b0 & 0x20) !== 0,
+    pictureId,
+    size: pos,
+  };
 }
 
 export class Vp8Payloader implements Payloader {

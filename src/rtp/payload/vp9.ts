@@ -11,8 +11,8 @@ import {
   concat,
   DEFAULT_MAX_PAYLOAD_SIZE,
   type Depayloader,
-  type PayloadInfo,
   type Payloader,
+  type PayloadInfo,
   type RtpPacketLike,
   type RtpPayloadChunk,
 } from './types.js';
@@ -84,7 +84,14 @@ export function parseVp9Descriptor(p: Uint8Array): Vp9Descriptor | null {
     }
   }
   if (pos > n) return null;
-  return { interPicture: P, beginning: (b0 & 0x08) !== 0, end: (b0 & 0x04) !== 0, pictureId, spatialId, size: pos };
+  return {
+    interPicture: P,
+    beginning: (b0 & 0x08) !== 0,
+    end: (b0 & 0x04) !== 0,
+    pictureId,
+    spatialId,
+    size: pos,
+  };
 }
 
 /** A VP9 keyframe: frame_marker 0b10, and a frame_type bit of 0 after the profile bits (VP9 spec §6.2). */
