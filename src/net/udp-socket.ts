@@ -1,0 +1,64 @@
+/** A bound UDP socket with a direct receive callback (no per-datagram Event). */
+import { createSocket, type Socket } from 'node:dgram';
+import type { TransportAddress } from '../common/engine.js';
+
+export class UdpSocket {
+  private constructor(
+    private readonly socket: Socket,
+    readonly local: TransportAddress,
+  ) {}
+
+  /** The receiver for incoming datagrams. */
+  onMessage: ((data: Uint8Array, source: TransportAddress) => void) | undefined;
+  /** Count of sends that failed synchronously or asynchronously (unreachable, closed). */
+  sendErrors = 0;
+  private closed = false;
+
+  static bind(address: string, port = 0): Promise<UdpSocket> {
+    const socket = createSocket({
+      type: address.includes(':') ? 'udp6' : 'udp4',
+      ipv6Only: address.includes(':'),
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, address, () => {
+        socket.off('error', reject);
+        const a = socket.address();
+        const s = new UdpSocket(socket, { address: a.address, port: a.port });
+        socket.on('message', (msg, rinfo) => {
+          s.onMessage?.(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), {
+            address: rinfo.address,
+            port: rinfo.port,
+          });
+        });
+        // ICMP errors surface here; a network error must never crash the process.
+        socket.on('error', () => {
+          s.sendErrors++;
+        });
+        resolve(s);
+      });
+    });
+  }
+
+  send(data: Uint8Array, destination: TransportAddress): void {
+    if (this.closed) return;
+    try {
+      this.socket.send(data, destination.port, destination.address, (err) => {
+        if (err) this.sendErrors++;
+      });
+    } catch {
+      this.sendErrors++;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onMessage = undefined;
+    try {
+      this.socket.close();
+    } catch {
+      // already closed
+    }
+  }
+}
