@@ -1,0 +1,786 @@
+/**
+ * The SCTP association (RFC 9260) as a sans-I/O engine: feed packets with `handleInput(now, packet)`,
+ * wake it at `pollTimeout()` with `handleTimeout(now)`, send what `pollTransmit()` returns, act on
+ * `pollEvent()`. Sending side and receiving side live in Sender and Receiver; this class holds the
+ * state machine, packet parsing and dispatch, bundling, timers, heartbeats and stream reconfiguration.
+ */
+import { ByteReader } from '../common/bytes.js';
+import { createLogger } from '../common/logger.js';
+import { randomBytes, randomUint32 } from '../common/random.js';
+import {
+  decodeForwardTsn,
+  decodeHeartbeat,
+  decodeInit,
+  decodeSack,
+  encodeCause,
+  encodeForwardTsn,
+  encodeHeartbeat,
+  encodeInit,
+  encodeShutdown,
+  encodeSimple,
+  type InitChunk,
+} from './chunks.js';
+import { ChunkType, DATA_IMMEDIATE, ErrorCause } from './constants.js';
+import { type CookieContents, makeCookie, openCookie } from './cookie.js';
+import {
+  type AssociationEvent,
+  type AssociationOptions,
+  type AssociationState,
+  type AssociationStats,
+  type CloseReason,
+  type ResolvedOptions,
+  resolveOptions,
+  type SendOptions,
+} from './options.js';
+import type { OutboundMessage } from './outbound.js';
+import { OutboundStream } from './outbound.js';
+import { ChunkSpans, checksumMatches, PacketBuilder, type PacketHeader, scanPacket } from './packet.js';
+import { Receiver } from './receiver.js';
+import { ReconfigHandler } from './reconfig-handler.js';
+import { Sender } from './sender.js';
+
+const log = createLogger('sctp');
+
+export class Association {
+  readonly options: ResolvedOptions;
+  state: AssociationState = 'closed';
+  readonly localTag: number;
+  peerTag = 0;
+  readonly localInitialTsn: number;
+  /** Negotiated stream counts (valid once established). */
+  outboundStreams = 0;
+  inboundStreams = 0;
+  peerInterleaving = false;
+  peerForwardTsn = false;
+  peerReconfig = false;
+  peerZeroChecksum = false;
+  /** Set once established. */
+  sender: Sender | undefined;
+  receiver: Receiver | undefined;
+  readonly stats: AssociationStats = {
+    packetsReceived: 0,
+    packetsSent: 0,
+    dropped: { checksum: 0, tag: 0, malformed: 0, port: 0, state: 0 },
+    unrecognizedChunks: 0,
+  };
+  readonly outStreams = new Map<number, OutboundStream>();
+  private readonly reconfig: ReconfigHandler;
+  private readonly secret = randomBytes(32);
+  private now = 0;
+  private events: Array<AssociationEvent | undefined> = [];
+  private eventHead = 0;
+  /** Whole packets ready to go (INIT, INIT-ACK, ABORT: their own verification tags). */
+  private readonly rawQueue: Uint8Array[] = [];
+  /** Control chunks to bundle at the front of the next packet. */
+  private readonly control: Uint8Array[] = [];
+  private readonly builder: PacketBuilder;
+  private readonly header: PacketHeader = {
+    sourcePort: 0,
+    destinationPort: 0,
+    verificationTag: 0,
+    checksum: 0,
+  };
+  private readonly spans = new ChunkSpans();
+  private initChunk: Uint8Array | undefined;
+  private cookieEcho: Uint8Array | undefined;
+  private t1At: number | undefined;
+  private t1Count = 0;
+  private t2At: number | undefined;
+  private t2Count = 0;
+  private sackNow = false;
+  private delayedSackAt: number | undefined;
+  private packetsSinceSack = 0;
+  private heartbeatAt: number | undefined;
+  private heartbeatNonce: Uint8Array | undefined;
+  private heartbeatSentAt = 0;
+  private errorCount = 0;
+  private queuedBytes = 0;
+
+  constructor(options: AssociationOptions = {}) {
+    this.options = resolveOptions(options);
+    this.localTag = randomUint32() || 1;
+    this.localInitialTsn = randomUint32();
+    this.builder = new PacketBuilder(this.options.localPort, this.options.remotePort, this.options.mtu);
+    this.reconfig = new ReconfigHandler(this);
+  }
+
+  // ---- commands ----
+
+  /** Start the handshake by sending INIT (both WebRTC peers may do this at once; collisions resolve). */
+  connect(now: number): void {
+    this.now = now;
+    if (this.state !== 'closed' || this.sender || this.closed) return;
+    this.state = 'cookie-wait';
+    this.initChunk = encodeInit(ChunkType.INIT, this.ourInit(undefined));
+    this.sendRaw(0, this.initChunk);
+    this.t1At = now + this.options.rtoInitial;
+    this.t1Count = 0;
+  }
+
+  /** Queue a message. Returns false when the stream is invalid, the buffer is full or sending has stopped. */
+  send(now: number, streamId: number, ppid: number, data: Uint8Array, opts: SendOptions = {}): boolean {
+    this.now = now;
+    if (this.state !== 'established' || !this.sender) return false;
+    if (streamId >= this.outboundStreams || data.byteLength === 0) return false;
+    if (this.queuedBytes + data.byteLength > this.options.maxSendBuffer) return false;
+    const stream = this.outStream(streamId);
+    const partial = opts.maxRetransmits !== undefined || opts.maxPacketLifeTime !== undefined;
+    const m: OutboundMessage = {
+      streamId,
+      ppid,
+      data,
+      unordered: opts.unordered ?? false,
+      maxRetransmits: opts.maxRetransmits,
+      expiresAt: opts.maxPacketLifeTime !== undefined ? now + opts.maxPacketLifeTime : undefined,
+      offset: 0,
+      sequence: -1,
+      nextFsn: 0,
+      abandoned: false,
+      sent: partial ? [] : undefined,
+    };
+    stream.push(m);
+    this.queuedBytes += data.byteLength;
+    this.sender.schedule(stream);
+    return true;
+  }
+
+  /** Bytes of this stream queued and not yet handed to the network. */
+  bufferedAmount(streamId: number): number {
+    return this.outStreams.get(streamId)?.buffered ?? 0;
+  }
+
+  /** RFC 6525: reset the outgoing side of these streams once their queued data has been sent. */
+  resetStreams(now: number, streamIds: readonly number[]): void {
+    this.now = now;
+    this.reconfig.requestReset(streamIds);
+  }
+
+  /** RFC 6525 Add Outgoing Streams. */
+  addStreams(now: number, count: number): void {
+    this.now = now;
+    this.reconfig.requestAddStreams(count);
+  }
+
+  /** Graceful SHUTDOWN once everything queued has been acknowledged. */
+  shutdown(now: number): void {
+    this.now = now;
+    if (this.state === 'established') {
+      this.state = 'shutdown-pending';
+      this.maybeProgressShutdown();
+    } else if (this.state === 'cookie-wait' || this.state === 'cookie-echoed') {
+      this.close('shutdown');
+    }
+  }
+
+  /** Send ABORT and close at once (also used when the peer is found dead). */
+  abort(now: number, reason: CloseReason = 'abort'): void {
+    this.now = now;
+    if (this.closed) return;
+    if (this.peerTag !== 0) {
+      this.sendRaw(
+        this.peerTag,
+        encodeSimple(ChunkType.ABORT, 0, encodeCause(ErrorCause.USER_INITIATED_ABORT)),
+      );
+    }
+    this.close(reason);
+  }
+
+  // ---- engine contract ----
+
+  pollEvent(): AssociationEvent | undefined {
+    if (this.eventHead >= this.events.length) {
+      if (this.eventHead > 0) {
+        this.events = [];
+        this.eventHead = 0;
+      }
+      return undefined;
+    }
+    const e = this.events[this.eventHead]!;
+    this.events[this.eventHead++] = undefined;
+    return e;
+  }
+
+  emit(e: AssociationEvent): void {
+    this.events.push(e);
+  }
+
+  pollTimeout(): number | undefined {
+    let t: number | undefined;
+    for (const x of [
+      this.t1At,
+      this.t2At,
+      this.sender?.t3At,
+      this.delayedSackAt,
+      this.heartbeatAt,
+      this.reconfig.timerAt,
+    ]) {
+      if (x !== undefined && (t === undefined || x < t)) t = x;
+    }
+    return t;
+  }
+
+  handleTimeout(now: number): void {
+    this.now = now;
+    if (this.t1At !== undefined && now >= this.t1At) this.onT1(now);
+    if (this.t2At !== undefined && now >= this.t2At) this.onT2(now);
+    const sender = this.sender;
+    if (sender?.t3At !== undefined && now >= sender.t3At) {
+      sender.onT3Expired(now);
+      this.countError();
+    }
+    if (this.delayedSackAt !== undefined && now >= this.delayedSackAt) {
+      this.delayedSackAt = undefined;
+      this.sackNow = true;
+    }
+    if (this.heartbeatAt !== undefined && now >= this.heartbeatAt) this.onHeartbeatTimer(now);
+    if (this.reconfig.timerAt !== undefined && now >= this.reconfig.timerAt) this.reconfig.onTimer(now);
+  }
+
+  /** The next packet to send, built on demand so chunks bundle up to the MTU. */
+  pollTransmit(): Uint8Array | undefined {
+    const raw = this.rawQueue.shift();
+    if (raw) {
+      this.stats.packetsSent++;
+      return raw;
+    }
+    if (this.state === 'closed' || this.peerTag === 0 || !this.sender) {
+      if (this.cookieEcho && this.control.length) return this.buildControlOnly();
+      return undefined;
+    }
+    const packet = this.buildPacket();
+    if (!packet) this.reportDrained();
+    return packet;
+  }
+
+  // ---- output ----
+
+  private sendRaw(tag: number, chunk: Uint8Array, checksum = true): void {
+    const b = new PacketBuilder(this.options.localPort, this.options.remotePort, this.options.mtu);
+    b.begin(tag);
+    b.addChunk(chunk);
+    this.rawQueue.push(b.finish(checksum));
+  }
+
+  queueControl(chunk: Uint8Array): void {
+    this.control.push(chunk);
+  }
+
+  private buildControlOnly(): Uint8Array | undefined {
+    const b = this.builder;
+    b.begin(this.peerTag);
+    while (this.control.length && (b.empty || this.control[0]!.byteLength <= b.room))
+      b.addChunk(this.control.shift()!);
+    this.stats.packetsSent++;
+    return b.finish(true);
+  }
+
+  private buildPacket(): Uint8Array | undefined {
+    const sender = this.sender!;
+    const b = this.builder;
+    b.begin(this.peerTag);
+    while (this.control.length && (b.empty || this.control[0]!.byteLength <= b.room))
+      b.addChunk(this.control.shift()!);
+    if (sender.forwardTsnNeeded && this.peerForwardTsn) {
+      sender.forwardTsnNeeded = false;
+      const fwd = encodeForwardTsn(this.peerInterleaving, {
+        newCumulativeTsn: sender.advancedPeerAckPoint,
+        streams: sender.forwardTsnStreams(),
+      });
+      if (fwd.byteLength <= b.room) b.addChunk(fwd);
+    }
+    const canSendData =
+      this.state === 'established' || this.state === 'shutdown-pending' || this.state === 'shutdown-received';
+    const hasData = canSendData && sender.wantsToSend;
+    // A delayed SACK rides along with anything else that goes out; alone it waits for its timer.
+    const sackPending = this.sackNow || (this.delayedSackAt !== undefined && (hasData || !b.empty));
+    if (sackPending && this.receiver) {
+      b.addChunk(this.receiver.buildSack());
+      this.sackNow = false;
+      this.delayedSackAt = undefined;
+      this.packetsSinceSack = 0;
+    }
+    if (hasData) sender.fill(this.now, b);
+    if (b.empty) return undefined;
+    this.stats.packetsSent++;
+    this.reconfig.maybeSendRequest(this.now);
+    this.maybeProgressShutdown();
+    return b.finish(!(this.options.zeroChecksum && this.peerZeroChecksum));
+  }
+
+  private totalBuffered(): number {
+    let total = 0;
+    for (const s of this.outStreams.values()) total += s.buffered;
+    return total;
+  }
+
+  private reportDrained(): void {
+    const sender = this.sender;
+    if (!sender || sender.drained.size === 0) return;
+    for (const id of sender.drained)
+      this.emit({ type: 'buffered-amount', streamId: id, amount: this.bufferedAmount(id) });
+    sender.drained.clear();
+    this.queuedBytes = this.totalBuffered();
+  }
+
+  outStream(id: number): OutboundStream {
+    let s = this.outStreams.get(id);
+    if (!s) {
+      s = new OutboundStream(id);
+      this.outStreams.set(id, s);
+    }
+    return s;
+  }
+
+  // ---- input ----
+
+  /** Process one incoming SCTP packet. The engine keeps views into `packet`: do not reuse its buffer. */
+  handleInput(now: number, packet: Uint8Array): void {
+    this.now = now;
+    this.stats.packetsReceived++;
+    const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+    const h = this.header;
+    const spans = this.spans;
+    if (scanPacket(view, packet.byteLength, h, spans) !== 'ok') {
+      this.stats.dropped.malformed++;
+      return;
+    }
+    if (h.destinationPort !== this.options.localPort) {
+      this.stats.dropped.port++;
+      return;
+    }
+    const zeroOk = this.options.zeroChecksum && h.checksum === 0 && spans.types[0] !== ChunkType.INIT;
+    if (!zeroOk && !checksumMatches(packet, h)) {
+      this.stats.dropped.checksum++;
+      return;
+    }
+    if (!this.tagAcceptable(h.verificationTag, spans)) {
+      this.stats.dropped.tag++;
+      return;
+    }
+    try {
+      this.processChunks(now, packet, view);
+    } catch (e) {
+      // Truncated or inconsistent chunk bodies: drop the rest of the packet.
+      this.stats.dropped.malformed++;
+      log.debug('malformed chunk', e);
+    }
+    if (this.sackNow) this.delayedSackAt = undefined;
+  }
+
+  private tagAcceptable(tag: number, spans: ChunkSpans): boolean {
+    const first = spans.types[0]!;
+    if (first === ChunkType.INIT) return tag === 0 && spans.count === 1;
+    if ((first === ChunkType.ABORT || first === ChunkType.SHUTDOWN_COMPLETE) && spans.flags[0]! & 1) {
+      return this.peerTag !== 0 && tag === this.peerTag;
+    }
+    return tag === this.localTag;
+  }
+
+  private processChunks(now: number, packet: Uint8Array, view: DataView): void {
+    const spans = this.spans;
+    let hadData = false;
+    let immediate = false;
+    const count = spans.count;
+    for (let i = 0; i < count; i++) {
+      const type = spans.types[i]!;
+      const flags = spans.flags[i]!;
+      const offset = spans.offsets[i]!;
+      const length = spans.lengths[i]!;
+      if (type === ChunkType.DATA || type === ChunkType.I_DATA) {
+        hadData = true;
+        if (flags & DATA_IMMEDIATE) immediate = true;
+        this.onDataChunk(type, flags, view, packet, offset, length);
+        continue;
+      }
+      const body = new ByteReader(packet, offset + 4, length - 4);
+      if (!this.onControlChunk(now, type, body, packet.subarray(offset, offset + length))) return;
+      if (this.state === 'closed' && !this.sender) return;
+    }
+    if (hadData && this.receiver) {
+      this.packetsSinceSack++;
+      const r = this.receiver;
+      if (
+        immediate ||
+        this.packetsSinceSack >= 2 ||
+        r.hasGaps ||
+        r.hasDuplicates ||
+        this.state !== 'established'
+      ) {
+        this.sackNow = true;
+      } else if (this.delayedSackAt === undefined) {
+        this.delayedSackAt = now + this.options.delayedSackTimeout;
+      }
+    }
+  }
+
+  private onDataChunk(
+    type: number,
+    flags: number,
+    view: DataView,
+    packet: Uint8Array,
+    offset: number,
+    length: number,
+  ): void {
+    const r = this.receiver;
+    const interleaved = type === ChunkType.I_DATA;
+    const headerSize = interleaved ? 20 : 16;
+    if (!r || interleaved !== this.peerInterleaving || length <= headerSize || this.state === 'closed') {
+      this.stats.dropped.state++;
+      return;
+    }
+    const tsn = view.getUint32(offset + 4);
+    const streamId = view.getUint16(offset + 8);
+    const payload = packet.subarray(offset + headerSize, offset + length);
+    if (interleaved) {
+      const mid = view.getUint32(offset + 12);
+      const ppidOrFsn = view.getUint32(offset + 16);
+      const begin = (flags & 0x02) !== 0;
+      r.onData(tsn, flags, streamId, mid, begin ? 0 : ppidOrFsn, begin ? ppidOrFsn : 0, payload);
+    } else {
+      r.onData(tsn, flags, streamId, view.getUint16(offset + 10), tsn, view.getUint32(offset + 12), payload);
+    }
+  }
+
+  /** Returns false to stop processing the rest of the packet. */
+  private onControlChunk(now: number, type: number, body: ByteReader, raw: Uint8Array): boolean {
+    switch (type) {
+      case ChunkType.INIT:
+        this.onInit(decodeInit(body));
+        return false;
+      case ChunkType.INIT_ACK:
+        this.onInitAck(decodeInit(body));
+        return false;
+      case ChunkType.COOKIE_ECHO:
+        this.onCookieEcho(now, body.bytes(body.remaining));
+        return true;
+      case ChunkType.COOKIE_ACK:
+        if (this.state === 'cookie-echoed') this.establish();
+        return true;
+      case ChunkType.SACK:
+        if (this.sender) this.onSack(now, body);
+        return true;
+      case ChunkType.FORWARD_TSN:
+      case ChunkType.I_FORWARD_TSN:
+        if (this.receiver && (type === ChunkType.I_FORWARD_TSN) === this.peerInterleaving) {
+          this.receiver.onForwardTsn(decodeForwardTsn(body, type === ChunkType.I_FORWARD_TSN));
+          this.sackNow = true;
+        }
+        return true;
+      case ChunkType.HEARTBEAT:
+        this.queueControl(encodeHeartbeat(ChunkType.HEARTBEAT_ACK, decodeHeartbeat(body)));
+        return true;
+      case ChunkType.HEARTBEAT_ACK:
+        this.onHeartbeatAck(now, decodeHeartbeat(body));
+        return true;
+      case ChunkType.ABORT:
+        this.close('peer-abort');
+        return false;
+      case ChunkType.SHUTDOWN:
+        this.onShutdown(now, body.u32());
+        return true;
+      case ChunkType.SHUTDOWN_ACK:
+        if (this.state === 'shutdown-sent' || this.state === 'shutdown-ack-sent') {
+          this.sendRaw(this.peerTag, encodeSimple(ChunkType.SHUTDOWN_COMPLETE));
+          this.close('shutdown');
+        }
+        return false;
+      case ChunkType.SHUTDOWN_COMPLETE:
+        if (this.state === 'shutdown-ack-sent') this.close('shutdown');
+        return false;
+      case ChunkType.ERROR:
+        log.debug('peer ERROR chunk');
+        return true;
+      case ChunkType.RECONFIG:
+        if (this.sender && this.receiver) this.reconfig.onChunk(now, body);
+        return true;
+      default:
+        return this.onUnknownChunk(type, raw);
+    }
+  }
+
+  /** RFC 9260 §3.2: the two high bits of an unknown type say whether to go on and whether to report. */
+  private onUnknownChunk(type: number, raw: Uint8Array): boolean {
+    this.stats.unrecognizedChunks++;
+    if (type & 0x40 && this.peerTag !== 0) {
+      const chunk = encodeSimple(
+        ChunkType.ERROR,
+        0,
+        encodeCause(ErrorCause.UNRECOGNIZED_CHUNK, raw.slice(0, 256)),
+      );
+      this.queueControl(chunk);
+    }
+    return (type & 0x80) !== 0;
+  }
+
+  private onSack(now: number, body: ByteReader): void {
+    const sender = this.sender!;
+    if (sender.onSack(now, decodeSack(body))) this.errorCount = 0;
+    this.maybeProgressShutdown();
+  }
+
+  // ---- handshake ----
+
+  private ourInit(cookie: Uint8Array | undefined): InitChunk {
+    const o = this.options;
+    return {
+      initiateTag: this.localTag,
+      advertisedReceiverWindow: o.receiveWindow,
+      outboundStreams: o.maxOutboundStreams,
+      inboundStreams: o.maxInboundStreams,
+      initialTsn: this.localInitialTsn,
+      stateCookie: cookie,
+      forwardTsn: true,
+      reconfig: true,
+      interleaving: o.interleaving,
+      zeroChecksum: o.zeroChecksum,
+      unrecognized: [],
+    };
+  }
+
+  private onInit(init: InitChunk): void {
+    if (init.initiateTag === 0 || init.outboundStreams === 0 || init.inboundStreams === 0) {
+      this.stats.dropped.malformed++;
+      return;
+    }
+    if (this.sender) {
+      // Established: a restart is not supported; the peer's INIT is ignored.
+      this.stats.dropped.state++;
+      return;
+    }
+    const contents: CookieContents = {
+      createdAt: this.now,
+      localTag: this.localTag,
+      peerTag: init.initiateTag,
+      localInitialTsn: this.localInitialTsn,
+      peerInitialTsn: init.initialTsn,
+      peerWindow: init.advertisedReceiverWindow,
+      inboundStreams: Math.min(this.options.maxInboundStreams, init.outboundStreams),
+      outboundStreams: Math.min(this.options.maxOutboundStreams, init.inboundStreams),
+      peerForwardTsn: init.forwardTsn,
+      peerReconfig: init.reconfig,
+      peerInterleaving: init.interleaving && this.options.interleaving,
+      peerZeroChecksum: init.zeroChecksum,
+    };
+    const ack = this.ourInit(makeCookie(this.secret, contents));
+    ack.unrecognized = init.unrecognized;
+    this.sendRaw(init.initiateTag, encodeInit(ChunkType.INIT_ACK, ack));
+  }
+
+  private onInitAck(ack: InitChunk): void {
+    if (this.state !== 'cookie-wait' || !ack.stateCookie || ack.initiateTag === 0) return;
+    if (ack.outboundStreams === 0 || ack.inboundStreams === 0) return;
+    this.applyPeer({
+      createdAt: this.now,
+      localTag: this.localTag,
+      peerTag: ack.initiateTag,
+      localInitialTsn: this.localInitialTsn,
+      peerInitialTsn: ack.initialTsn,
+      peerWindow: ack.advertisedReceiverWindow,
+      inboundStreams: Math.min(this.options.maxInboundStreams, ack.outboundStreams),
+      outboundStreams: Math.min(this.options.maxOutboundStreams, ack.inboundStreams),
+      peerForwardTsn: ack.forwardTsn,
+      peerReconfig: ack.reconfig,
+      peerInterleaving: ack.interleaving && this.options.interleaving,
+      peerZeroChecksum: ack.zeroChecksum,
+    });
+    this.state = 'cookie-echoed';
+    this.cookieEcho = encodeSimple(ChunkType.COOKIE_ECHO, 0, ack.stateCookie.slice());
+    this.control.push(this.cookieEcho);
+    this.t1At = this.now + this.options.rtoInitial;
+    this.t1Count = 0;
+  }
+
+  private pendingPeer: CookieContents | undefined;
+
+  private applyPeer(c: CookieContents): void {
+    this.pendingPeer = c;
+    this.peerTag = c.peerTag;
+    this.inboundStreams = c.inboundStreams;
+    this.outboundStreams = c.outboundStreams;
+    this.peerForwardTsn = c.peerForwardTsn;
+    this.peerReconfig = c.peerReconfig;
+    this.peerInterleaving = c.peerInterleaving;
+    this.peerZeroChecksum = c.peerZeroChecksum;
+  }
+
+  private onCookieEcho(now: number, cookie: Uint8Array): void {
+    const check = openCookie(this.secret, cookie, now, this.options.cookieLifetime);
+    if (!check.ok) {
+      if (check.reason === 'stale' && this.peerTag !== 0) {
+        this.queueControl(
+          encodeSimple(ChunkType.ERROR, 0, encodeCause(ErrorCause.STALE_COOKIE, new Uint8Array(4))),
+        );
+      }
+      this.stats.dropped.malformed++;
+      return;
+    }
+    const c = check.contents;
+    if (c.localTag !== this.localTag) return;
+    if (this.sender) {
+      // Our COOKIE-ACK was lost: the same association, answer again (RFC 9260 §5.2.4 case D).
+      if (c.peerTag === this.peerTag) this.queueControl(encodeSimple(ChunkType.COOKIE_ACK));
+      return;
+    }
+    this.applyPeer(c);
+    this.queueControl(encodeSimple(ChunkType.COOKIE_ACK));
+    this.establish();
+  }
+
+  private establish(): void {
+    const c = this.pendingPeer!;
+    const o = this.options;
+    this.t1At = undefined;
+    this.cookieEcho = undefined;
+    this.state = 'established';
+    this.sender = new Sender(
+      this.localInitialTsn,
+      c.peerWindow,
+      {
+        mtu: o.mtu,
+        rtoInitial: o.rtoInitial,
+        rtoMin: o.rtoMin,
+        rtoMax: o.rtoMax,
+        interleaved: this.peerInterleaving,
+      },
+      (id) => this.outStreams.get(id),
+    );
+    this.receiver = new Receiver(
+      c.peerInitialTsn,
+      o.receiveWindow,
+      this.inboundStreams,
+      this.peerInterleaving,
+      o.maxMessageSize,
+      (m) =>
+        this.emit({
+          type: 'message',
+          streamId: m.streamId,
+          ppid: m.ppid,
+          data: m.data,
+          unordered: m.unordered,
+        }),
+      (streamId) => this.emit({ type: 'message-refused', streamId }),
+    );
+    if (o.heartbeatInterval > 0) this.heartbeatAt = this.now + o.heartbeatInterval;
+    this.emit({ type: 'established' });
+  }
+
+  private onT1(now: number): void {
+    if (++this.t1Count > this.options.maxInitRetransmits) {
+      this.t1At = undefined;
+      this.close('init-failed');
+      return;
+    }
+    const backoff = Math.min(this.options.rtoInitial * 2 ** this.t1Count, this.options.rtoMax);
+    this.t1At = now + backoff;
+    if (this.state === 'cookie-wait' && this.initChunk) this.sendRaw(0, this.initChunk);
+    else if (this.state === 'cookie-echoed' && this.cookieEcho) this.control.push(this.cookieEcho);
+  }
+
+  // ---- liveness ----
+
+  private countError(): void {
+    if (++this.errorCount > this.options.maxRetransmissions) {
+      log.debug('peer unreachable: too many retransmissions');
+      this.abort(this.now, 'dead-peer');
+    }
+  }
+
+  private onHeartbeatTimer(now: number): void {
+    const sender = this.sender;
+    if (!sender || this.state === 'closed') {
+      this.heartbeatAt = undefined;
+      return;
+    }
+    if (this.heartbeatNonce) {
+      // The last heartbeat went unanswered within an RTO.
+      sender.rto = Math.min(sender.rto * 2, this.options.rtoMax);
+      this.countError();
+      if (this.closed) return;
+    }
+    if (sender.outstanding > 0) {
+      // Data in flight proves liveness through T3; look again later.
+      this.heartbeatNonce = undefined;
+      this.heartbeatAt = now + this.options.heartbeatInterval;
+      return;
+    }
+    this.heartbeatNonce = randomBytes(8);
+    this.heartbeatSentAt = now;
+    this.queueControl(encodeHeartbeat(ChunkType.HEARTBEAT, this.heartbeatNonce));
+    this.heartbeatAt = now + sender.rto;
+  }
+
+  private onHeartbeatAck(now: number, info: Uint8Array): void {
+    const nonce = this.heartbeatNonce;
+    if (!nonce || info.byteLength !== nonce.byteLength || !info.every((b, i) => b === nonce[i])) return;
+    this.heartbeatNonce = undefined;
+    this.errorCount = 0;
+    this.lastRtt = now - this.heartbeatSentAt;
+    this.heartbeatAt = now + this.options.heartbeatInterval;
+  }
+
+  /** Round-trip time measured by the last heartbeat. */
+  lastRtt: number | undefined;
+
+  // ---- shutdown ----
+
+  private onShutdown(now: number, cumulativeTsnAck: number): void {
+    if (!this.sender) return;
+    this.sender.onSack(now, {
+      cumulativeTsnAck,
+      advertisedReceiverWindow: this.sender.peerRwnd + this.sender.flightSize,
+      gaps: [],
+      duplicates: 0,
+    });
+    if (this.state === 'established' || this.state === 'shutdown-pending') this.state = 'shutdown-received';
+    if (this.state === 'shutdown-sent') {
+      this.state = 'shutdown-received';
+    }
+    this.maybeProgressShutdown();
+  }
+
+  private maybeProgressShutdown(): void {
+    const sender = this.sender;
+    if (!sender?.idle) return;
+    if (this.state === 'shutdown-pending') {
+      this.state = 'shutdown-sent';
+      this.queueControl(encodeShutdown(this.receiver!.cumulativeTsn));
+      this.t2At = this.now + sender.rto;
+    } else if (this.state === 'shutdown-received') {
+      this.state = 'shutdown-ack-sent';
+      this.queueControl(encodeSimple(ChunkType.SHUTDOWN_ACK));
+      this.t2At = this.now + sender.rto;
+    }
+  }
+
+  private onT2(now: number): void {
+    if (++this.t2Count > this.options.maxRetransmissions) {
+      this.t2At = undefined;
+      this.abort(now);
+      return;
+    }
+    const rto = this.sender?.rto ?? this.options.rtoInitial;
+    this.t2At = now + Math.min(rto * 2 ** this.t2Count, this.options.rtoMax);
+    if (this.state === 'shutdown-sent') this.queueControl(encodeShutdown(this.receiver!.cumulativeTsn));
+    else if (this.state === 'shutdown-ack-sent') this.queueControl(encodeSimple(ChunkType.SHUTDOWN_ACK));
+  }
+
+  private close(reason: CloseReason): void {
+    if (this.closed) return;
+    this.state = 'closed';
+    this.closed = true;
+    this.t1At = this.t2At = this.delayedSackAt = this.heartbeatAt = undefined;
+    if (this.sender) this.sender.t3At = undefined;
+    this.reconfig.timerAt = undefined;
+    this.control.length = 0;
+    for (const s of this.outStreams.values()) s.clear();
+    this.emit({ type: 'closed', reason });
+  }
+
+  /** True once the association has ended (any reason). */
+  closed = false;
+
+  /** The engine's current notion of time (last value passed in). */
+  get currentTime(): number {
+    return this.now;
+  }
+}

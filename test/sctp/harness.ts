@@ -1,0 +1,106 @@
+/** Drives an SCTP Association on the simulated network (one SimParticipant per endpoint). */
+import { createHash } from 'node:crypto';
+import type { TransportAddress } from '../../src/common/engine.js';
+import { Association } from '../../src/sctp/association.js';
+import type { AssociationEvent, AssociationOptions } from '../../src/sctp/options.js';
+import { type Datagram, type LinkConditions, Prng, SimNetwork, type SimParticipant } from '../sim/network.js';
+
+export class SctpPeer implements SimParticipant {
+  readonly addresses: TransportAddress[];
+  readonly events: AssociationEvent[] = [];
+  readonly messages: { streamId: number; ppid: number; data: Uint8Array; unordered: boolean }[] = [];
+  onEvent: ((e: AssociationEvent) => void) | undefined;
+
+  constructor(
+    readonly assoc: Association,
+    readonly address: TransportAddress,
+    readonly peer: TransportAddress,
+  ) {
+    this.addresses = [address];
+  }
+
+  deliver(now: number, d: Datagram): void {
+    this.assoc.handleInput(now, d.data);
+    this.drainEvents();
+  }
+
+  drain(): Datagram[] {
+    const out: Datagram[] = [];
+    for (let p = this.assoc.pollTransmit(); p; p = this.assoc.pollTransmit()) {
+      out.push({ source: this.address, destination: this.peer, data: p });
+    }
+    this.drainEvents();
+    return out;
+  }
+
+  pollTimeout(): number | undefined {
+    return this.assoc.pollTimeout();
+  }
+
+  handleTimeout(now: number): void {
+    this.assoc.handleTimeout(now);
+    this.drainEvents();
+  }
+
+  private drainEvents(): void {
+    for (let e = this.assoc.pollEvent(); e; e = this.assoc.pollEvent()) {
+      if (e.type === 'message') this.messages.push(e);
+      else this.events.push(e);
+      this.onEvent?.(e);
+    }
+  }
+
+  has(type: AssociationEvent['type']): boolean {
+    return this.events.some((e) => e.type === type);
+  }
+}
+
+export function makePair(
+  conditions: Partial<LinkConditions> = {},
+  seed = 1,
+  a: AssociationOptions = {},
+  b: AssociationOptions = {},
+): { net: SimNetwork; client: SctpPeer; server: SctpPeer } {
+  const net = new SimNetwork({ seed, conditions });
+  const ca = { address: '10.0.0.1', port: 5000 };
+  const sa = { address: '10.0.0.2', port: 5000 };
+  const client = net.add(new SctpPeer(new Association(a), ca, sa));
+  const server = net.add(new SctpPeer(new Association(b), sa, ca));
+  return { net, client, server };
+}
+
+/** Connect both sides (both send INIT, as WebRTC peers do) and run until established. */
+export function connect(
+  net: SimNetwork,
+  client: SctpPeer,
+  server: SctpPeer,
+  bothInit = true,
+  maxTime = 60_000,
+): boolean {
+  client.assoc.connect(net.now);
+  if (bothInit) server.assoc.connect(net.now);
+  return net.runUntil(
+    () => client.assoc.state === 'established' && server.assoc.state === 'established',
+    maxTime,
+  );
+}
+
+export function sha256(parts: readonly Uint8Array[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+}
+
+/** Deterministic messages of varied sizes. */
+export function makeMessages(seed: number, count: number, maxSize: number, minSize = 1): Uint8Array[] {
+  const rng = new Prng(seed);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const size = minSize + rng.int(maxSize - minSize + 1);
+    const m = new Uint8Array(size);
+    for (let j = 0; j < size; j++) m[j] = (rng.next() * 256) | 0;
+    if (size >= 4) new DataView(m.buffer).setUint32(0, i);
+    out.push(m);
+  }
+  return out;
+}
