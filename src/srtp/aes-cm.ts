@@ -1,0 +1,60 @@
+/**
+ * AES counter-mode keystream (RFC 3711 §4.1.1) without a cipher object per packet: one AES-ECB cipher per
+ * session key is kept for the session's life, and each packet's keystream is one ECB call over a buffer of
+ * counter blocks (IV, IV+1, …). ECB without padding is stateless per block, so the cipher is never
+ * finalised and can be reused indefinitely. The XOR runs on 32-bit words when the data is aligned.
+ */
+import { type Cipher, createCipheriv } from 'node:crypto';
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+export class AesCmKeystream {
+  private readonly ecb: Cipher;
+  private counters: Uint32Array;
+  /** The IV of the packet being processed, written by the caller (bytes 14–15 must be zero). */
+  readonly iv = new Uint8Array(16);
+  private readonly iv32 = new Uint32Array(this.iv.buffer);
+
+  constructor(key: Uint8Array) {
+    if (key.byteLength !== 16 && key.byteLength !== 32)
+      throw new RangeError('AES key must be 16 or 32 bytes');
+    this.ecb = createCipheriv(key.byteLength === 16 ? 'aes-128-ecb' : 'aes-256-ecb', key, null);
+    this.ecb.setAutoPadding(false);
+    this.counters = new Uint32Array(4 * 96); // 1536 bytes of keystream; grows on demand
+  }
+
+  /** XOR the keystream for `this.iv` into data[offset, offset + length). */
+  xorInPlace(data: Uint8Array, offset: number, length: number): void {
+    if (length <= 0) return;
+    const blocks = (length + 15) >>> 4;
+    if (blocks > 0x10000) throw new RangeError('AES-CM keystream limited to 2^16 blocks per packet');
+    if (this.counters.length < blocks * 4) this.counters = new Uint32Array(blocks * 4);
+    const c = this.counters;
+    const w0 = this.iv32[0]!;
+    const w1 = this.iv32[1]!;
+    const w2 = this.iv32[2]!;
+    const w3 = this.iv32[3]!;
+    for (let j = 0, at = 0; j < blocks; j++, at += 4) {
+      c[at] = w0;
+      c[at + 1] = w1;
+      c[at + 2] = w2;
+      c[at + 3] = LITTLE_ENDIAN ? w3 | ((j & 0xff) << 24) | ((j >>> 8) << 16) : w3 | j;
+    }
+    const ks = this.ecb.update(new Uint8Array(c.buffer, 0, blocks * 16));
+    xorInto(data, offset, length, ks);
+  }
+}
+
+/** data[offset + i] ^= ks[i] for i < length. */
+export function xorInto(data: Uint8Array, offset: number, length: number, ks: Uint8Array): void {
+  const start = data.byteOffset + offset;
+  let i = 0;
+  if ((start & 3) === 0 && (ks.byteOffset & 3) === 0) {
+    const words = length >>> 2;
+    const d32 = new Uint32Array(data.buffer, start, words);
+    const k32 = new Uint32Array(ks.buffer, ks.byteOffset, words);
+    for (let w = 0; w < words; w++) d32[w]! ^= k32[w]!;
+    i = words << 2;
+  }
+  for (; i < length; i++) data[offset + i]! ^= ks[i]!;
+}

@@ -1,0 +1,188 @@
+/**
+ * One direction of SRTP/SRTCP under one master key: header checks, packet-index bookkeeping (ROC
+ * estimation), replay protection and statistics around the profile's cipher. Unprotect never throws on
+ * network input: a bad packet is dropped (undefined) and counted.
+ */
+import { AesCmHmacCipher } from './aes-cm-cipher.js';
+import { AesGcmCipher } from './aes-gcm-cipher.js';
+import { PROTECT_HEADROOM, type SrtpCipher } from './cipher.js';
+import { type SrtpProfile, type SrtpProfileName, srtpProfile } from './profiles.js';
+import { estimateIndex, StreamTable } from './stream-table.js';
+
+export interface SrtpContextOptions {
+  profile: SrtpProfileName | number | SrtpProfile;
+  masterKey: Uint8Array;
+  masterSalt: Uint8Array;
+  /** Replay window in packets, for SRTP and SRTCP alike (default 1024). */
+  replayWindowSize?: number;
+  /** Most SSRCs tracked at once (default 1024); the least recently used is evicted beyond it. */
+  maxStreams?: number;
+}
+
+export interface SrtpStats {
+  rtpPackets: number;
+  rtcpPackets: number;
+  /** Packets dropped because their auth tag did not verify. */
+  authFailures: number;
+  /** Packets dropped as replays or as older than the window. */
+  replayDrops: number;
+  /** Packets dropped as too short or not RTP/RTCP. */
+  malformed: number;
+  /** SSRC states evicted to stay within maxStreams. */
+  streamsEvicted: number;
+}
+
+const RTP_HEADER = 12;
+const RTCP_HEADER = 8;
+
+export class SrtpContext {
+  readonly profile: SrtpProfile;
+  private readonly cipher: SrtpCipher;
+  private readonly streams: StreamTable;
+  private readonly counters: SrtpStats = {
+    rtpPackets: 0,
+    rtcpPackets: 0,
+    authFailures: 0,
+    replayDrops: 0,
+    malformed: 0,
+    streamsEvicted: 0,
+  };
+
+  constructor(options: SrtpContextOptions) {
+    const p = srtpProfile(options.profile);
+    if (options.masterKey.byteLength !== p.masterKeyLength) {
+      throw new RangeError(`${p.name} needs a ${p.masterKeyLength}-byte master key`);
+    }
+    if (options.masterSalt.byteLength !== p.masterSaltLength) {
+      throw new RangeError(`${p.name} needs a ${p.masterSaltLength}-byte master salt`);
+    }
+    this.profile = p;
+    this.cipher = p.aead
+      ? AesGcmCipher.fromMaster(p, options.masterKey, options.masterSalt)
+      : new AesCmHmacCipher(p, options.masterKey, options.masterSalt);
+    this.streams = new StreamTable(options.maxStreams ?? 1024, options.replayWindowSize ?? 1024);
+  }
+
+  get stats(): Readonly<SrtpStats> {
+    this.counters.streamsEvicted = this.streams.evicted;
+    return this.counters;
+  }
+
+  /** Number of SSRCs with state. */
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /** Protect an RTP packet; returns a new buffer. Throws TypeError when `packet` is not RTP. */
+  protectRtp(packet: Uint8Array): Uint8Array {
+    const headerLength = rtpHeaderLength(packet);
+    if (headerLength < 0) throw new TypeError('not an RTP packet');
+    const ssrc = readU32(packet, 8);
+    const seq = (packet[2]! << 8) | packet[3]!;
+    const state = this.streams.obtain(ssrc, false);
+    let index = estimateIndex(state.rtpHighest, seq);
+    if (index < 0) index += 0x10000; // sender went backwards across ROC 0: keep the same ROC
+    if (index > state.rtpHighest) state.rtpHighest = index;
+    const len = packet.byteLength;
+    const out = Buffer.allocUnsafe(PROTECT_HEADROOM + len + this.cipher.rtpTagLength + 4);
+    out.set(packet, PROTECT_HEADROOM);
+    const n = this.cipher.protectRtp(out, PROTECT_HEADROOM, headerLength, len, ssrc, index);
+    this.counters.rtpPackets++;
+    return out.subarray(PROTECT_HEADROOM, PROTECT_HEADROOM + n);
+  }
+
+  /**
+   * Verify, replay-check and decrypt an SRTP packet in place. Returns a view of the RTP packet (sharing
+   * memory with `packet`), or undefined when dropped (counted in `stats`).
+   */
+  unprotectRtp(packet: Uint8Array): Uint8Array | undefined {
+    const headerLength = rtpHeaderLength(packet);
+    if (headerLength < 0 || packet.byteLength < headerLength + this.cipher.rtpTagLength) {
+      this.counters.malformed++;
+      return undefined;
+    }
+    const ssrc = readU32(packet, 8);
+    const seq = (packet[2]! << 8) | packet[3]!;
+    const known = this.streams.get(ssrc);
+    const index = estimateIndex(known ? known.rtpHighest : -1, seq);
+    if (index < 0 || (known?.rtpReplay && !known.rtpReplay.check(index))) {
+      this.counters.replayDrops++;
+      return undefined;
+    }
+    const n = this.cipher.unprotectRtp(packet, headerLength, packet.byteLength, ssrc, index);
+    if (n < 0) {
+      this.counters.authFailures++;
+      return undefined;
+    }
+    const state = known ?? this.streams.obtain(ssrc, true);
+    state.rtpReplay!.update(index);
+    if (index > state.rtpHighest) state.rtpHighest = index;
+    this.counters.rtpPackets++;
+    return packet.subarray(0, n);
+  }
+
+  /** Protect an RTCP (compound) packet; returns a new buffer. Throws TypeError when not RTCP. */
+  protectRtcp(packet: Uint8Array): Uint8Array {
+    if (packet.byteLength < RTCP_HEADER || packet[0]! >> 6 !== 2) throw new TypeError('not an RTCP packet');
+    const ssrc = readU32(packet, 4);
+    const state = this.streams.obtain(ssrc, false);
+    const index = state.rtcpNextIndex;
+    if (index > 0x7fffffff) throw new RangeError('SRTCP index exhausted: the session must be re-keyed');
+    state.rtcpNextIndex++;
+    const len = packet.byteLength;
+    const out = Buffer.allocUnsafe(PROTECT_HEADROOM + len + this.cipher.rtcpOverhead);
+    out.set(packet, PROTECT_HEADROOM);
+    const n = this.cipher.protectRtcp(out, PROTECT_HEADROOM, len, ssrc, index);
+    this.counters.rtcpPackets++;
+    return out.subarray(PROTECT_HEADROOM, PROTECT_HEADROOM + n);
+  }
+
+  /** Verify, replay-check and decrypt an SRTCP packet in place; undefined when dropped (counted). */
+  unprotectRtcp(packet: Uint8Array): Uint8Array | undefined {
+    const len = packet.byteLength;
+    if (len < RTCP_HEADER + this.cipher.rtcpOverhead || packet[0]! >> 6 !== 2) {
+      this.counters.malformed++;
+      return undefined;
+    }
+    const trailerAt = this.profile.aead ? len - 4 : len - this.cipher.rtcpOverhead;
+    const trailer = readU32(packet, trailerAt);
+    const encrypted = trailer >= 0x80000000;
+    const index = trailer & 0x7fffffff;
+    const ssrc = readU32(packet, 4);
+    const known = this.streams.get(ssrc);
+    if (known?.rtcpReplay && !known.rtcpReplay.check(index)) {
+      this.counters.replayDrops++;
+      return undefined;
+    }
+    const n = this.cipher.unprotectRtcp(packet, len, ssrc, index, encrypted);
+    if (n < 0) {
+      this.counters.authFailures++;
+      return undefined;
+    }
+    const state = known ?? this.streams.obtain(ssrc, true);
+    state.rtcpReplay!.update(index);
+    this.counters.rtcpPackets++;
+    return packet.subarray(0, n);
+  }
+
+  /** Forget an SSRC (e.g. after BYE). */
+  removeStream(ssrc: number): boolean {
+    return this.streams.delete(ssrc);
+  }
+}
+
+/** Header length (fixed header, CSRCs, extension block) or -1 when not a well-formed RTP header. */
+function rtpHeaderLength(p: Uint8Array): number {
+  const len = p.byteLength;
+  if (len < RTP_HEADER || p[0]! >> 6 !== 2) return -1;
+  let at = RTP_HEADER + (p[0]! & 0x0f) * 4;
+  if (p[0]! & 0x10) {
+    if (at + 4 > len) return -1;
+    at += 4 + ((p[at + 2]! << 8) | p[at + 3]!) * 4;
+  }
+  return at > len ? -1 : at;
+}
+
+function readU32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}

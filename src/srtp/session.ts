@@ -1,0 +1,56 @@
+/**
+ * An SRTP session: an outbound context keyed with the local master key and an inbound one keyed with the
+ * remote master key, as DTLS-SRTP (RFC 5764) yields them.
+ */
+import { SrtpContext, type SrtpStats } from './context.js';
+import { type SrtpKeys, type SrtpProfile, type SrtpProfileName, srtpProfile } from './profiles.js';
+
+export interface SrtpSessionOptions extends SrtpKeys {
+  profile: SrtpProfileName | number | SrtpProfile;
+  replayWindowSize?: number;
+  maxStreams?: number;
+}
+
+export class SrtpSession {
+  readonly profile: SrtpProfile;
+  readonly outbound: SrtpContext;
+  readonly inbound: SrtpContext;
+
+  constructor(options: SrtpSessionOptions) {
+    this.profile = srtpProfile(options.profile);
+    const common = {
+      profile: this.profile,
+      replayWindowSize: options.replayWindowSize,
+      maxStreams: options.maxStreams,
+    };
+    this.outbound = new SrtpContext({
+      ...common,
+      masterKey: options.localMasterKey,
+      masterSalt: options.localMasterSalt,
+    });
+    this.inbound = new SrtpContext({
+      ...common,
+      masterKey: options.remoteMasterKey,
+      masterSalt: options.remoteMasterSalt,
+    });
+  }
+
+  protectRtp(packet: Uint8Array): Uint8Array {
+    return this.outbound.protectRtp(packet);
+  }
+  /** Decrypts in place; returns a view, or undefined when dropped (see `inbound.stats`). */
+  unprotectRtp(packet: Uint8Array): Uint8Array | undefined {
+    return this.inbound.unprotectRtp(packet);
+  }
+  protectRtcp(packet: Uint8Array): Uint8Array {
+    return this.outbound.protectRtcp(packet);
+  }
+  unprotectRtcp(packet: Uint8Array): Uint8Array | undefined {
+    return this.inbound.unprotectRtcp(packet);
+  }
+
+  /** Receive-side drop counters (auth failures, replays, malformed). */
+  get stats(): Readonly<SrtpStats> {
+    return this.inbound.stats;
+  }
+}
