@@ -1,0 +1,72 @@
+/**
+ * A DatagramTransport over one node:dgram socket: for tests against external peers (OpenSSL) and
+ * benchmarks, where a DTLS transport runs without ICE. It can stand in for an ICE transport: its role is
+ * fixed at creation and its state is `connected` while open. With no remote given, it answers whoever
+ * sends first (as a server waiting for its client).
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import type { IceTransportLike, RTCIceRole, RTCIceTransportState } from '../common/transport.js';
+
+export interface UdpDatagramTransportOptions {
+  /** Local address to bind (default 127.0.0.1) and port (default: any). */
+  readonly address?: string;
+  readonly port?: number;
+  /** Where to send; when absent, the source of the first datagram received. */
+  readonly remote?: { address: string; port: number };
+  /** The ICE role this transport reports (decides the DTLS role under `auto`). */
+  readonly role?: RTCIceRole;
+}
+
+export class UdpDatagramTransport extends EventTarget implements IceTransportLike {
+  onDatagram: ((data: Uint8Array) => void) | undefined;
+  readonly role: RTCIceRole;
+  private currentState: RTCIceTransportState = 'connected';
+  private remote: { address: string; port: number } | undefined;
+
+  private constructor(
+    private readonly socket: Socket,
+    options: UdpDatagramTransportOptions,
+  ) {
+    super();
+    this.role = options.role ?? 'controlling';
+    this.remote = options.remote;
+    socket.on('message', (data, rinfo) => {
+      if (!this.remote) this.remote = { address: rinfo.address, port: rinfo.port };
+      else if (rinfo.port !== this.remote.port || rinfo.address !== this.remote.address) return;
+      this.onDatagram?.(data);
+    });
+  }
+
+  static async create(options: UdpDatagramTransportOptions = {}): Promise<UdpDatagramTransport> {
+    const address = options.address ?? '127.0.0.1';
+    const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(options.port ?? 0, address, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    return new UdpDatagramTransport(socket, options);
+  }
+
+  get state(): RTCIceTransportState {
+    return this.currentState;
+  }
+
+  get localPort(): number {
+    return this.socket.address().port;
+  }
+
+  send(data: Uint8Array): void {
+    if (this.currentState !== 'connected' || !this.remote) return;
+    this.socket.send(data, this.remote.port, this.remote.address);
+  }
+
+  close(): void {
+    if (this.currentState === 'closed') return;
+    this.currentState = 'closed';
+    this.socket.close();
+    this.dispatchEvent(new Event('statechange'));
+  }
+}
