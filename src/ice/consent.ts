@@ -1,0 +1,92 @@
+/**
+ * Consent freshness (RFC 7675) for the selected pair: a check every interval ±20%, `late` when a check goes
+ * unanswered for `disconnectedTimeout`, `expired` after `timeout` without any authenticated response.
+ * Pure bookkeeping: the agent sends the checks and feeds the responses in.
+ */
+
+export type ConsentStatus = 'fresh' | 'late' | 'expired';
+
+export interface ConsentTiming {
+  interval: number;
+  timeout: number;
+  disconnectedTimeout: number;
+}
+
+/** While consent is late, check this often so recovery is noticed quickly. */
+const LATE_INTERVAL = 1000;
+
+export class ConsentTracker {
+  private lastConsent = 0;
+  private pendingSince: number | undefined;
+  private nextCheckAt = 0;
+  private status: ConsentStatus = 'fresh';
+  private running = false;
+
+  constructor(
+    private readonly timing: ConsentTiming,
+    private readonly random: () => number,
+  ) {}
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  get current(): ConsentStatus {
+    return this.status;
+  }
+
+  /** Consent starts fresh when a pair is selected (its check just succeeded). */
+  start(now: number): void {
+    this.running = true;
+    this.lastConsent = now;
+    this.pendingSince = undefined;
+    this.status = 'fresh';
+    this.schedule(now);
+  }
+
+  stop(): void {
+    this.running = false;
+  }
+
+  private schedule(now: number): void {
+    const base =
+      this.status === 'fresh' ? this.timing.interval : Math.min(LATE_INTERVAL, this.timing.interval);
+    this.nextCheckAt = now + base * (0.8 + 0.4 * this.random());
+  }
+
+  checkDue(now: number): boolean {
+    return this.running && this.status !== 'expired' && now >= this.nextCheckAt;
+  }
+
+  onCheckSent(now: number): void {
+    this.pendingSince ??= now;
+    this.schedule(now);
+  }
+
+  /** An authenticated success response to a consent (or connectivity) check on the selected pair. */
+  onResponse(now: number): void {
+    this.lastConsent = now;
+    this.pendingSince = undefined;
+    if (this.status === 'late') {
+      this.status = 'fresh';
+      this.schedule(now);
+    }
+  }
+
+  /** Re-evaluate; returns the status (the agent maps it to disconnected / failed / back to connected). */
+  evaluate(now: number): ConsentStatus {
+    if (!this.running || this.status === 'expired') return this.status;
+    if (now - this.lastConsent >= this.timing.timeout) this.status = 'expired';
+    else if (this.pendingSince !== undefined && now - this.pendingSince >= this.timing.disconnectedTimeout)
+      this.status = 'late';
+    return this.status;
+  }
+
+  nextDeadline(): number | undefined {
+    if (!this.running || this.status === 'expired') return undefined;
+    let t = Math.min(this.nextCheckAt, this.lastConsent + this.timing.timeout);
+    if (this.status === 'fresh' && this.pendingSince !== undefined)
+      t = Math.min(t, this.pendingSince + this.timing.disconnectedTimeout);
+    return t;
+  }
+}

@@ -1,0 +1,89 @@
+/** The ICE agent's public types: roles, parameters, options, events and statistics. */
+import type { RTCIceTransportState } from '../common/transport.js';
+import type { RTCIceCandidate } from './candidate.js';
+
+export type IceRole = 'controlling' | 'controlled';
+
+/** RTCIceParameters: the credentials exchanged in signaling (RFC 8445 §5.3). */
+export interface IceParameters {
+  usernameFragment: string;
+  password: string;
+  iceLite?: boolean;
+}
+
+export interface IceAgentOptions {
+  role: IceRole;
+  /** Local credentials; generated when absent (8-char ufrag, 24-char password). */
+  local?: IceParameters;
+  /** 64-bit tie-breaker for role conflicts (random when absent). */
+  tieBreaker?: bigint;
+  /** Regular (RFC 8445) or aggressive (USE-CANDIDATE on every check) when controlling. Default regular. */
+  nomination?: 'regular' | 'aggressive';
+  /** Ta: the pacing of new checks, ms. Default 50. */
+  pacing?: number;
+  /** Consent check interval, ms, randomised ±20% (RFC 7675 §5.1). Default 5000. */
+  consentInterval?: number;
+  /** Without a consent response for this long the agent turns `failed` (RFC 7675). Default 30000. */
+  consentTimeout?: number;
+  /** An unanswered consent check older than this turns the agent `disconnected`. Default 3000. */
+  disconnectedTimeout?: number;
+  /** Checks that select no pair within this time turn the agent `failed`. Default 30000. */
+  checklistTimeout?: number;
+  /** With regular nomination, nominate the best valid pair at most this long after the first. Default 500. */
+  nominationDelay?: number;
+  /** Initial retransmission timeout for connectivity checks, ms. Default 500 (RFC 8445 §14.3). */
+  checkRto?: number;
+  /** Caps that bound memory against a hostile peer (RFC 8445 §6.1.2.5 suggests 100 pairs). */
+  maxPairs?: number;
+  maxRemoteCandidates?: number;
+  /** [0,1) random source for jitter and generated values in tests; crypto random when absent. */
+  random?: () => number;
+}
+
+/** Routing for a datagram: the local base (host socket id or TURN allocation id) it goes out of. */
+export interface IceTransmitMeta {
+  baseId: string;
+}
+
+export type IceAgentEvent =
+  | { type: 'statechange'; state: RTCIceTransportState }
+  | { type: 'selectedpairchange'; local: RTCIceCandidate; remote: RTCIceCandidate }
+  | { type: 'rolechange'; role: IceRole }
+  | { type: 'remotecandidate'; candidate: RTCIceCandidate };
+
+export type CandidatePairState = 'frozen' | 'waiting' | 'in-progress' | 'succeeded' | 'failed';
+
+/** Per-pair statistics, shaped after W3C RTCIceCandidatePairStats. */
+export interface IcePairStats {
+  id: string;
+  local: RTCIceCandidate;
+  remote: RTCIceCandidate;
+  state: CandidatePairState;
+  priority: bigint;
+  nominated: boolean;
+  selected: boolean;
+  requestsSent: number;
+  requestsReceived: number;
+  responsesSent: number;
+  responsesReceived: number;
+  consentRequestsSent: number;
+  currentRoundTripTime: number | undefined;
+  totalRoundTripTime: number;
+  bytesSent: number;
+  packetsSent: number;
+  bytesReceived: number;
+  lastRequestTimestamp: number | undefined;
+  lastResponseTimestamp: number | undefined;
+}
+
+/** What the agent dropped or refused, for diagnosis and for tests of hostile input. */
+export interface IceAgentCounters {
+  malformed: number;
+  unauthorized: number;
+  badRequest: number;
+  unknownAttributes: number;
+  roleConflicts: number;
+  unmatchedResponses: number;
+  ignoredCandidates: number;
+  prunedPairs: number;
+}
