@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AlertDescription } from '../../src/dtls/constants.js';
+import { bothConnected, enginePair, testCertificates } from './harness.js';
+
+describe('DTLS engine: fingerprints, alerts and closing', () => {
+  it('client refuses a server whose certificate does not match: bad_certificate, failed on both sides', async () => {
+    const { ecdsa, p384 } = await testCertificates();
+    const { net, client, server } = enginePair({ clientCert: ecdsa, serverCert: ecdsa, clientExpects: p384 });
+    net.runUntil(() => client.engine.state === 'failed' && server.engine.state === 'failed', 10_000);
+    assert.equal(client.engine.state, 'failed');
+    assert.equal(server.engine.state, 'failed');
+    const c = client.events[0];
+    const s = server.events[0];
+    assert.ok(
+      c?.type === 'failed' && !c.byPeer && c.alert === AlertDescription.badCertificate,
+      JSON.stringify(c),
+    );
+    assert.ok(
+      s?.type === 'failed' && s.byPeer && s.alert === AlertDescription.badCertificate,
+      JSON.stringify(s),
+    );
+    assert.equal(client.engine.send(new Uint8Array(1)), false);
+  });
+
+  it('server refuses a client whose certificate does not match, even after the client sent Finished', async () => {
+    const { ecdsa, p384 } = await testCertificates();
+    const { net, client, server } = enginePair({ clientCert: ecdsa, serverCert: ecdsa, serverExpects: p384 });
+    net.runUntil(() => client.engine.state === 'failed' && server.engine.state === 'failed', 10_000);
+    const c = client.events[0];
+    const s = server.events[0];
+    assert.ok(
+      s?.type === 'failed' && !s.byPeer && s.alert === AlertDescription.badCertificate,
+      JSON.stringify(s),
+    );
+    assert.ok(
+      c?.type === 'failed' && c.byPeer && c.alert === AlertDescription.badCertificate,
+      JSON.stringify(c),
+    );
+    assert.throws(() => client.engine.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60));
+  });
+
+  it('a lost fatal alert still ends in failed on the other side (handshake timeout)', async () => {
+    const { ecdsa, p384 } = await testCertificates();
+    const { net, client, server } = enginePair({
+      clientCert: ecdsa,
+      serverCert: ecdsa,
+      serverExpects: p384,
+      client: { handshakeTimeoutMs: 20_000 },
+    });
+    net.tap = (d) => d.data[0] !== 21; // drop every alert
+    net.runUntil(() => client.engine.state === 'failed', 30_000);
+    assert.equal(server.engine.state, 'failed');
+    assert.equal(client.engine.state, 'failed');
+    assert.ok(client.events[0]?.type === 'failed' && client.events[0].reason.includes('timed out'));
+  });
+
+  it('close_notify closes both sides and stops data', async () => {
+    const { ecdsa } = await testCertificates();
+    const { net, client, server } = enginePair({ clientCert: ecdsa, serverCert: ecdsa });
+    assert.ok(net.runUntil(() => bothConnected(client, server), 10_000));
+    client.engine.close(net.now);
+    net.runFor(50);
+    assert.equal(client.engine.state, 'closed');
+    assert.equal(server.engine.state, 'closed');
+    assert.deepEqual(client.events.at(-1), { type: 'closed', byPeer: false });
+    assert.deepEqual(server.events.at(-1), { type: 'closed', byPeer: true });
+    assert.equal(server.engine.send(new Uint8Array(1)), false);
+  });
+
+  it('drops records that fail authentication and replays of good ones, counting them', async () => {
+    const { ecdsa } = await testCertificates();
+    const { net, client, server } = enginePair({ clientCert: ecdsa, serverCert: ecdsa });
+    assert.ok(net.runUntil(() => bothConnected(client, server), 10_000));
+    const captured: Uint8Array[] = [];
+    net.tap = (d) => {
+      if (d.data[0] === 23) captured.push(d.data.slice());
+      return true;
+    };
+    client.engine.send(new Uint8Array([42]));
+    net.runFor(20);
+    assert.equal(server.received.length, 1);
+    const record = captured[0]!;
+    server.engine.handleInput(net.now, record); // replay
+    const tampered = record.slice();
+    tampered[tampered.length - 1]! ^= 1;
+    server.engine.handleInput(net.now, tampered);
+    const forgedEpoch = record.slice();
+    forgedEpoch[4] = 2;
+    server.engine.handleInput(net.now, forgedEpoch);
+    assert.equal(server.received.length, 1);
+    // The tampered copy carries the same record number, so the window rejects it before decryption.
+    assert.equal(server.engine.stats.replayedRecords, 2);
+    assert.equal(server.engine.stats.authFailures, 0);
+    const fresh = captured[0]!.slice();
+    fresh[10] = 200; // a new record number: passes the window, fails authentication
+    server.engine.handleInput(net.now, fresh);
+    assert.equal(server.engine.stats.authFailures, 1);
+    assert.equal(server.engine.state, 'connected');
+    assert.equal(server.received.length, 1);
+  });
+});
