@@ -1,0 +1,485 @@
+/**
+ * A sans-I/O TURN client (RFC 8656): one instance per allocation on one server. It allocates with the
+ * long-term credential mechanism (401 → realm/nonce → retry; 438 → new nonce → retry; 300 → alternate
+ * server), refreshes the allocation before it expires, creates and refreshes permissions, binds and
+ * refreshes channels, and carries application data as Send/Data indications or ChannelData. Over TCP/TLS
+ * the input is a byte stream that it frames itself (§11.5).
+ */
+import { addressKey, type SansIoEngine, type Transmit, type TransportAddress } from '../../common/engine.js';
+import { createLogger } from '../../common/logger.js';
+import { StunAttr, StunMethod } from '../../stun/constants.js';
+import { longTermKey as longTermKeyFor } from '../../stun/integrity.js';
+import { StunMessage } from '../../stun/message.js';
+import { DEFAULT_TIMING, StunTransactions, type TransactionTiming } from '../../stun/transaction.js';
+import { encodeChannelData, isChannelData, parseChannelData } from './channel-data.js';
+import { MAX_QUEUED_PER_PEER, PERMISSION_RETRY, PeerBindings, type Permission } from './peer-bindings.js';
+import { buildRequest, type Credentials, type RequestPurpose } from './requests.js';
+import { StreamFramer } from './stream-framer.js';
+import {
+  MAX_STALE_NONCE_RETRIES,
+  type RequestMeta,
+  TURN_UNREACHABLE,
+  type TurnClientEvent,
+  type TurnClientOptions,
+  type TurnClientState,
+  type TurnClientStats,
+} from './types.js';
+
+const log = createLogger('turn');
+
+export class TurnClient implements SansIoEngine<TurnClientEvent> {
+  state: TurnClientState = 'new';
+  relayedAddress: TransportAddress | undefined;
+  mappedAddress: TransportAddress | undefined;
+  /** Lifetime (s) the server granted in its last Allocate or Refresh response. */
+  lifetime = 0;
+  readonly stats: TurnClientStats = {
+    malformed: 0,
+    integrityFailures: 0,
+    unmatched: 0,
+    unknownChannel: 0,
+    droppedSends: 0,
+  };
+  private serverAddress: TransportAddress;
+  private readonly options: TurnClientOptions;
+  private readonly transactions: StunTransactions<RequestMeta>;
+  private readonly bindings = new PeerBindings();
+  private readonly framer: StreamFramer | undefined;
+  private readonly transmits: Transmit[] = [];
+  private readonly events: TurnClientEvent[] = [];
+  private credentials: Credentials | undefined;
+  private redirects = 0;
+  private refreshAt: number | undefined;
+  private expiresAt: number | undefined;
+
+  constructor(options: TurnClientOptions) {
+    this.options = options;
+    this.serverAddress = options.server;
+    const reliable = options.transport !== 'udp';
+    this.transactions = new StunTransactions<RequestMeta>({
+      ...DEFAULT_TIMING,
+      ...options.timing,
+      reliable,
+    });
+    this.framer = reliable ? new StreamFramer() : undefined;
+  }
+
+  /** The server currently in use (changes after a 300 Try-Alternate). */
+  get server(): TransportAddress {
+    return this.serverAddress;
+  }
+
+  allocate(now: number): void {
+    if (this.state !== 'new') throw new Error(`TurnClient.allocate() in state ${this.state}`);
+    this.state = 'allocating';
+    this.request(now, { kind: 'allocate', lifetime: this.options.lifetime ?? 600 }, 0);
+    this.pump(now);
+  }
+
+  /** Send `data` to `peer` through the relay; permission and channel are set up on first use. */
+  sendTo(now: number, peer: TransportAddress, data: Uint8Array): void {
+    if (this.state !== 'new' && this.state !== 'allocating' && this.state !== 'allocated') {
+      this.stats.droppedSends++;
+      return;
+    }
+    const channel = this.bindings.channelForPeer(peer);
+    if (channel?.state === 'bound') {
+      this.transmit(encodeChannelData(channel.number, data, this.framer !== undefined));
+      return;
+    }
+    const permission = this.bindings.permission(peer.address) ?? this.openPermission(now, peer.address);
+    if (permission.state === 'granted') {
+      this.sendIndication(now, peer, data);
+    } else if (permission.state === 'failed') {
+      this.stats.droppedSends++;
+    } else {
+      if (permission.queue.length >= MAX_QUEUED_PER_PEER) {
+        permission.queue.shift();
+        this.stats.droppedSends++;
+      }
+      permission.queue.push({ peer, data });
+    }
+    this.pump(now);
+  }
+
+  /** Install a permission for the peer's IP ahead of traffic (ICE does this for remote candidates). */
+  createPermission(now: number, peer: TransportAddress): void {
+    if (this.state === 'closing' || this.state === 'closed' || this.state === 'failed') return;
+    if (!this.bindings.permission(peer.address)) this.openPermission(now, peer.address);
+    this.pump(now);
+  }
+
+  hasPermission(ip: string): boolean {
+    return this.bindings.permission(ip)?.state === 'granted';
+  }
+
+  /** The bound channel number for `peer`, if any. */
+  channelFor(peer: TransportAddress): number | undefined {
+    const c = this.bindings.channelForPeer(peer);
+    return c?.state === 'bound' ? c.number : undefined;
+  }
+
+  /** Deallocate (Refresh with LIFETIME 0); emits 'closed' once the server answers or gives up. */
+  close(now: number): void {
+    if (this.state === 'closed' || this.state === 'closing') return;
+    this.transactions.cancelAll();
+    for (const p of this.bindings.permissions.values()) this.stats.droppedSends += p.queue.length;
+    this.bindings.clear();
+    this.refreshAt = undefined;
+    if (this.state === 'allocated') {
+      this.state = 'closing';
+      // A short schedule: closing should not hang on a server that went away.
+      const timing = this.framer ? { reliableTimeout: 5_000 } : { maxSends: 3, finalWaitFactor: 4 };
+      this.request(now, { kind: 'refresh', lifetime: 0 }, 0, timing);
+    } else {
+      this.finish();
+    }
+    this.pump(now);
+  }
+
+  /** The runtime lost its connection to the server (TCP reset, TLS failure, ICMP unreachable). */
+  transportFailed(now: number, reason: string): void {
+    if (this.state === 'closing') this.finish();
+    else this.fail(TURN_UNREACHABLE, reason);
+    this.pump(now);
+  }
+
+  handleInput(now: number, data: Uint8Array): void {
+    if (this.framer) {
+      for (const frame of this.framer.push(data)) this.handleFrame(now, frame);
+      if (this.framer.corrupt) this.transportFailed(now, 'TURN stream out of step (bad framing)');
+    } else {
+      this.handleFrame(now, data);
+    }
+    this.pump(now);
+  }
+
+  pollTimeout(): number | undefined {
+    let min = this.transactions.pollTimeout();
+    const consider = (t: number | undefined): void => {
+      if (t !== undefined && (min === undefined || t < min)) min = t;
+    };
+    if (this.state === 'allocated') {
+      consider(this.refreshAt);
+      consider(this.expiresAt);
+      consider(this.bindings.nextDeadline());
+    }
+    return min;
+  }
+
+  handleTimeout(now: number): void {
+    this.transactions.handleTimeout(now);
+    this.pump(now);
+    if (this.state !== 'allocated') return;
+    if (this.expiresAt !== undefined && now >= this.expiresAt) {
+      this.fail(TURN_UNREACHABLE, 'TURN allocation expired without a successful refresh');
+      return;
+    }
+    if (this.refreshAt !== undefined && now >= this.refreshAt) {
+      this.refreshAt = undefined;
+      this.request(now, { kind: 'refresh', lifetime: this.options.lifetime ?? 600 }, 0);
+    }
+    for (const p of [...this.bindings.permissions.values()]) {
+      if (p.nextRequestAt === undefined || now < p.nextRequestAt) continue;
+      p.nextRequestAt = undefined;
+      if (p.state === 'failed')
+        this.bindings.permissions.delete(p.ip); // a later send asks again
+      else this.request(now, { kind: 'permission', ip: p.ip }, 0);
+    }
+    for (const c of this.bindings.channels) {
+      if (c.nextRequestAt === undefined || now < c.nextRequestAt) continue;
+      c.nextRequestAt = undefined;
+      this.request(now, { kind: 'channel', number: c.number, peer: c.peer }, 0);
+    }
+    this.pump(now);
+  }
+
+  pollTransmit(): Transmit | undefined {
+    return this.transmits.shift();
+  }
+
+  pollEvent(): TurnClientEvent | undefined {
+    return this.events.shift();
+  }
+
+  // ---- internals
+
+  private openPermission(now: number, ip: string): Permission {
+    const allocated = this.state === 'allocated';
+    const p = this.bindings.addPermission(ip, allocated ? 'pending' : 'waiting');
+    if (allocated) this.request(now, { kind: 'permission', ip }, 0);
+    return p;
+  }
+
+  private sendIndication(now: number, peer: TransportAddress, data: Uint8Array): void {
+    const msg = new StunMessage(StunMethod.Send, 'indication').setXorPeerAddress(peer).setData(data);
+    this.transmit(msg.serialize());
+    if (this.options.useChannels !== false && this.bindings.canBindChannel(peer)) {
+      const channel = this.bindings.reserveChannel(peer);
+      this.request(now, { kind: 'channel', number: channel.number, peer }, 0);
+    }
+  }
+
+  private transmit(data: Uint8Array): void {
+    this.transmits.push({ destination: this.serverAddress, data });
+  }
+
+  private request(
+    now: number,
+    purpose: RequestPurpose,
+    staleRetries: number,
+    timing?: Partial<TransactionTiming>,
+  ): void {
+    const message = buildRequest(purpose, this.credentials, this.options.software);
+    const bytes = message.serialize(
+      this.credentials ? { integrityKey: this.credentials.key, fingerprint: true } : { fingerprint: true },
+    );
+    this.transactions.start(now, message, bytes, this.serverAddress, { purpose, staleRetries }, timing);
+  }
+
+  /** Move transaction output into ours and act on finished transactions (which may start new ones). */
+  private pump(now: number): void {
+    for (;;) {
+      for (let t = this.transactions.pollTransmit(); t; t = this.transactions.pollTransmit()) {
+        this.transmits.push({ destination: t.destination, data: t.data });
+      }
+      const e = this.transactions.pollEvent();
+      if (!e) return;
+      try {
+        if (e.type === 'timeout') this.onTimeout(now, e.meta.purpose);
+        else this.onResponse(now, e.meta, e.response);
+      } catch (err) {
+        // A typed getter met a malformed attribute in a response that passed integrity.
+        this.stats.malformed++;
+        log.debug('bad TURN response', err);
+        if (e.meta.purpose.kind === 'allocate') this.fail(500, 'malformed Allocate response');
+      }
+    }
+  }
+
+  private handleFrame(now: number, frame: Uint8Array): void {
+    if (isChannelData(frame)) {
+      const m = parseChannelData(frame);
+      if (!m) {
+        this.stats.malformed++;
+        return;
+      }
+      const channel = this.bindings.channelByNumber(m.channel);
+      if (!channel) this.stats.unknownChannel++;
+      else this.events.push({ type: 'data', peer: channel.peer, data: m.data });
+      return;
+    }
+    const msg = StunMessage.tryParse(frame);
+    if (!msg) {
+      this.stats.malformed++;
+      return;
+    }
+    try {
+      if (msg.messageClass === 'indication') {
+        if (msg.method !== StunMethod.Data) return;
+        const peer = msg.xorPeerAddress;
+        const data = msg.data;
+        if (!peer || !data) this.stats.malformed++;
+        else if (this.state === 'allocated') this.events.push({ type: 'data', peer, data });
+        return;
+      }
+      if (msg.messageClass === 'request') return; // servers do not send requests to clients
+      if (!this.transactions.has(msg.transactionKey)) {
+        this.stats.unmatched++;
+        return;
+      }
+      if (!this.integrityOk(msg)) {
+        this.stats.integrityFailures++;
+        return;
+      }
+      this.transactions.handleResponse(now, msg);
+    } catch {
+      this.stats.malformed++;
+    }
+  }
+
+  /**
+   * Responses to authenticated requests must carry a valid MESSAGE-INTEGRITY, except the error responses
+   * (401, 438) that exist to tell us we cannot be authenticated yet.
+   */
+  private integrityOk(msg: StunMessage): boolean {
+    const key = this.credentials?.key;
+    if (!key) return true;
+    if (msg.has(StunAttr.MessageIntegrity)) return msg.verifyIntegrity(key);
+    return msg.messageClass === 'error';
+  }
+
+  private onTimeout(now: number, purpose: RequestPurpose): void {
+    switch (purpose.kind) {
+      case 'allocate':
+        this.fail(TURN_UNREACHABLE, `TURN server ${addressKey(this.serverAddress)} did not answer`);
+        return;
+      case 'refresh':
+        if (this.state === 'closing') this.finish();
+        else this.fail(TURN_UNREACHABLE, 'TURN server did not answer the Refresh request');
+        return;
+      case 'permission':
+        this.permissionFailed(now, purpose.ip);
+        return;
+      case 'channel':
+        this.bindings.dropChannel(purpose.number);
+        return;
+    }
+  }
+
+  private onResponse(now: number, meta: RequestMeta, res: StunMessage): void {
+    const { purpose } = meta;
+    if (res.messageClass === 'error') {
+      const error = res.errorCode ?? { code: 400, reason: 'error response without ERROR-CODE' };
+      if (error.code === 438 && res.nonce !== undefined && meta.staleRetries < MAX_STALE_NONCE_RETRIES) {
+        this.setCredentials(res.realm ?? this.credentials?.realm ?? '', res.nonce);
+        this.request(now, purpose, meta.staleRetries + 1);
+        return;
+      }
+      if (error.code === 401 && !this.credentials && res.realm !== undefined && res.nonce !== undefined) {
+        this.setCredentials(res.realm, res.nonce);
+        this.request(now, purpose, meta.staleRetries);
+        return;
+      }
+      if (error.code === 300 && purpose.kind === 'allocate') {
+        this.redirect(now, res);
+        return;
+      }
+      this.onError(now, purpose, error.code, error.reason);
+      return;
+    }
+    switch (purpose.kind) {
+      case 'allocate':
+        this.onAllocated(now, res);
+        return;
+      case 'refresh':
+        if (this.state === 'closing') {
+          this.finish();
+          return;
+        }
+        this.setLifetime(now, res.lifetime ?? purpose.lifetime);
+        this.events.push({ type: 'refreshed', lifetime: this.lifetime });
+        return;
+      case 'permission':
+        this.onPermissionGranted(now, purpose.ip);
+        return;
+      case 'channel':
+        this.bindings.bindChannel(purpose.number, now);
+        // A ChannelBind also installs or refreshes the permission for the peer's IP (§12.2).
+        if (this.bindings.permission(purpose.peer.address)?.state === 'granted') {
+          this.bindings.grant(purpose.peer.address, now);
+        }
+        return;
+    }
+  }
+
+  private onError(now: number, purpose: RequestPurpose, code: number, reason: string): void {
+    switch (purpose.kind) {
+      case 'allocate':
+        this.fail(code, code === 401 ? `wrong TURN username or credential (${reason})` : reason);
+        return;
+      case 'refresh':
+        if (this.state === 'closing') this.finish();
+        else this.fail(code, `TURN refresh failed: ${reason}`);
+        return;
+      case 'permission':
+        this.permissionFailed(now, purpose.ip);
+        return;
+      case 'channel':
+        this.bindings.dropChannel(purpose.number);
+        return;
+    }
+  }
+
+  private onAllocated(now: number, res: StunMessage): void {
+    const relayed = res.xorRelayedAddress;
+    if (!relayed) {
+      this.fail(500, 'Allocate response without XOR-RELAYED-ADDRESS');
+      return;
+    }
+    this.relayedAddress = relayed;
+    this.mappedAddress = res.xorMappedAddress;
+    this.state = 'allocated';
+    this.setLifetime(now, res.lifetime ?? this.options.lifetime ?? 600);
+    this.events.push({ type: 'allocated', relayed, mapped: this.mappedAddress, lifetime: this.lifetime });
+    for (const p of this.bindings.permissions.values()) {
+      if (p.state !== 'waiting') continue;
+      p.state = 'pending';
+      this.request(now, { kind: 'permission', ip: p.ip }, 0);
+    }
+  }
+
+  private setLifetime(now: number, seconds: number): void {
+    this.lifetime = seconds;
+    this.expiresAt = now + seconds * 1000;
+    // Refresh a minute before expiry, or at half-life for short lifetimes.
+    this.refreshAt = now + Math.max(seconds * 1000 - 60_000, (seconds * 1000) / 2);
+  }
+
+  private onPermissionGranted(now: number, ip: string): void {
+    const p = this.bindings.grant(ip, now);
+    if (!p) return;
+    const queued = p.queue;
+    p.queue = [];
+    for (const q of queued) this.sendIndication(now, q.peer, q.data);
+  }
+
+  private permissionFailed(now: number, ip: string): void {
+    const p = this.bindings.permission(ip);
+    if (!p) return;
+    if (p.state === 'granted' && now < p.expiresAt) {
+      p.nextRequestAt = now + PERMISSION_RETRY; // keep using it while it lasts; try again soon
+      return;
+    }
+    this.stats.droppedSends += p.queue.length;
+    p.queue = [];
+    p.state = 'failed';
+    p.nextRequestAt = now + PERMISSION_RETRY;
+  }
+
+  private redirect(now: number, res: StunMessage): void {
+    const alternate = res.alternateServer;
+    if (!alternate || this.redirects >= (this.options.maxRedirects ?? 2)) {
+      this.fail(300, alternate ? 'too many TURN redirects' : 'Try Alternate without ALTERNATE-SERVER');
+      return;
+    }
+    this.redirects++;
+    this.serverAddress = alternate;
+    this.credentials = undefined; // the new server challenges with its own realm and nonce
+    this.framer?.reset();
+    this.events.push({ type: 'redirected', server: alternate });
+    this.request(now, { kind: 'allocate', lifetime: this.options.lifetime ?? 600 }, 0);
+  }
+
+  private setCredentials(realm: string, nonce: string): void {
+    this.credentials = {
+      username: this.options.username,
+      realm,
+      nonce,
+      key:
+        this.credentials?.realm === realm
+          ? this.credentials.key
+          : longTermKeyFor(this.options.username, realm, this.options.credential),
+    };
+  }
+
+  private fail(code: number, reason: string): void {
+    if (this.state === 'failed' || this.state === 'closed') return;
+    log.debug(`allocation failed: ${code} ${reason}`);
+    this.transactions.cancelAll();
+    this.bindings.clear();
+    this.refreshAt = undefined;
+    this.state = 'failed';
+    const url = this.options.url;
+    this.events.push(
+      url === undefined ? { type: 'error', code, reason } : { type: 'error', code, reason, url },
+    );
+  }
+
+  private finish(): void {
+    this.transactions.cancelAll();
+    this.refreshAt = undefined;
+    this.state = 'closed';
+    this.events.push({ type: 'closed' });
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The client's view of its TURN permissions (per peer IP, RFC 8656 §9) and channel bindings (per peer
+ * transport address, §12), with the times they must be refreshed. Pure bookkeeping: no I/O, no clock.
+ */
+import { addressKey, type TransportAddress } from '../../common/engine.js';
+import { CHANNEL_MAX, CHANNEL_MIN } from './channel-data.js';
+
+/** A permission lasts 300 s on the server (RFC 8656 §9); refresh a minute early. */
+export const PERMISSION_LIFETIME = 300_000;
+export const PERMISSION_REFRESH = 240_000;
+/** A channel binding lasts 600 s (§12); refresh a minute early. */
+export const CHANNEL_LIFETIME = 600_000;
+export const CHANNEL_REFRESH = 540_000;
+/** After a refused or unanswered permission, wait this long before asking again for the same IP. */
+export const PERMISSION_RETRY = 5_000;
+/** Datagrams held per peer IP while its permission is pending; older ones are dropped past this. */
+export const MAX_QUEUED_PER_PEER = 64;
+
+export interface QueuedDatagram {
+  readonly peer: TransportAddress;
+  readonly data: Uint8Array;
+}
+
+export type PermissionState = 'waiting' | 'pending' | 'granted' | 'failed';
+
+export interface Permission {
+  readonly ip: string;
+  /** waiting = not sent yet (allocation pending); pending = request in flight. */
+  state: PermissionState;
+  /** When to send the next CreatePermission (refresh or retry); undefined while one is in flight. */
+  nextRequestAt: number | undefined;
+  expiresAt: number;
+  queue: QueuedDatagram[];
+}
+
+export type ChannelState = 'pending' | 'bound';
+
+export interface Channel {
+  readonly number: number;
+  readonly peer: TransportAddress;
+  state: ChannelState;
+  nextRequestAt: number | undefined;
+  expiresAt: number;
+}
+
+export class PeerBindings {
+  readonly permissions = new Map<string, Permission>();
+  private readonly channelsByPeer = new Map<string, Channel>();
+  private readonly channelsByNumber = new Map<number, Channel>();
+  /** Peers whose ChannelBind the server refused: they keep using Send indications. */
+  private readonly noChannel = new Set<string>();
+  private nextChannel = CHANNEL_MIN;
+
+  permission(ip: string): Permission | undefined {
+    return this.permissions.get(ip);
+  }
+
+  addPermission(ip: string, state: PermissionState): Permission {
+    const p: Permission = { ip, state, nextRequestAt: undefined, expiresAt: 0, queue: [] };
+    this.permissions.set(ip, p);
+    return p;
+  }
+
+  grant(ip: string, now: number): Permission | undefined {
+    const p = this.permissions.get(ip);
+    if (!p) return undefined;
+    p.state = 'granted';
+    p.expiresAt = now + PERMISSION_LIFETIME;
+    p.nextRequestAt = now + PERMISSION_REFRESH;
+    return p;
+  }
+
+  channelForPeer(peer: TransportAddress): Channel | undefined {
+    return this.channelsByPeer.get(addressKey(peer));
+  }
+
+  channelByNumber(number: number): Channel | undefined {
+    return this.channelsByNumber.get(number);
+  }
+
+  canBindChannel(peer: TransportAddress): boolean {
+    const key = addressKey(peer);
+    return !this.noChannel.has(key) && !this.channelsByPeer.has(key) && this.nextChannel <= CHANNEL_MAX;
+  }
+
+  /** Reserve the next channel number for `peer` (state pending). */
+  reserveChannel(peer: TransportAddress): Channel {
+    const c: Channel = {
+      number: this.nextChannel++,
+      peer,
+      state: 'pending',
+      nextRequestAt: undefined,
+      expiresAt: 0,
+    };
+    this.channelsByPeer.set(addressKey(peer), c);
+    this.channelsByNumber.set(c.number, c);
+    return c;
+  }
+
+  bindChannel(number: number, now: number): Channel | undefined {
+    const c = this.channelsByNumber.get(number);
+    if (!c) return undefined;
+    c.state = 'bound';
+    c.expiresAt = now + CHANNEL_LIFETIME;
+    c.nextRequestAt = now + CHANNEL_REFRESH;
+    return c;
+  }
+
+  /** The server refused or never answered a ChannelBind: forget the channel, stay on indications. */
+  dropChannel(number: number): void {
+    const c = this.channelsByNumber.get(number);
+    if (!c) return;
+    this.channelsByNumber.delete(number);
+    this.channelsByPeer.delete(addressKey(c.peer));
+    this.noChannel.add(addressKey(c.peer));
+  }
+
+  get channels(): IterableIterator<Channel> {
+    return this.channelsByNumber.values();
+  }
+
+  /** Earliest refresh or retry time over every permission and channel. */
+  nextDeadline(): number | undefined {
+    let min: number | undefined;
+    for (const p of this.permissions.values()) {
+      if (p.nextRequestAt !== undefined && (min === undefined || p.nextRequestAt < min))
+        min = p.nextRequestAt;
+    }
+    for (const c of this.channelsByNumber.values()) {
+      if (c.nextRequestAt !== undefined && (min === undefined || c.nextRequestAt < min))
+        min = c.nextRequestAt;
+    }
+    return min;
+  }
+
+  clear(): void {
+    this.permissions.clear();
+    this.channelsByPeer.clear();
+    this.channelsByNumber.clear();
+    this.noChannel.clear();
+  }
+}

@@ -1,0 +1,54 @@
+/** Builds the TURN requests the client sends (RFC 8656 §7.1, §7.2, §9.1, §12.1), with long-term credentials. */
+import type { TransportAddress } from '../../common/engine.js';
+import { StunMethod, TRANSPORT_UDP } from '../../stun/constants.js';
+import { StunMessage } from '../../stun/message.js';
+
+export type RequestPurpose =
+  | { readonly kind: 'allocate'; readonly lifetime: number }
+  | { readonly kind: 'refresh'; readonly lifetime: number }
+  | { readonly kind: 'permission'; readonly ip: string }
+  | { readonly kind: 'channel'; readonly number: number; readonly peer: TransportAddress };
+
+export interface Credentials {
+  readonly username: string;
+  readonly realm: string;
+  readonly nonce: string;
+  /** MD5(username:realm:password), RFC 8489 §9.2.2. */
+  readonly key: Uint8Array;
+}
+
+/** A fresh request (new transaction id) for `purpose`; the caller serializes it with the integrity key. */
+export function buildRequest(
+  purpose: RequestPurpose,
+  credentials: Credentials | undefined,
+  software: string | undefined,
+): StunMessage {
+  let msg: StunMessage;
+  switch (purpose.kind) {
+    case 'allocate':
+      msg = new StunMessage(StunMethod.Allocate, 'request')
+        .setRequestedTransport(TRANSPORT_UDP)
+        .setLifetime(purpose.lifetime);
+      break;
+    case 'refresh':
+      msg = new StunMessage(StunMethod.Refresh, 'request').setLifetime(purpose.lifetime);
+      break;
+    case 'permission':
+      // The port is ignored by the server: permissions are per IP address (§9).
+      msg = new StunMessage(StunMethod.CreatePermission, 'request').setXorPeerAddress({
+        address: purpose.ip,
+        port: 0,
+      });
+      break;
+    case 'channel':
+      msg = new StunMessage(StunMethod.ChannelBind, 'request')
+        .setChannelNumber(purpose.number)
+        .setXorPeerAddress(purpose.peer);
+      break;
+  }
+  if (software !== undefined) msg.setSoftware(software);
+  if (credentials) {
+    msg.setUsername(credentials.username).setRealm(credentials.realm).setNonce(credentials.nonce);
+  }
+  return msg;
+}
