@@ -1,0 +1,374 @@
+/**
+ * VP8, VP9, H.264 and AV1 through FFmpeg (node-av): libvpx, libx264 and SVT-AV1 encoders with real-time
+ * settings; FFmpeg's native VP8/VP9/H.264 decoders and dav1d for AV1. Frames of any pixel format are
+ * converted to yuv420p first. Encode and decode calls run on libuv's worker pool, one at a time per codec.
+ */
+import type { CodecContext, Frame, Packet } from 'node-av/lib';
+import { VIDEO_TIME_BASE } from '../constants.js';
+import { EncodedFrame } from '../encoded-frame.js';
+import { rescale } from '../time-base.js';
+import { VideoFrame, VideoPlane } from '../video-frame.js';
+import type { Decoder, DecoderStats, Encoder, EncoderOptions } from './codec.js';
+import { loadNodeAv, type NodeAv, setOptions } from './node-av.js';
+
+export type VideoCodecName = 'vp8' | 'vp9' | 'h264' | 'av1';
+
+interface VideoCodecProfile {
+  encoder: string;
+  decoder: string;
+  defaultBitrate: number;
+  minBitrate: number;
+  maxBitrate: number;
+  /** The FFmpeg wrapper re-reads the target bitrate on every frame (only libx264 does). */
+  liveBitrate: boolean;
+  options: Record<string, string>;
+}
+
+const PROFILES: Record<VideoCodecName, VideoCodecProfile> = {
+  vp8: {
+    encoder: 'libvpx',
+    decoder: 'vp8',
+    defaultBitrate: 500_000,
+    minBitrate: 250_000,
+    maxBitrate: 1_500_000,
+    liveBitrate: false,
+    options: {
+      deadline: 'realtime',
+      'cpu-used': '8',
+      'lag-in-frames': '0',
+      'error-resilient': '1',
+      qmin: '2',
+      qmax: '56',
+    },
+  },
+  vp9: {
+    encoder: 'libvpx-vp9',
+    decoder: 'vp9',
+    defaultBitrate: 500_000,
+    minBitrate: 250_000,
+    maxBitrate: 1_500_000,
+    liveBitrate: false,
+    options: {
+      deadline: 'realtime',
+      'cpu-used': '8',
+      'lag-in-frames': '0',
+      'row-mt': '1',
+      'error-resilient': '1',
+    },
+  },
+  h264: {
+    encoder: 'libx264',
+    decoder: 'h264',
+    defaultBitrate: 1_000_000,
+    minBitrate: 500_000,
+    maxBitrate: 3_000_000,
+    liveBitrate: true,
+    // Constrained baseline (profile-level-id 42e01f): no B-frames, no CABAC. Without a global header x264
+    // repeats SPS/PPS before every IDR, so a receiver can join at any keyframe.
+    options: {
+      preset: 'ultrafast',
+      tune: 'zerolatency',
+      profile: 'baseline',
+      level: '3.1',
+      'forced-idr': '1',
+    },
+  },
+  av1: {
+    encoder: 'libsvtav1',
+    decoder: 'libdav1d',
+    defaultBitrate: 500_000,
+    minBitrate: 150_000,
+    maxBitrate: 3_000_000,
+    liveBitrate: false,
+    options: { preset: '10', 'svtav1-params': 'rc=2:pred-struct=1:lp=1' },
+  },
+};
+
+/** Recreating a libvpx/SVT-AV1 encoder costs a keyframe: only worth it when the target moves this much. */
+const RECREATE_RATIO = 1.3;
+
+const clampBitrate = (p: VideoCodecProfile, b: number): number =>
+  Math.round(Math.min(p.maxBitrate, Math.max(p.minBitrate, b)));
+
+export class AvVideoEncoder implements Encoder<VideoFrame> {
+  readonly kind = 'video';
+  readonly clockRate = 90000;
+  private readonly profile: VideoCodecProfile;
+  private bitrate: number;
+  /** The bitrate the open encoder runs at (differs from `bitrate` until a change is applied). */
+  private openBitrate = 0;
+  private ctx: CodecContext | null = null;
+  private packet: Packet | null = null;
+  private width = 0;
+  private height = 0;
+  private keyframeRequested = false;
+  private frameCount = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    readonly codec: VideoCodecName,
+    private readonly options: EncoderOptions = {},
+  ) {
+    this.profile = PROFILES[codec];
+    this.bitrate = clampBitrate(this.profile, options.bitrate ?? this.profile.defaultBitrate);
+  }
+
+  get targetBitrate(): number {
+    return this.bitrate;
+  }
+
+  /** Clamped to the codec's range (as aiortc's). libx264 applies it on the next frame; libvpx and SVT-AV1
+   * cannot retarget an open encoder through FFmpeg, so they are recreated, only for moves of 30 % or more. */
+  setTargetBitrate(bitsPerSecond: number): void {
+    this.bitrate = clampBitrate(this.profile, bitsPerSecond);
+  }
+
+  requestKeyframe(): void {
+    this.keyframeRequested = true;
+  }
+
+  encode(frame: VideoFrame): Promise<EncodedFrame[]> {
+    const run = this.queue.then(() => this.encodeNow(frame));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async encodeNow(frame: VideoFrame): Promise<EncodedFrame[]> {
+    if (this.closed) throw new Error(`${this.codec} encoder is closed`);
+    const av = await loadNodeAv(this.codec);
+    const { lib, constants: C } = av;
+    if (!this.ctx || frame.width !== this.width || frame.height !== this.height || this.needsRecreate()) {
+      this.open(av, frame.width, frame.height);
+    } else if (this.openBitrate !== this.bitrate) {
+      this.applyLiveBitrate(this.ctx);
+    }
+    const ctx = this.ctx!;
+    const yuv = frame.format === 'yuv420p' ? frame : frame.reformat({ format: 'yuv420p' });
+    const pts =
+      frame.pts === null
+        ? this.frameCount * 3000
+        : rescale(frame.pts, frame.timeBase ?? VIDEO_TIME_BASE, VIDEO_TIME_BASE);
+    this.frameCount++;
+    const input = lib.Frame.fromVideoBuffer(Buffer.from(yuv.toBytes()), {
+      width: frame.width,
+      height: frame.height,
+      format: C.AV_PIX_FMT_YUV420P,
+      timeBase: new lib.Rational(1, 90000),
+      pts: BigInt(pts),
+    });
+    if (this.keyframeRequested) {
+      input.pictType = C.AV_PICTURE_TYPE_I;
+      this.keyframeRequested = false;
+    }
+    try {
+      const ret = await ctx.sendFrame(input);
+      if (ret < 0) throw new Error(`${this.codec} encoder refused the frame (FFmpeg error ${ret})`);
+      return await this.drain(ctx);
+    } finally {
+      input.free();
+    }
+  }
+
+  private async drain(ctx: CodecContext): Promise<EncodedFrame[]> {
+    const out: EncodedFrame[] = [];
+    const packet = this.packet!;
+    while ((await ctx.receivePacket(packet)) >= 0) {
+      const data = packet.data;
+      if (data?.byteLength) {
+        const bytes = new Uint8Array(data.byteLength);
+        bytes.set(data);
+        out.push(new EncodedFrame(this.codec, bytes, Number(packet.pts), VIDEO_TIME_BASE, packet.isKeyframe));
+      }
+      packet.unref();
+    }
+    return out;
+  }
+
+  private needsRecreate(): boolean {
+    if (this.profile.liveBitrate || this.openBitrate === this.bitrate) return false;
+    const ratio = this.bitrate / this.openBitrate;
+    // A keyframe is coming anyway: take the new bitrate with it at no extra cost.
+    return this.keyframeRequested || ratio >= RECREATE_RATIO || ratio <= 1 / RECREATE_RATIO;
+  }
+
+  private applyLiveBitrate(ctx: CodecContext): void {
+    if (!this.profile.liveBitrate) return;
+    const b = BigInt(this.bitrate);
+    ctx.bitRate = b;
+    ctx.rcMaxRate = b;
+    this.openBitrate = this.bitrate;
+  }
+
+  private open(av: NodeAv, width: number, height: number): void {
+    const { lib, constants: C } = av;
+    this.release();
+    const codec = lib.Codec.findEncoderByName(
+      this.profile.encoder as Parameters<typeof lib.Codec.findEncoderByName>[0],
+    );
+    if (!codec)
+      throw new Error(`FFmpeg encoder ${this.profile.encoder} is not available in this node-av build`);
+    const ctx = new lib.CodecContext();
+    ctx.allocContext3(codec);
+    ctx.width = width;
+    ctx.height = height;
+    ctx.pixelFormat = C.AV_PIX_FMT_YUV420P;
+    ctx.timeBase = new lib.Rational(1, 90000);
+    ctx.framerate = new lib.Rational(this.options.framerate ?? 30, 1);
+    ctx.bitRate = BigInt(this.bitrate);
+    // A VBV buffer of one second lets libx264 follow bitrate changes within a few frames.
+    ctx.rcMaxRate = BigInt(this.bitrate);
+    ctx.rcBufferSize = this.bitrate;
+    ctx.gopSize = 3000;
+    ctx.maxBFrames = 0;
+    ctx.threadCount = this.options.threads ?? (width * height > 640 * 480 ? 2 : 1);
+    setOptions(ctx, this.profile.options, this.profile.encoder);
+    const ret = ctx.open2Sync(codec, null);
+    if (ret < 0) {
+      ctx.freeContext();
+      throw new Error(`could not open the ${this.profile.encoder} encoder (FFmpeg error ${ret})`);
+    }
+    const packet = new lib.Packet();
+    packet.alloc();
+    this.ctx = ctx;
+    this.packet = packet;
+    this.width = width;
+    this.height = height;
+    this.openBitrate = this.bitrate;
+    this.keyframeRequested = false; // a fresh encoder starts with a keyframe
+  }
+
+  private release(): void {
+    this.packet?.free();
+    this.ctx?.freeContext();
+    this.packet = null;
+    this.ctx = null;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // Free only after any encode in flight has finished with the context.
+    void this.queue.then(() => this.release());
+  }
+}
+
+export class AvVideoDecoder implements Decoder<VideoFrame> {
+  readonly kind = 'video';
+  readonly stats: DecoderStats = { framesDecoded: 0, decodeErrors: 0 };
+  private needKeyframe = false;
+  private ctx: CodecContext | null = null;
+  private packet: Packet | null = null;
+  private frame: Frame | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(readonly codec: VideoCodecName) {}
+
+  get keyframeNeeded(): boolean {
+    return this.needKeyframe;
+  }
+
+  decode(frame: EncodedFrame): Promise<VideoFrame[]> {
+    const run = this.queue.then(() => this.decodeNow(frame));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async decodeNow(encoded: EncodedFrame): Promise<VideoFrame[]> {
+    if (this.closed) return [];
+    const av = await loadNodeAv(this.codec);
+    if (!this.ctx) this.open(av);
+    if (this.needKeyframe && !encoded.keyframe) return []; // decoding on would only show corruption
+    const ctx = this.ctx!;
+    const packet = this.packet!;
+    packet.data = Buffer.from(encoded.data.buffer, encoded.data.byteOffset, encoded.data.byteLength);
+    packet.pts = BigInt(encoded.pts);
+    const sent = await ctx.sendPacket(packet);
+    packet.unref();
+    if (sent < 0 && sent !== av.constants.AVERROR_EAGAIN) return this.fail(ctx);
+    const out: VideoFrame[] = [];
+    const frame = this.frame!;
+    for (;;) {
+      const ret = await ctx.receiveFrame(frame);
+      if (ret === av.constants.AVERROR_EAGAIN || ret === av.constants.AVERROR_EOF) break;
+      if (ret < 0 || frame.decodeErrorFlags !== 0) {
+        frame.unref();
+        return this.fail(ctx);
+      }
+      out.push(this.copyOut(av, frame, encoded.pts));
+      frame.unref();
+    }
+    if (out.length) this.needKeyframe = false;
+    this.stats.framesDecoded += out.length;
+    return out;
+  }
+
+  private fail(ctx: CodecContext): VideoFrame[] {
+    this.stats.decodeErrors++;
+    this.needKeyframe = true;
+    ctx.flushBuffers();
+    return [];
+  }
+
+  /** Copy the decoder's planes out (its buffers are reused), converting to yuv420p when needed. */
+  private copyOut(av: NodeAv, frame: Frame, pts: number): VideoFrame {
+    const { width, height } = frame;
+    const data = frame.data ?? [];
+    const lines = frame.linesize;
+    const planes: VideoPlane[] = [];
+    const formatIsYuv420p =
+      frame.format === av.constants.AV_PIX_FMT_YUV420P || frame.format === av.constants.AV_PIX_FMT_YUVJ420P;
+    if (!formatIsYuv420p || data.length < 3) {
+      throw new Error(`${this.codec} decoder produced pixel format ${frame.format}, expected yuv420p`);
+    }
+    const cw = (width + 1) >> 1;
+    const ch = (height + 1) >> 1;
+    for (const [i, [w, h]] of [
+      [width, height],
+      [cw, ch],
+      [cw, ch],
+    ].entries()) {
+      const stride = lines[i]!;
+      const src = data[i]!;
+      const copy = new Uint8Array(w! * h!);
+      for (let y = 0; y < h!; y++) copy.set(src.subarray(y * stride, y * stride + w!), y * w!);
+      planes.push(new VideoPlane(copy, w!, w!, h!));
+    }
+    const out = new VideoFrame(width, height, 'yuv420p', planes);
+    out.pts = pts;
+    out.timeBase = VIDEO_TIME_BASE;
+    return out;
+  }
+
+  private open(av: NodeAv): void {
+    const { lib } = av;
+    const name = PROFILES[this.codec].decoder as Parameters<typeof lib.Codec.findDecoderByName>[0];
+    const codec = lib.Codec.findDecoderByName(name);
+    if (!codec) throw new Error(`FFmpeg decoder ${name} is not available in this node-av build`);
+    const ctx = new lib.CodecContext();
+    ctx.allocContext3(codec);
+    ctx.threadCount = 1;
+    const ret = ctx.open2Sync(codec, null);
+    if (ret < 0) {
+      ctx.freeContext();
+      throw new Error(`could not open the ${name} decoder (FFmpeg error ${ret})`);
+    }
+    this.ctx = ctx;
+    this.packet = new lib.Packet();
+    this.packet.alloc();
+    this.frame = new lib.Frame();
+    this.frame.alloc();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    void this.queue.then(() => {
+      this.frame?.free();
+      this.packet?.free();
+      this.ctx?.freeContext();
+      this.ctx = null;
+    });
+  }
+}
