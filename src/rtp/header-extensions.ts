@@ -44,11 +44,11 @@ export function parseExtensionElements(profile: number, block: Uint8Array): RtpH
   if (isOneByteProfile(profile)) {
     while (at < end) {
       const b = block[at]!;
-      if (b === 0) {
-        at++; // padding between elements
+      const id = b >> 4;
+      if (id === 0) {
+        at++; // padding byte (an id of 0 is padding whatever its length nibble)
         continue;
       }
-      const id = b >> 4;
       if (id === 15) break; // reserved: stop processing (RFC 8285 §4.2)
       const len = (b & 0x0f) + 1;
       if (at + 1 + len > end) throw new ProtocolError('RTP one-byte extension element overruns the block');

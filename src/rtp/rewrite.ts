@@ -81,7 +81,7 @@ export function findExtension(packet: Uint8Array, id: number): [offset: number, 
   if (!oneByte && !isTwoByteProfile(profile)) return undefined;
   while (at < end) {
     const b = packet[at]!;
-    if (b === 0) {
+    if (b === 0 || (oneByte && b >> 4 === 0)) {
       at++;
       continue;
     }

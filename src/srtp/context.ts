@@ -88,7 +88,7 @@ export class SrtpContext {
     out.set(packet, PROTECT_HEADROOM);
     const n = this.cipher.protectRtp(out, PROTECT_HEADROOM, headerLength, len, ssrc, index);
     this.counters.rtpPackets++;
-    return out.subarray(PROTECT_HEADROOM, PROTECT_HEADROOM + n);
+    return plainView(out, n);
   }
 
   /**
@@ -134,7 +134,7 @@ export class SrtpContext {
     out.set(packet, PROTECT_HEADROOM);
     const n = this.cipher.protectRtcp(out, PROTECT_HEADROOM, len, ssrc, index);
     this.counters.rtcpPackets++;
-    return out.subarray(PROTECT_HEADROOM, PROTECT_HEADROOM + n);
+    return plainView(out, n);
   }
 
   /** Verify, replay-check and decrypt an SRTCP packet in place; undefined when dropped (counted). */
@@ -181,6 +181,11 @@ function rtpHeaderLength(p: Uint8Array): number {
     at += 4 + ((p[at + 2]! << 8) | p[at + 3]!) * 4;
   }
   return at > len ? -1 : at;
+}
+
+/** A plain Uint8Array (not a Buffer, whose slice() would not copy) over the protected bytes. */
+function plainView(out: Buffer, length: number): Uint8Array {
+  return new Uint8Array(out.buffer, out.byteOffset + PROTECT_HEADROOM, length);
 }
 
 function readU32(b: Uint8Array, at: number): number {
