@@ -277,6 +277,7 @@ export class Association {
   private buildPacket(): Uint8Array | undefined {
     const sender = this.sender!;
     const b = this.builder;
+    this.reconfig.maybeSendRequest(this.now);
     b.begin(this.peerTag);
     while (this.control.length && (b.empty || this.control[0]!.byteLength <= b.room))
       b.addChunk(this.control.shift()!);
@@ -302,7 +303,6 @@ export class Association {
     if (hasData) sender.fill(this.now, b);
     if (b.empty) return undefined;
     this.stats.packetsSent++;
-    this.reconfig.maybeSendRequest(this.now);
     this.maybeProgressShutdown();
     return b.finish(!(this.options.zeroChecksum && this.peerZeroChecksum));
   }

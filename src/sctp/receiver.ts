@@ -112,7 +112,6 @@ export class Receiver {
     const s = this.stream(streamId);
     if (s.add(fragment, (flags & DATA_UNORDERED) !== 0)) this.buffered -= CHUNK_OVERHEAD;
     else this.buffered -= cost;
-    if (s.idle && this.streams.size > 64) this.streams.delete(streamId);
     return 'new';
   }
 

@@ -1,0 +1,47 @@
+/** An in-memory DtlsTransportLike pair: datagrams cross on setImmediate, optionally with loss. */
+import type { DtlsRole, DtlsTransportLike, RTCDtlsTransportState } from '../../src/common/transport.js';
+import { Prng } from '../sim/network.js';
+
+export class MemoryDtls extends EventTarget implements DtlsTransportLike {
+  state: RTCDtlsTransportState = 'new';
+  onDatagram: ((data: Uint8Array) => void) | undefined;
+  peer: MemoryDtls | undefined;
+  loss = 0;
+  sent = 0;
+  private readonly rng = new Prng(42);
+  private queue: Uint8Array[] = [];
+  private scheduled = false;
+
+  constructor(readonly dtlsRole: DtlsRole) {
+    super();
+  }
+
+  send(data: Uint8Array): void {
+    if (this.state !== 'connected' || !this.peer) return;
+    this.sent++;
+    if (this.loss > 0 && this.rng.next() < this.loss) return;
+    this.queue.push(data.slice());
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        const q = this.queue;
+        this.queue = [];
+        for (const d of q) this.peer?.onDatagram?.(d);
+      });
+    }
+  }
+
+  setState(s: RTCDtlsTransportState): void {
+    this.state = s;
+    this.dispatchEvent(new Event('statechange'));
+  }
+}
+
+export function memoryDtlsPair(): [MemoryDtls, MemoryDtls] {
+  const a = new MemoryDtls('client');
+  const b = new MemoryDtls('server');
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
