@@ -267,8 +267,10 @@ export class JitterBuffer {
     const first = this.slots.get(this.nextSeq!);
     if (!first) return undefined;
     if (this.kind === 'audio') return [first];
-    // Before playout starts, a headless frame may still get its first packets (reordering): wait for them.
-    if (!this.playing && !first.info.frameStart) return undefined;
+    // Before playout starts, earlier packets may still arrive (reordering): a headless frame or a delta frame
+    // (undecodable before the first keyframe) waits for them, up to maxWaitMs.
+    if (!this.playing && (!first.info.frameStart || (this.keyframeNeeded && !first.info.keyframe)))
+      return undefined;
     const frame: Slot[] = [first];
     for (let s = this.nextSeq! + 1; ; s++) {
       const last = frame[frame.length - 1]!;

@@ -197,6 +197,7 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
     const b = BigInt(this.bitrate);
     ctx.bitRate = b;
     ctx.rcMaxRate = b;
+    ctx.rcBufferSize = Math.round(this.bitrate / 2);
     this.openBitrate = this.bitrate;
   }
 
@@ -216,9 +217,9 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
     ctx.timeBase = new lib.Rational(1, 90000);
     ctx.framerate = new lib.Rational(this.options.framerate ?? 30, 1);
     ctx.bitRate = BigInt(this.bitrate);
-    // A VBV buffer of one second lets libx264 follow bitrate changes within a few frames.
+    // A VBV buffer of half a second lets libx264 follow bitrate changes within a few frames.
     ctx.rcMaxRate = BigInt(this.bitrate);
-    ctx.rcBufferSize = this.bitrate;
+    ctx.rcBufferSize = Math.round(this.bitrate / 2);
     ctx.gopSize = 3000;
     ctx.maxBFrames = 0;
     ctx.threadCount = this.options.threads ?? (width * height > 640 * 480 ? 2 : 1);

@@ -31,7 +31,7 @@ export function ulawToLinear(byte: number): number {
   const exponent = (u >> 4) & 0x07;
   const mantissa = u & 0x0f;
   const magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84;
-  return u & 0x80 ? -magnitude : magnitude;
+  return u & 0x80 ? 0 - magnitude : magnitude; // 0 - 0 is +0, never -0
 }
 
 export function linearToAlaw(sample: number): number {

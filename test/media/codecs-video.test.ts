@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createVideoDecoder, createVideoEncoder } from '../../src/media/codecs/index.js';
+import { VideoFrame } from '../../src/media/index.js';
+import { requireNodeAv } from './node-av-available.js';
+import { psnr, runPipeline } from './pipeline.js';
+
+const W = 160;
+const H = 120;
+
+/** A smooth gradient with a moving bright square: compressible, but changes every frame. */
+function testFrames(count: number): VideoFrame[] {
+  return Array.from({ length: count }, (_, i) => {
+    const rgb = new Uint8Array(W * H * 3);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const o = (y * W + x) * 3;
+        const inSquare = x >= 10 + i * 4 && x < 40 + i * 4 && y >= 30 && y < 60;
+        rgb[o] = inSquare ? 240 : x + 40;
+        rgb[o + 1] = inSquare ? 240 : y + 60;
+        rgb[o + 2] = inSquare ? 40 : 160 - (x >> 1);
+      }
+    }
+    const f = VideoFrame.fromBytes(rgb, W, H, 'rgb24').reformat({ format: 'yuv420p' });
+    f.pts = i * 3000;
+    return f;
+  });
+}
+
+const SOURCE = testFrames(20);
+/** Minimum luma PSNR at 160×120 and the codec's default bitrate; measured values are well above (docs/media.md). */
+const THRESHOLD_DB = { vp8: 30, vp9: 30, h264: 30, av1: 30 } as const;
+
+for (const codec of ['vp8', 'vp9', 'h264', 'av1'] as const) {
+  describe(`${codec} round trip through RTP`, () => {
+    it(`survives reordering, duplication and 10 % loss repaired by NACK, with PSNR > ${THRESHOLD_DB[codec]} dB`, async (t) => {
+      if (!(await requireNodeAv(t))) return;
+      const encoder = createVideoEncoder(codec);
+      const decoder = createVideoDecoder(codec);
+      try {
+        const r = await runPipeline(codec, encoder, decoder, SOURCE, {
+          loss: 0.1,
+          reorderWindow: 6,
+          duplicate: 0.05,
+          retransmit: true,
+        });
+        assert.equal(
+          r.decoded.length,
+          SOURCE.length,
+          `every frame decoded: got ${r.decoded.map((f) => f.pts! / 3000)} plis=${r.plis} nacks=${r.nacks}`,
+        );
+        assert.ok(r.nacks > 0, 'losses were NACKed');
+        let worst = Number.POSITIVE_INFINITY;
+        for (const frame of r.decoded) {
+          const src = SOURCE[frame.pts! / 3000]!;
+          const q = psnr(src, frame);
+          worst = Math.min(worst, q);
+          assert.ok(q > THRESHOLD_DB[codec], `${codec} frame pts=${frame.pts}: PSNR ${q.toFixed(1)} dB`);
+        }
+        t.diagnostic(
+          `${codec}: worst luma PSNR ${worst.toFixed(1)} dB over ${r.decoded.length} frames, ${r.packets} packets`,
+        );
+        assert.equal(decoder.stats.decodeErrors, 0);
+      } finally {
+        encoder.close();
+        decoder.close();
+      }
+    });
+
+    it('recovers from unrepaired loss with PLI → keyframe, never showing broken frames', async (t) => {
+      if (!(await requireNodeAv(t))) return;
+      const encoder = createVideoEncoder(codec);
+      const decoder = createVideoDecoder(codec);
+      try {
+        const r = await runPipeline(
+          codec,
+          encoder,
+          decoder,
+          testFrames(30),
+          {
+            loss: 0.08,
+            reorderWindow: 4,
+            duplicate: 0,
+            retransmit: false,
+          },
+          3,
+        );
+        assert.ok(r.plis > 0, 'PLI requested');
+        assert.ok(r.decoded.length > 0, 'decoding resumed after a keyframe');
+        const source = testFrames(30);
+        for (const frame of r.decoded) {
+          const q = psnr(source[frame.pts! / 3000]!, frame);
+          assert.ok(
+            q > THRESHOLD_DB[codec] - 3,
+            `${codec} frame pts=${frame.pts} after recovery: PSNR ${q.toFixed(1)} dB`,
+          );
+        }
+      } finally {
+        encoder.close();
+        decoder.close();
+      }
+    });
+  });
+}
+
+describe('video encoder controls', () => {
+  it('forces a keyframe on request and changes H.264 bitrate without a new keyframe', async (t) => {
+    if (!(await requireNodeAv(t))) return;
+    const encoder = createVideoEncoder('h264', { bitrate: 3_000_000 });
+    try {
+      const frames = testFrames(20);
+      const keys: number[] = [];
+      const sizes: number[] = [];
+      for (const [i, f] of frames.entries()) {
+        // Noise makes every frame expensive, so the rate controller's target shows in the sizes.
+        for (let j = 0; j < f.planes[0]!.data.length; j += 7) f.planes[0]!.data[j] = (j * 31 + i * 17) & 0xff;
+        if (i === 10) encoder.setTargetBitrate(500_000);
+        if (i === 15) encoder.requestKeyframe();
+        for (const e of await encoder.encode(f)) {
+          if (e.keyframe) keys.push(i);
+          sizes.push(e.data.byteLength);
+        }
+      }
+      assert.deepEqual(keys, [0, 15], 'keyframes only at start and on request');
+      assert.equal(encoder.targetBitrate, 500_000);
+      const before = sizes.slice(5, 10).reduce((a, b) => a + b) / 5;
+      const after = sizes.slice(11, 15).reduce((a, b) => a + b) / 4;
+      assert.ok(after < before * 0.7, `frames shrink after the bitrate drop (${before} → ${after} bytes)`);
+    } finally {
+      encoder.close();
+    }
+  });
+
+  it('refuses a corrupt bitstream without throwing and asks for a keyframe', async (t) => {
+    if (!(await requireNodeAv(t))) return;
+    const encoder = createVideoEncoder('vp8');
+    const decoder = createVideoDecoder('vp8');
+    try {
+      const [key] = await encoder.encode(SOURCE[0]!);
+      const corrupt = key!.data.slice();
+      for (let i = 10; i < corrupt.length; i++) corrupt[i] = (corrupt[i]! * 7 + i) & 0xff;
+      corrupt[3] = 0x00; // break the VP8 start code
+      const { EncodedFrame } = await import('../../src/media/encoded-frame.js');
+      const bad = new EncodedFrame('vp8', corrupt, 0, key!.timeBase, true);
+      assert.deepEqual(await decoder.decode(bad), []);
+      assert.equal(decoder.stats.decodeErrors, 1);
+      assert.equal(decoder.keyframeNeeded, true);
+      assert.equal((await decoder.decode(key!)).length, 1, 'a good keyframe decodes again');
+      assert.equal(decoder.keyframeNeeded, false);
+    } finally {
+      encoder.close();
+      decoder.close();
+    }
+  });
+});
