@@ -287,3 +287,13 @@ export function emptySession(sessionId: string, sessionVersion = '2'): SessionDe
     media: [],
   };
 }
+
+/** A deep copy (descriptions are plain data). */
+export function cloneSession(desc: SessionDescription): SessionDescription {
+  return structuredClone(desc);
+}
+
+/** Bump `o=`'s session version, as every new local description after the first must (RFC 8829 §5.2.2). */
+export function incrementSessionVersion(desc: SessionDescription): void {
+  desc.origin.sessionVersion = (BigInt(desc.origin.sessionVersion) + 1n).toString();
+}
