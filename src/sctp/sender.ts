@@ -398,6 +398,8 @@ export class Sender {
     }
     this.retransmitQueue = queue;
     this.advanceAckPoint();
+    // A lost FORWARD-TSN is sent again on every expiry until the peer's ack passes the ack point.
+    if (tsnGt(this.advancedPeerAckPoint, this.cumulativeAck)) this.forwardTsnNeeded = true;
     // Keep the timer running while anything is unacknowledged (also abandoned chunks awaiting FORWARD-TSN).
     this.t3At = now + this.rto;
   }
