@@ -18,7 +18,9 @@ export class ByteReader {
     if (offset < 0 || length < 0 || offset + length > data.byteLength) {
       throw new RangeError(`ByteReader window ${offset}+${length} exceeds ${data.byteLength} bytes`);
     }
-    this.data = data;
+    // A Node Buffer's slice() shares memory; normalizing to a plain Uint8Array makes every view we hand
+    // out behave as Uint8Array (slice copies, subarray shares).
+    this.data = Buffer.isBuffer(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data;
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     this.offset = offset;
     this.end = offset + length;
@@ -154,6 +156,18 @@ export class ByteWriter {
   finish(): Uint8Array {
     return this.buf.subarray(0, this.offset);
   }
+}
+
+/** A copy that never shares memory, whether `b` is a Uint8Array or a Node Buffer (whose slice() shares). */
+export function copyBytes(b: Uint8Array, start = 0, end = b.byteLength): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(b.subarray(start, end));
+  return out;
+}
+
+/** A plain Uint8Array view of the same memory (turns a Node Buffer into a Uint8Array without copying). */
+export function asUint8Array(b: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : b;
 }
 
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {

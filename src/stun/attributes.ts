@@ -1,5 +1,5 @@
 /** Value codecs for STUN attributes (RFC 8489 §14, RFC 8445 §16, RFC 8656 §18). */
-import { ByteReader, ByteWriter } from '../common/bytes.js';
+import { ByteReader, ByteWriter, copyBytes } from '../common/bytes.js';
 import type { TransportAddress } from '../common/engine.js';
 import { bytesToIp, ipToBytes } from '../common/ip.js';
 import { DEFAULT_REASON, MAGIC_COOKIE } from './constants.js';
@@ -51,7 +51,7 @@ export function encodeXorAddress(a: TransportAddress, transactionId: Uint8Array)
 }
 
 export function decodeXorAddress(value: Uint8Array, transactionId: Uint8Array): TransportAddress {
-  const copy = value.slice();
+  const copy = copyBytes(value);
   if (copy.byteLength !== 8 && copy.byteLength !== 20) {
     throw new StunParseError(`XOR address of ${copy.byteLength} bytes`);
   }

@@ -2,7 +2,7 @@
  * STUN messages (RFC 8489): parse as views over the datagram, build with typed helpers, serialize with
  * MESSAGE-INTEGRITY / MESSAGE-INTEGRITY-SHA256 / FINGERPRINT computed over the exact bytes.
  */
-import { ByteReader, ByteWriter } from '../common/bytes.js';
+import { ByteReader, ByteWriter, copyBytes } from '../common/bytes.js';
 import { crc32 } from '../common/crc.js';
 import type { TransportAddress } from '../common/engine.js';
 import { randomBytes } from '../common/random.js';
@@ -394,7 +394,7 @@ export class StunMessage {
     const attr = this.attributes.find((a) => a.type === type);
     if (!raw || !attr || attr.offset === undefined || attr.value.byteLength < size) return false;
     // HMAC over the header (length covering up to the end of this attribute) and every attribute before it.
-    const covered = raw.slice(0, attr.offset);
+    const covered = copyBytes(raw, 0, attr.offset);
     new DataView(covered.buffer).setUint16(2, attr.offset - HEADER_LENGTH + 4 + attr.value.byteLength);
     return timingSafeEqualBytes(mac(key, covered).subarray(0, size), attr.value.subarray(0, size));
   }
@@ -404,7 +404,7 @@ export class StunMessage {
     const raw = this.raw;
     const attr = this.attributes.find((a) => a.type === StunAttr.Fingerprint);
     if (!raw || !attr || attr.offset === undefined || attr.value.byteLength !== 4) return false;
-    const covered = raw.slice(0, attr.offset);
+    const covered = copyBytes(raw, 0, attr.offset);
     new DataView(covered.buffer).setUint16(2, attr.offset - HEADER_LENGTH + 8);
     return (crc32(covered) ^ FINGERPRINT_XOR) >>> 0 === decodeU32(attr.value);
   }

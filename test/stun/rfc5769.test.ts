@@ -134,3 +134,17 @@ describe('RFC 5769 test vectors', () => {
     assert.ok(!m.verifyIntegritySha256(longTermKeySha256(USERNAME_LT, 'example.org', 'TheMatrIX')));
   });
 });
+
+describe('STUN over Node Buffers', () => {
+  it('verifies integrity and XOR addresses of a message inside a larger Buffer without touching it', () => {
+    const pool = Buffer.alloc(SAMPLE_IPV4_RESPONSE.byteLength + 40, 0xee);
+    pool.set(SAMPLE_IPV4_RESPONSE, 24);
+    const view = pool.subarray(24, 24 + SAMPLE_IPV4_RESPONSE.byteLength);
+    const before = Buffer.from(pool);
+    const m = StunMessage.parse(view);
+    assert.ok(m.verifyIntegrity(shortTermKey(PASSWORD)));
+    assert.ok(m.verifyFingerprint());
+    assert.deepEqual(m.xorMappedAddress, { address: '192.0.2.1', port: 32853 });
+    assert.deepEqual(pool, before, 'parsing and verifying must not write into the datagram');
+  });
+});
