@@ -302,7 +302,11 @@ export abstract class IceAgentCore {
     if (this.selected && this.consent.isRunning) {
       const status = this.consent.evaluate(now);
       if (status === 'expired') {
+        // Consent lost: stop every check and retransmission on the way to `failed` (RFC 7675 §5.1).
         this.consent.stop();
+        this.transactions.cancelAll();
+        this.pending.clear();
+        this.nextCheckAt = undefined;
         this.setState('failed');
       } else if (status === 'late') this.setState('disconnected');
       else if (this._state === 'disconnected' || this._state === 'checking') this.setState('connected');

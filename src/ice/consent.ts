@@ -76,8 +76,9 @@ export class ConsentTracker {
   /** Re-evaluate; returns the status (the agent maps it to disconnected / failed / back to connected). */
   evaluate(now: number): ConsentStatus {
     if (!this.running || this.status === 'expired') return this.status;
-    if (now - this.lastConsent >= this.timing.timeout) this.status = 'expired';
-    else if (this.pendingSince !== undefined && now - this.pendingSince >= this.timing.disconnectedTimeout)
+    // Same sums as nextDeadline(), so a wake-up at the deadline always sees it reached (no float drift).
+    if (now >= this.lastConsent + this.timing.timeout) this.status = 'expired';
+    else if (this.pendingSince !== undefined && now >= this.pendingSince + this.timing.disconnectedTimeout)
       this.status = 'late';
     return this.status;
   }

@@ -174,7 +174,15 @@ export function signal(
 ): void {
   to.agent.setRemoteParameters(net.now, from.agent.localParameters);
   if (options.candidates !== false) {
-    for (const c of from.agent.getLocalCandidates()) to.agent.addRemoteCandidate(net.now, c);
+    // Candidates are tagged with the current ufrag, as a gatherer re-announcing them after a restart does.
+    const ufrag = from.agent.localParameters.usernameFragment;
+    for (const c of from.agent.getLocalCandidates()) {
+      const p = c.parsed!;
+      to.agent.addRemoteCandidate(
+        net.now,
+        new RTCIceCandidate({ ...p, component: p.componentId, usernameFragment: ufrag }),
+      );
+    }
   }
   if (options.endOfCandidates !== false) to.agent.addRemoteCandidate(net.now, null);
 }
