@@ -46,6 +46,13 @@ const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 const ONE_ZERO = Uint8Array.of(0);
 
+/** A copy in a fresh ArrayBuffer (Buffer#slice would return a view, so copy explicitly). */
+export function copyBytes(data: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(data.byteLength);
+  out.set(data);
+  return out;
+}
+
 function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -279,7 +286,7 @@ export class RTCDataChannel extends RtcEventTarget<RTCDataChannelEventMap> {
         data.buffer instanceof ArrayBuffer
       ) {
         payload = data.buffer;
-      } else payload = data.slice().buffer;
+      } else payload = copyBytes(data).buffer;
     }
     this.dispatchEvent(new MessageEvent('message', { data: payload }));
   }

@@ -10,7 +10,7 @@ import type { DtlsTransportLike } from '../common/transport.js';
 import { now, WakeTimer } from '../net/clock.js';
 import { Association } from '../sctp/association.js';
 import type { AssociationEvent, AssociationOptions } from '../sctp/options.js';
-import { type DataChannelHost, RTCDataChannel } from './data-channel.js';
+import { copyBytes, type DataChannelHost, RTCDataChannel } from './data-channel.js';
 import { type DcepOpen, decodeDcep, encodeAck, encodeOpen, PPID } from './dcep.js';
 import { RTCError } from './rtc-error.js';
 
@@ -183,7 +183,9 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
     if (!assoc || channel.id === null) return false;
     // The caller may reuse its buffer after send() returns (W3C), so the engine gets its own copy.
     const bytes =
-      ppid === PPID.STRING || ppid === PPID.STRING_EMPTY || ppid === PPID.BINARY_EMPTY ? data : data.slice();
+      ppid === PPID.STRING || ppid === PPID.STRING_EMPTY || ppid === PPID.BINARY_EMPTY
+        ? data
+        : copyBytes(data);
     const ok = assoc.send(now(), channel.id, ppid, bytes, {
       unordered: !channel.ordered && channel.acknowledged,
       maxRetransmits: channel.maxRetransmits ?? undefined,

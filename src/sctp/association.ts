@@ -584,7 +584,7 @@ export class Association {
       peerZeroChecksum: ack.zeroChecksum,
     });
     this.state = 'cookie-echoed';
-    this.cookieEcho = encodeSimple(ChunkType.COOKIE_ECHO, 0, ack.stateCookie.slice());
+    this.cookieEcho = encodeSimple(ChunkType.COOKIE_ECHO, 0, Uint8Array.from(ack.stateCookie));
     this.control.push(this.cookieEcho);
     this.t1At = this.now + this.options.rtoInitial;
     this.t1Count = 0;

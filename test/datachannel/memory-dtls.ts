@@ -20,7 +20,10 @@ export class MemoryDtls extends EventTarget implements DtlsTransportLike {
     if (this.state !== 'connected' || !this.peer) return;
     this.sent++;
     if (this.loss > 0 && this.rng.next() < this.loss) return;
-    this.queue.push(data.slice());
+    // Deliver a Buffer view at an offset inside a larger allocation, as decrypted records often are.
+    const holder = Buffer.alloc(data.byteLength + 16, 0xee);
+    holder.set(data, 8);
+    this.queue.push(holder.subarray(8, 8 + data.byteLength));
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {

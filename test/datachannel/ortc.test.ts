@@ -79,11 +79,12 @@ describe('RTCSctpTransport and RTCDataChannel (ORTC, in-memory DTLS)', () => {
     const [local, remote] = await openChannel(p);
     const got: ArrayBuffer[] = [];
     remote.onmessage = (e) => got.push(e.data as ArrayBuffer);
-    const buf = new Uint8Array([1, 1, 1]);
+    const buf = Buffer.from([1, 1, 1]);
     local.send(buf);
     buf.fill(2);
     await until(() => got.length === 1);
     assert.deepEqual([...new Uint8Array(got[0]!)], [1, 1, 1]);
+    assert.equal(got[0]!.byteLength, 3, 'an ArrayBuffer of exactly the message');
   });
 
   it('enforces the peer maxMessageSize with TypeError and InvalidStateError before open', async () => {
