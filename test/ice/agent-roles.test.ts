@@ -115,7 +115,7 @@ class LiteResponder implements SimParticipant {
       return;
     }
     const msg = StunMessage.tryParse(d.data);
-    if (!msg || msg.messageClass !== 'request' || msg.method !== StunMethod.Binding) return;
+    if (msg?.messageClass !== 'request' || msg.method !== StunMethod.Binding) return;
     const key = shortTermKey(this.password);
     if (!msg.username?.startsWith(`${this.ufrag}:`) || !msg.verifyIntegrity(key)) return;
     if (msg.iceControlling !== undefined) this.sawControlling = true;
