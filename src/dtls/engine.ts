@@ -227,6 +227,12 @@ export class DtlsEngine {
     return this.state === 'connected' ? this.handshake?.srtpProfile?.name : undefined;
   }
 
+  /** The ECDHE group of the handshake, once known. */
+  get keyExchangeGroup(): NamedGroupName | undefined {
+    const group = this.handshake?.group;
+    return (Object.keys(NamedGroup) as NamedGroupName[]).find((name) => NamedGroup[name] === group);
+  }
+
   get extendedMasterSecret(): boolean {
     return this.handshake?.extendedMasterSecret ?? false;
   }

@@ -177,6 +177,7 @@ export class ClientHandshake extends Handshake {
     }
     this.record(message.type, message.seq, message.body);
     this.serverKeyExchange = ske;
+    this.group = ske.group;
     this.expected = HandshakeType.serverHelloDone;
   }
 

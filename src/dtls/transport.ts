@@ -15,7 +15,7 @@ import type {
 } from '../common/transport.js';
 import { now, WakeTimer } from '../net/clock.js';
 import type { RTCCertificate } from './certificate.js';
-import { AlertDescription } from './constants.js';
+import { AlertDescription, type NamedGroupName } from './constants.js';
 import { DtlsEngine, type DtlsEngineEvent, type DtlsEngineOptions } from './engine.js';
 import { matchesFingerprint } from './fingerprint.js';
 import { RTCDtlsParameters, type RTCDtlsRole, RTCError, RTCErrorEvent } from './parameters.js';
@@ -112,6 +112,11 @@ export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> impl
   /** The negotiated cipher suite name (for stats), once connected. */
   get cipherSuite(): string | undefined {
     return this.engine?.cipherSuite;
+  }
+
+  /** The ECDHE group the handshake used (for stats), once known. */
+  get keyExchangeGroup(): NamedGroupName | undefined {
+    return this.engine?.keyExchangeGroup;
   }
 
   get srtpProfile(): SrtpProfileName | undefined {
