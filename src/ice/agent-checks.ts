@@ -94,13 +94,14 @@ export abstract class IceAgentChecks extends IceAgentCore {
     const pair = meta.pair;
     // Non-symmetric paths fail the check (§7.2.5.2.1).
     const symmetric = baseId === meta.baseId && sameAddr(source, pair.remote.address);
-    this.transactions.handleResponse(now, msg);
-    if (!symmetric) {
-      this.transactions.pollEvent();
-      this.pending.delete(msg.transactionKey);
-      if (meta.kind === 'check' && !this.hasPendingCheck(pair) && pair.state !== 'succeeded')
-        pair.state = 'failed';
+    if (symmetric) {
+      this.transactions.handleResponse(now, msg); // its event reaches onResponse via flushTransactions
+      return;
     }
+    this.transactions.cancel(msg.transactionKey);
+    this.pending.delete(msg.transactionKey);
+    if (meta.kind === 'check' && !this.hasPendingCheck(pair) && pair.state !== 'succeeded')
+      pair.state = 'failed';
   }
 
   protected override onResponse(now: number, meta: CheckMeta, response: StunMessage, rtt: number): void {

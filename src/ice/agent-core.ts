@@ -299,22 +299,26 @@ export abstract class IceAgentCore {
 
   protected updateState(now: number): void {
     if (this.closed) return;
-    if (this.selected && this.consent.isRunning) {
+    const selected = this.selected;
+    if (selected && this.consent.isRunning) {
       const status = this.consent.evaluate(now);
       if (status === 'expired') {
-        // Consent lost: stop every check and retransmission on the way to `failed` (RFC 7675 §5.1).
+        // Consent lost: no more data on that pair, and every check stops (RFC 7675 §5.1).
         this.consent.stop();
+        this.selected = undefined;
         this.transactions.cancelAll();
         this.pending.clear();
         this.nextCheckAt = undefined;
         this.setState('failed');
-      } else if (status === 'late') this.setState('disconnected');
+        return;
+      }
+      if (status === 'late') this.setState('disconnected');
       else if (this._state === 'disconnected' || this._state === 'checking') this.setState('connected');
       if (
         this._state === 'connected' &&
         this.localComplete &&
         this.remoteComplete &&
-        this.selected.nominated &&
+        selected.nominated &&
         !this.checklist.hasPending()
       ) {
         this.setState('completed');
