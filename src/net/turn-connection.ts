@@ -108,11 +108,10 @@ export class TurnConnection {
       this.closed = new Promise<void>((resolve) => {
         this.resolveClosed = resolve;
       });
+      // A failed client still moves to 'closed'; a live one sends Refresh(0) first.
+      this.client.close(performance.now());
+      this.flush();
       if (this.torn) this.resolveClosed?.();
-      else {
-        this.client.close(performance.now());
-        this.flush();
-      }
     }
     return this.closed;
   }
