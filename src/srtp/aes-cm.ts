@@ -26,22 +26,29 @@ export class AesCmKeystream {
   /** XOR the keystream for `this.iv` into data[offset, offset + length). */
   xorInPlace(data: Uint8Array, offset: number, length: number): void {
     if (length <= 0) return;
-    const blocks = (length + 15) >>> 4;
-    if (blocks > 0x10000) throw new RangeError('AES-CM keystream limited to 2^16 blocks per packet');
+    xorInto(data, offset, length, this.generate((length + 15) >>> 4, 0));
+  }
+
+  /**
+   * Keystream blocks E(IV + firstCounter), E(IV + firstCounter + 1), … as one ECB call; the counter fills
+   * bytes 14–15 (the caller keeps the IV's own bytes there zero). Valid until the next call.
+   */
+  generate(blocks: number, firstCounter: number): Uint8Array {
+    if (firstCounter + blocks > 0x10000)
+      throw new RangeError('AES-CM keystream limited to 2^16 blocks per packet');
     if (this.counters.length < blocks * 4) this.counters = new Uint32Array(blocks * 4);
     const c = this.counters;
     const w0 = this.iv32[0]!;
     const w1 = this.iv32[1]!;
     const w2 = this.iv32[2]!;
     const w3 = this.iv32[3]!;
-    for (let j = 0, at = 0; j < blocks; j++, at += 4) {
+    for (let j = firstCounter, at = 0; at < blocks * 4; j++, at += 4) {
       c[at] = w0;
       c[at + 1] = w1;
       c[at + 2] = w2;
       c[at + 3] = LITTLE_ENDIAN ? w3 | ((j & 0xff) << 24) | ((j >>> 8) << 16) : w3 | j;
     }
-    const ks = this.ecb.update(new Uint8Array(c.buffer, 0, blocks * 16));
-    xorInto(data, offset, length, ks);
+    return this.ecb.update(new Uint8Array(c.buffer, 0, blocks * 16));
   }
 }
 

@@ -1,13 +1,23 @@
 /**
- * AEAD_AES_128_GCM / AEAD_AES_256_GCM (RFC 7714) for SRTP and SRTCP. Node cannot re-key a GCM object with
- * a new IV, so this costs one cipher object per packet; the key is a KeyObject made once.
+ * AEAD_AES_128_GCM / AEAD_AES_256_GCM (RFC 7714) for SRTP and SRTCP.
+ *
+ * Two equivalent engines: short packets use a reused AES-ECB keystream (counter blocks J0, J0+1, … in one
+ * call) with GHASH in JavaScript; long packets use a native GCM object, since Node cannot re-IV one and its
+ * fixed cost (≈ 2 µs to create) only pays off once GHASH in JavaScript would cost more. The crossover is
+ * `jsMaxLength` (measured, see docs/rtp-srtp.md); both engines give identical bytes.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import { AesCmKeystream, xorInto } from './aes-cm.js';
 import type { SrtpCipher } from './cipher.js';
+import { Ghash } from './ghash.js';
+import { tagsEqual } from './hmac-sha1.js';
 import { deriveSessionKey, LABEL } from './kdf.js';
 import type { SrtpProfile } from './profiles.js';
 
 const TAG = 16;
+const TRAILER = 4;
+/** Default largest encrypted length (bytes) handled by the JavaScript GHASH engine. */
+export const GCM_JS_MAX_LENGTH = 512;
 
 /** Session keys and salts, after key derivation. */
 export interface GcmSessionKeys {
@@ -16,30 +26,78 @@ export interface GcmSessionKeys {
   rtcpKey: Uint8Array;
   rtcpSalt: Uint8Array;
 }
-const TRAILER = 4;
+
+/** One session key with both engines ready. */
+class GcmKey {
+  readonly algorithm: 'aes-128-gcm' | 'aes-256-gcm';
+  readonly key: KeyObject;
+  readonly keystream: AesCmKeystream;
+  readonly ghash: Ghash;
+  readonly iv = new Uint8Array(12);
+  private readonly sum = new Uint8Array(16);
+
+  constructor(
+    key: Uint8Array,
+    readonly salt: Uint8Array,
+  ) {
+    this.algorithm = key.byteLength === 16 ? 'aes-128-gcm' : 'aes-256-gcm';
+    this.key = createSecretKey(key);
+    this.keystream = new AesCmKeystream(key);
+    this.ghash = new Ghash(this.keystream.generate(1, 0).slice()); // H = E_K(0^128): IV starts all zero
+  }
+
+  /**
+   * JavaScript engine. Encrypts (or, after verifying, decrypts) text[offset, offset + length) in place;
+   * `aad` is hashed as the associated data. Returns false when `expectedTag` is given and does not match.
+   */
+  seal(
+    aad: Uint8Array,
+    aadOffset: number,
+    aadLength: number,
+    text: Uint8Array,
+    offset: number,
+    length: number,
+    tagOut: Uint8Array | undefined,
+    tagAt: number,
+    decrypt: boolean,
+  ): boolean {
+    this.keystream.iv.set(this.iv);
+    this.keystream.iv.fill(0, 12);
+    const ks = this.keystream.generate(((length + 15) >>> 4) + 1, 1); // block 0 = E(J0) masks the tag
+    const g = this.ghash;
+    g.reset();
+    g.update(aad, aadOffset, aadLength);
+    if (!decrypt) xorInto(text, offset, length, ks.subarray(16));
+    g.update(text, offset, length);
+    g.finish(aadLength, length, this.sum);
+    for (let i = 0; i < 16; i++) this.sum[i]! ^= ks[i]!;
+    if (decrypt) {
+      if (!tagsEqual(this.sum, text, tagAt, TAG)) return false;
+      xorInto(text, offset, length, ks.subarray(16));
+    } else {
+      tagOut!.set(this.sum, tagAt);
+    }
+    return true;
+  }
+}
 
 export class AesGcmCipher implements SrtpCipher {
   readonly rtpTagLength = TAG;
   readonly rtcpOverhead = TAG + TRAILER;
-  private readonly algorithm: 'aes-128-gcm' | 'aes-256-gcm';
-  private readonly rtpKey: KeyObject;
-  private readonly rtcpKey: KeyObject;
-  private readonly rtpSalt: Uint8Array;
-  private readonly rtcpSalt: Uint8Array;
-  private readonly iv = new Uint8Array(12);
+  private readonly rtp: GcmKey;
+  private readonly rtcp: GcmKey;
   private readonly aad = new Uint8Array(12);
+  private readonly jsMaxLength: number;
 
-  constructor(keys: GcmSessionKeys) {
+  constructor(keys: GcmSessionKeys, options: { jsMaxLength?: number } = {}) {
     const k = keys.rtpKey.byteLength;
     if ((k !== 16 && k !== 32) || keys.rtcpKey.byteLength !== k)
       throw new RangeError('GCM keys must be 16 or 32 bytes');
     if (keys.rtpSalt.byteLength !== 12 || keys.rtcpSalt.byteLength !== 12)
       throw new RangeError('GCM salts are 12 bytes');
-    this.algorithm = k === 16 ? 'aes-128-gcm' : 'aes-256-gcm';
-    this.rtpKey = createSecretKey(keys.rtpKey);
-    this.rtcpKey = createSecretKey(keys.rtcpKey);
-    this.rtpSalt = keys.rtpSalt.slice();
-    this.rtcpSalt = keys.rtcpSalt.slice();
+    this.rtp = new GcmKey(keys.rtpKey, keys.rtpSalt.slice());
+    this.rtcp = new GcmKey(keys.rtcpKey, keys.rtcpSalt.slice());
+    this.jsMaxLength = options.jsMaxLength ?? GCM_JS_MAX_LENGTH;
   }
 
   /** Derive the session keys from a master key and salt (RFC 7714 §11). */
@@ -55,11 +113,10 @@ export class AesGcmCipher implements SrtpCipher {
 
   /** RFC 7714 §8.1: IV = (00 00 || SSRC || ROC || SEQ) XOR salt. */
   private rtpIv(ssrc: number, index: number): Uint8Array {
-    const iv = this.iv;
-    const roc = Math.floor(index / 0x10000);
-    iv.set(this.rtpSalt);
+    const iv = this.rtp.iv;
+    iv.set(this.rtp.salt);
     xorU32(iv, 2, ssrc);
-    xorU32(iv, 6, roc);
+    xorU32(iv, 6, Math.floor(index / 0x10000));
     iv[10]! ^= (index >>> 8) & 0xff;
     iv[11]! ^= index & 0xff;
     return iv;
@@ -67,8 +124,8 @@ export class AesGcmCipher implements SrtpCipher {
 
   /** RFC 7714 §9.1: IV = (00 00 || SSRC || 00 00 || 0 || SRTCP index) XOR salt. */
   private rtcpIv(ssrc: number, index: number): Uint8Array {
-    const iv = this.iv;
-    iv.set(this.rtcpSalt);
+    const iv = this.rtcp.iv;
+    iv.set(this.rtcp.salt);
     xorU32(iv, 2, ssrc);
     xorU32(iv, 8, index & 0x7fffffff);
     return iv;
@@ -82,7 +139,23 @@ export class AesGcmCipher implements SrtpCipher {
     ssrc: number,
     index: number,
   ): number {
-    const c = createCipheriv(this.algorithm, this.rtpKey, this.rtpIv(ssrc, index), { authTagLength: TAG });
+    const iv = this.rtpIv(ssrc, index);
+    const textLength = length - headerLength;
+    if (textLength <= this.jsMaxLength) {
+      this.rtp.seal(
+        out,
+        start,
+        headerLength,
+        out,
+        start + headerLength,
+        textLength,
+        out,
+        start + length,
+        false,
+      );
+      return length + TAG;
+    }
+    const c = createCipheriv(this.rtp.algorithm, this.rtp.key, iv, { authTagLength: TAG });
     c.setAAD(out.subarray(start, start + headerLength));
     out.set(c.update(out.subarray(start + headerLength, start + length)), start + headerLength);
     c.final();
@@ -98,7 +171,23 @@ export class AesGcmCipher implements SrtpCipher {
     index: number,
   ): number {
     const end = length - TAG;
-    const d = createDecipheriv(this.algorithm, this.rtpKey, this.rtpIv(ssrc, index), { authTagLength: TAG });
+    const iv = this.rtpIv(ssrc, index);
+    if (end - headerLength <= this.jsMaxLength) {
+      return this.rtp.seal(
+        packet,
+        0,
+        headerLength,
+        packet,
+        headerLength,
+        end - headerLength,
+        undefined,
+        end,
+        true,
+      )
+        ? end
+        : -1;
+    }
+    const d = createDecipheriv(this.rtp.algorithm, this.rtp.key, iv, { authTagLength: TAG });
     d.setAAD(packet.subarray(0, headerLength));
     d.setAuthTag(packet.subarray(end, length));
     const plain = d.update(packet.subarray(headerLength, end));
@@ -113,22 +202,31 @@ export class AesGcmCipher implements SrtpCipher {
 
   protectRtcp(out: Uint8Array, start: number, length: number, ssrc: number, index: number): number {
     const trailer = (0x80000000 | index) >>> 0;
-    const c = createCipheriv(this.algorithm, this.rtcpKey, this.rtcpIv(ssrc, index), { authTagLength: TAG });
+    const iv = this.rtcpIv(ssrc, index);
     this.aad.set(out.subarray(start, start + 8));
     writeU32(this.aad, 8, trailer);
-    c.setAAD(this.aad);
-    out.set(c.update(out.subarray(start + 8, start + length)), start + 8);
-    c.final();
-    out.set(c.getAuthTag(), start + length);
+    if (length - 8 <= this.jsMaxLength) {
+      this.rtcp.seal(this.aad, 0, 12, out, start + 8, length - 8, out, start + length, false);
+    } else {
+      const c = createCipheriv(this.rtcp.algorithm, this.rtcp.key, iv, { authTagLength: TAG });
+      c.setAAD(this.aad);
+      out.set(c.update(out.subarray(start + 8, start + length)), start + 8);
+      c.final();
+      out.set(c.getAuthTag(), start + length);
+    }
     writeU32(out, start + length + TAG, trailer);
     return length + TAG + TRAILER;
   }
 
   unprotectRtcp(packet: Uint8Array, length: number, ssrc: number, index: number, encrypted: boolean): number {
     const tagAt = length - TRAILER - TAG;
-    const d = createDecipheriv(this.algorithm, this.rtcpKey, this.rtcpIv(ssrc, index), {
-      authTagLength: TAG,
-    });
+    const iv = this.rtcpIv(ssrc, index);
+    if (encrypted && tagAt - 8 <= this.jsMaxLength) {
+      this.aad.set(packet.subarray(0, 8));
+      this.aad.set(packet.subarray(length - TRAILER, length), 8);
+      return this.rtcp.seal(this.aad, 0, 12, packet, 8, tagAt - 8, undefined, tagAt, true) ? tagAt : -1;
+    }
+    const d = createDecipheriv(this.rtcp.algorithm, this.rtcp.key, iv, { authTagLength: TAG });
     d.setAuthTag(packet.subarray(tagAt, tagAt + TAG));
     if (encrypted) {
       this.aad.set(packet.subarray(0, 8));

@@ -27,7 +27,7 @@ function rtpStream(ssrc: number): Uint8Array[] {
   const packets: Uint8Array[] = [];
   for (let i = 0; i < 120; i++) {
     const seq = (65486 + i) & 0xffff;
-    const size = [0, 1, 17, 160, 1200][i % 5]!;
+    const size = [0, 1, 17, 160, 500, 520, 1200][i % 7]!;
     packets.push(
       new RtpPacket({
         payloadType: 96 + (i % 3),

@@ -72,13 +72,17 @@ const GCM = [
   },
 ];
 
-function gcmCipher(key: string): AesGcmCipher {
-  return new AesGcmCipher({
-    rtpKey: fromHex(key),
-    rtpSalt: fromHex(SALT),
-    rtcpKey: fromHex(key),
-    rtcpSalt: fromHex(SALT),
-  });
+/** Both engines must give identical bytes: JavaScript GHASH (short packets) and native GCM (long ones). */
+const ENGINES = [
+  { engine: 'JavaScript GHASH', jsMaxLength: 1 << 20 },
+  { engine: 'native GCM', jsMaxLength: 0 },
+];
+
+function gcmCipher(key: string, jsMaxLength: number): AesGcmCipher {
+  return new AesGcmCipher(
+    { rtpKey: fromHex(key), rtpSalt: fromHex(SALT), rtcpKey: fromHex(key), rtcpSalt: fromHex(SALT) },
+    { jsMaxLength },
+  );
 }
 
 function withHeadroom(hex: string, extra: number): { buf: Uint8Array; length: number } {
@@ -89,33 +93,34 @@ function withHeadroom(hex: string, extra: number): { buf: Uint8Array; length: nu
 }
 
 describe('RFC 7714 vectors', () => {
-  for (const v of GCM) {
-    it(`${v.name}: SRTP protect and unprotect byte for byte`, () => {
-      const c = gcmCipher(v.key);
-      const { buf, length } = withHeadroom(RTP, 16);
-      const n = c.protectRtp(buf, PROTECT_HEADROOM, 12, length, 0x5501a0b2, 0xf17b);
-      assert.equal(toHex(buf.subarray(PROTECT_HEADROOM, PROTECT_HEADROOM + n)), v.srtp);
-      const packet = fromHex(v.srtp);
-      const m = c.unprotectRtp(packet, 12, packet.byteLength, 0x5501a0b2, 0xf17b);
-      assert.equal(toHex(packet.subarray(0, m)), RTP);
-      const tampered = fromHex(v.srtp);
-      tampered[20]! ^= 1;
-      assert.equal(c.unprotectRtp(tampered, 12, tampered.byteLength, 0x5501a0b2, 0xf17b), -1);
-    });
+  for (const { engine, jsMaxLength } of ENGINES)
+    for (const v of GCM) {
+      it(`${v.name}, ${engine}: SRTP protect and unprotect byte for byte`, () => {
+        const c = gcmCipher(v.key, jsMaxLength);
+        const { buf, length } = withHeadroom(RTP, 16);
+        const n = c.protectRtp(buf, PROTECT_HEADROOM, 12, length, 0x5501a0b2, 0xf17b);
+        assert.equal(toHex(buf.subarray(PROTECT_HEADROOM, PROTECT_HEADROOM + n)), v.srtp);
+        const packet = fromHex(v.srtp);
+        const m = c.unprotectRtp(packet, 12, packet.byteLength, 0x5501a0b2, 0xf17b);
+        assert.equal(toHex(packet.subarray(0, m)), RTP);
+        const tampered = fromHex(v.srtp);
+        tampered[20]! ^= 1;
+        assert.equal(c.unprotectRtp(tampered, 12, tampered.byteLength, 0x5501a0b2, 0xf17b), -1);
+      });
 
-    it(`${v.name}: SRTCP protect and unprotect byte for byte`, () => {
-      const c = gcmCipher(v.key);
-      const { buf, length } = withHeadroom(RTCP, 20);
-      const n = c.protectRtcp(buf, PROTECT_HEADROOM, length, 0x4d617273, 0x5d4);
-      assert.equal(toHex(buf.subarray(PROTECT_HEADROOM, PROTECT_HEADROOM + n)), v.srtcp);
-      const packet = fromHex(v.srtcp);
-      const m = c.unprotectRtcp(packet, packet.byteLength, 0x4d617273, 0x5d4, true);
-      assert.equal(toHex(packet.subarray(0, m)), RTCP);
-    });
-  }
+      it(`${v.name}, ${engine}: SRTCP protect and unprotect byte for byte`, () => {
+        const c = gcmCipher(v.key, jsMaxLength);
+        const { buf, length } = withHeadroom(RTCP, 20);
+        const n = c.protectRtcp(buf, PROTECT_HEADROOM, length, 0x4d617273, 0x5d4);
+        assert.equal(toHex(buf.subarray(PROTECT_HEADROOM, PROTECT_HEADROOM + n)), v.srtcp);
+        const packet = fromHex(v.srtcp);
+        const m = c.unprotectRtcp(packet, packet.byteLength, 0x4d617273, 0x5d4, true);
+        assert.equal(toHex(packet.subarray(0, m)), RTCP);
+      });
+    }
 
   it('AEAD_AES_128_GCM (§17.3): SRTCP authenticated but not encrypted (E = 0)', () => {
-    const c = gcmCipher(GCM[0]!.key);
+    const c = gcmCipher(GCM[0]!.key, 0);
     const packet = fromHex(`${RTCP}841dd9683dd78ec92ae58790125f62b3000005d4`);
     const m = c.unprotectRtcp(packet, packet.byteLength, 0x4d617273, 0x5d4, false);
     assert.equal(toHex(packet.subarray(0, m)), RTCP);
