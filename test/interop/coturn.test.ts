@@ -149,7 +149,7 @@ describe('TURN client against coturn: lifetimes, nonces, quota, redirects', { sk
   before(async () => {
     [short, quota] = await Promise.all([
       // Allocations live 6 s (the client refreshes at 3 s); nonces go stale after 2 s.
-      startCoturn({ extraArgs: ['--max-allocate-lifetime=6', '--stale-nonce=2'] }),
+      startCoturn({ extraArgs: ['--max-allocate-lifetime=6', '--stale-nonce=2', '--verbose'] }),
       startCoturn({ extraArgs: ['--user-quota=1'] }),
     ]);
     redirector = await startCoturn({
