@@ -186,6 +186,23 @@ describe('IceAgent on the simulated network', () => {
     assert.equal(b.received.length, 1);
   });
 
+  it('pairs IPv6 with IPv6 and IPv4 with IPv4 only', () => {
+    const net = new SimNetwork({ seed: 17, conditions: { delay: 5 } });
+    const a = net.add(new SimIcePeer('a', ['fd00::1', '10.0.0.1'], { role: 'controlling', seed: 1 }));
+    const b = net.add(new SimIcePeer('b', ['fd00::2'], { role: 'controlled', seed: 2 }));
+    a.addHostCandidates();
+    b.addHostCandidates();
+    signal(net, a, b);
+    signal(net, b, a);
+    assert.ok(net.runUntil(() => connected(a, b), 10_000));
+    const stats = a.agent.getStats();
+    assert.equal(stats.length, 1, 'the IPv4 host has no IPv6 partner');
+    assert.equal(a.agent.getSelectedPair()!.remote.address, 'fd00::2');
+    assert.ok(b.sendData(new Uint8Array([0x80])));
+    net.runFor(50);
+    assert.equal(a.received.length, 1);
+  });
+
   it('fails when no pair works and both sides signalled end-of-candidates', () => {
     const net = new SimNetwork({ seed: 16, conditions: { delay: 5, loss: 1 } });
     const [a, b] = pairOfPeers(net);
