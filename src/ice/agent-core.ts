@@ -326,7 +326,9 @@ export abstract class IceAgentCore {
       return;
     }
     if (this._state === 'failed' || this.checkingSince === undefined || this.selected) return;
-    const exhausted = this.localComplete && this.remoteComplete && this.checklist.allFailed();
+    // With no pair at all the peer may still reach us (peer-reflexive): only the timeout fails that case.
+    const exhausted =
+      this.localComplete && this.remoteComplete && this.checklist.size > 0 && this.checklist.allFailed();
     if (exhausted || now >= this.checkingSince + this.settings.checklistTimeout) {
       this.transactions.cancelAll();
       this.pending.clear();

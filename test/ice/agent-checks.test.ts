@@ -193,6 +193,19 @@ describe('IceAgent check scheduling', () => {
     assert.equal(transmits(agent)[0]!.destination.address, '10.0.1.8');
   });
 
+  it('without any pair fails only when the check-list timeout runs out', () => {
+    const agent = newAgent({ checklistTimeout: 5000 });
+    agent.setLocalCandidatesComplete();
+    agent.addRemoteCandidate(0, null);
+    assert.equal(agent.pollTimeout(), 5000);
+    agent.handleTimeout(4999);
+    assert.equal(agent.state, 'new');
+    agent.handleTimeout(5000);
+    assert.equal(agent.state, 'failed');
+    assert.deepEqual(events(agent), ['statechange']);
+    assert.equal(agent.pollTimeout(), undefined);
+  });
+
   it('caps remote candidates and pairs against a flood', () => {
     const agent = newAgent({ maxPairs: 100, maxRemoteCandidates: 100 });
     for (let i = 0; i < 400; i++) agent.addRemoteCandidate(0, host(`10.1.${i >> 8}.${i & 255}`, 7000 + i));

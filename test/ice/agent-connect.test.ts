@@ -117,7 +117,7 @@ describe('IceAgent on the simulated network', () => {
     const net = new SimNetwork({ seed: 10, conditions: { delay: 5 } });
     const [a, b] = pairOfPeers(net);
     // a learns b's parameters but no candidates; b learns everything.
-    signal(net, b, a, { candidates: false, endOfCandidates: false });
+    signal(net, b, a, { candidates: false, endOfCandidates: true });
     signal(net, a, b);
     assert.ok(net.runUntil(() => connected(a, b), 10_000));
     const learned = a.events.filter((e) => e.type === 'remotecandidate');
