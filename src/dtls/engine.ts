@@ -227,6 +227,18 @@ export class DtlsEngine {
     return this.state === 'connected' ? this.handshake?.srtpProfile?.name : undefined;
   }
 
+  /** Whether handshake state exists (a server keeps none until a ClientHello returns a valid cookie). */
+  get handshakeStarted(): boolean {
+    return this.handshake !== undefined;
+  }
+
+  /** Bytes held for handshake reassembly and early records (bounded). */
+  get bufferedBytes(): number {
+    let early = 0;
+    for (const r of this.earlyRecords) early += r.byteLength;
+    return this.reassembler.buffered + early;
+  }
+
   /** The ECDHE group of the handshake, once known. */
   get keyExchangeGroup(): NamedGroupName | undefined {
     const group = this.handshake?.group;

@@ -1,0 +1,137 @@
+/** Hostile input: ClientHello floods without cookies, messages in the wrong epoch, early records. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AlertDescription, ContentType, DTLS_1_2, HandshakeType } from '../../src/dtls/constants.js';
+import { DtlsEngine } from '../../src/dtls/engine.js';
+import { writeFragmentHeader } from '../../src/dtls/handshake-reassembly.js';
+import { encodeClientHello } from '../../src/dtls/messages.js';
+import { writeRecordHeader } from '../../src/dtls/record.js';
+import { Prng } from '../sim/network.js';
+import { bothConnected, enginePair, testCertificates } from './harness.js';
+
+function handshakeRecord(
+  epoch: number,
+  recordSeq: number,
+  type: number,
+  messageSeq: number,
+  body: Uint8Array,
+): Uint8Array {
+  const out = new Uint8Array(13 + 12 + body.byteLength);
+  writeRecordHeader(out, 0, ContentType.handshake, epoch, recordSeq, 12 + body.byteLength);
+  writeFragmentHeader(out, 13, type, body.byteLength, messageSeq, 0, body.byteLength);
+  out.set(body, 25);
+  return out;
+}
+
+function clientHello(rng: Prng, cookie: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const random = new Uint8Array(32).map(() => rng.int(256));
+  return encodeClientHello({
+    version: DTLS_1_2,
+    random,
+    sessionId: new Uint8Array(0),
+    cookie,
+    cipherSuites: [0xc02b],
+    compressionMethods: new Uint8Array([0]),
+    extensions: { extendedMasterSecret: true, supportedGroups: [29], signatureAlgorithms: [0x0403] },
+  });
+}
+
+describe('DTLS hostile input', () => {
+  it('a ClientHello flood without valid cookies costs the server no state and no amplification', async () => {
+    const { ecdsa } = await testCertificates();
+    const server = new DtlsEngine({ role: 'server', credential: ecdsa, verifyPeer: () => true });
+    server.start(0);
+    const rng = new Prng(5);
+    let inBytes = 0;
+    let outBytes = 0;
+    const heapBefore = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 10_000; i++) {
+      const forged = i % 2 === 0 ? new Uint8Array(0) : new Uint8Array(32).map(() => rng.int(256));
+      const datagram = handshakeRecord(0, i, HandshakeType.clientHello, 0, clientHello(rng, forged));
+      inBytes += datagram.byteLength;
+      server.handleInput(i, datagram);
+      for (let d = server.pollTransmit(); d; d = server.pollTransmit()) {
+        outBytes += d.byteLength;
+        assert.equal(d[13], HandshakeType.helloVerifyRequest);
+      }
+      assert.equal(server.handshakeStarted, false);
+      assert.equal(server.bufferedBytes, 0);
+    }
+    assert.equal(server.stats.helloVerifyRequestsSent, 10_000);
+    assert.ok(
+      outBytes < inBytes,
+      `HelloVerifyRequests (${outBytes} B) are smaller than the flood (${inBytes} B)`,
+    );
+    assert.equal(
+      server.pollTimeout(),
+      30_000,
+      'no retransmission timer was armed, only the handshake deadline',
+    );
+    global.gc?.();
+    assert.ok(process.memoryUsage().heapUsed - heapBefore < 50_000_000);
+  });
+
+  it('after a flood the server still completes a real handshake', async () => {
+    const { ecdsa } = await testCertificates();
+    const { net, client, server } = enginePair({ clientCert: ecdsa, serverCert: ecdsa });
+    const rng = new Prng(6);
+    for (let i = 0; i < 500; i++) {
+      server.engine.handleInput(0, handshakeRecord(0, i, HandshakeType.clientHello, 0, clientHello(rng)));
+    }
+    while (server.engine.pollTransmit()) {}
+    assert.ok(net.runUntil(() => bothConnected(client, server), 10_000));
+  });
+
+  it('a Finished sent in plaintext (epoch 0) is refused with unexpected_message', async () => {
+    const { ecdsa } = await testCertificates();
+    const { net, client } = enginePair({ clientCert: ecdsa, serverCert: ecdsa });
+    // Let flights 1-4 pass, then hold everything: the client waits for the server's CCS+Finished.
+    let flights = 0;
+    net.tap = (d) => d.source.address === '10.0.0.1' || ++flights <= 2;
+    net.runFor(50);
+    assert.equal(client.engine.state, 'connecting');
+    // The server's messages were HelloVerifyRequest (0), then 1-5 (ServerHello..ServerHelloDone): Finished is 6.
+    const fake = handshakeRecord(0, 99, HandshakeType.finished, 6, new Uint8Array(12));
+    client.engine.handleInput(net.now, fake);
+    client.collectEvents();
+    assert.equal(client.engine.state, 'failed');
+    const e = client.events[0];
+    assert.ok(e?.type === 'failed' && e.alert === AlertDescription.unexpectedMessage, JSON.stringify(e));
+  });
+
+  it('records of a future epoch before ChangeCipherSpec are held a few at a time, then dropped', async () => {
+    const { ecdsa } = await testCertificates();
+    const client = new DtlsEngine({ role: 'client', credential: ecdsa, verifyPeer: () => true });
+    client.start(0);
+    for (let i = 0; i < 100; i++) {
+      const r = handshakeRecord(1, i, HandshakeType.finished, 5, new Uint8Array(40));
+      client.handleInput(i, r);
+    }
+    assert.ok(client.bufferedBytes <= 16 * 100);
+    assert.ok(client.stats.droppedRecords >= 84);
+    assert.equal(client.state, 'connecting');
+    // Records of epochs we will never reach are dropped outright.
+    client.handleInput(0, handshakeRecord(7, 0, HandshakeType.finished, 5, new Uint8Array(40)));
+    assert.equal(client.state, 'connecting');
+  });
+
+  it('handshake messages that lie about their lengths or overflow are dropped, not trusted', async () => {
+    const { ecdsa } = await testCertificates();
+    const client = new DtlsEngine({ role: 'client', credential: ecdsa, verifyPeer: () => true });
+    client.start(0);
+    while (client.pollTransmit()) {}
+    const body = new Uint8Array(50);
+    const lying = handshakeRecord(0, 1, HandshakeType.serverHello, 0, body);
+    lying[13 + 9] = 0xff; // fragment_length beyond the record
+    client.handleInput(1, lying);
+    const overflow = handshakeRecord(0, 2, HandshakeType.serverHello, 0, body);
+    overflow[13 + 6] = 0x01; // fragment_offset + fragment_length > length
+    client.handleInput(2, overflow);
+    const huge = handshakeRecord(0, 3, HandshakeType.certificate, 0, body);
+    huge[13 + 1] = 0x7f; // a 8 MB message
+    client.handleInput(3, huge);
+    assert.equal(client.stats.malformedHandshake, 3);
+    assert.equal(client.state, 'connecting');
+    assert.equal(client.bufferedBytes, 0);
+  });
+});
