@@ -7,16 +7,17 @@
  */
 import { addressKey, type SansIoEngine, type Transmit, type TransportAddress } from '../../common/engine.js';
 import { createLogger } from '../../common/logger.js';
-import { StunAttr, StunMethod } from '../../stun/constants.js';
-import { longTermKey as longTermKeyFor } from '../../stun/integrity.js';
+import { StunMethod } from '../../stun/constants.js';
 import { StunMessage } from '../../stun/message.js';
 import { DEFAULT_TIMING, StunTransactions, type TransactionTiming } from '../../stun/transaction.js';
-import { encodeChannelData, isChannelData, parseChannelData } from './channel-data.js';
-import { MAX_QUEUED_PER_PEER, PERMISSION_RETRY, PeerBindings, type Permission } from './peer-bindings.js';
-import { buildRequest, type Credentials, type RequestPurpose } from './requests.js';
+import { encodeChannelData } from './channel-data.js';
+import { classifyFrame, responseIntegrityOk } from './inbound.js';
+import { MAX_QUEUED_PER_PEER, PeerBindings, type Permission } from './peer-bindings.js';
+import { buildRequest, type Credentials, nextCredentials, type RequestPurpose } from './requests.js';
 import { StreamFramer } from './stream-framer.js';
 import {
   MAX_STALE_NONCE_RETRIES,
+  newStats,
   type RequestMeta,
   TURN_UNREACHABLE,
   type TurnClientEvent,
@@ -33,13 +34,7 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
   mappedAddress: TransportAddress | undefined;
   /** Lifetime (s) the server granted in its last Allocate or Refresh response. */
   lifetime = 0;
-  readonly stats: TurnClientStats = {
-    malformed: 0,
-    integrityFailures: 0,
-    unmatched: 0,
-    unknownChannel: 0,
-    droppedSends: 0,
-  };
+  readonly stats: TurnClientStats = newStats();
   private serverAddress: TransportAddress;
   private readonly options: TurnClientOptions;
   private readonly transactions: StunTransactions<RequestMeta>;
@@ -258,73 +253,36 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
   }
 
   private handleFrame(now: number, frame: Uint8Array): void {
-    if (isChannelData(frame)) {
-      const m = parseChannelData(frame);
-      if (!m) {
-        this.stats.malformed++;
+    const inbound = classifyFrame(frame, (n) => this.bindings.channelByNumber(n)?.peer);
+    switch (inbound.kind) {
+      case 'data':
+        if (this.state === 'allocated')
+          this.events.push({ type: 'data', peer: inbound.peer, data: inbound.data });
         return;
+      case 'malformed':
+      case 'unknownChannel':
+        this.stats[inbound.kind]++;
+        return;
+      case 'ignored':
+        return;
+      case 'response': {
+        const msg = inbound.message;
+        if (!this.transactions.has(msg.transactionKey)) this.stats.unmatched++;
+        else if (!responseIntegrityOk(msg, this.credentials)) this.stats.integrityFailures++;
+        else this.transactions.handleResponse(now, msg);
       }
-      const channel = this.bindings.channelByNumber(m.channel);
-      if (!channel) this.stats.unknownChannel++;
-      else this.events.push({ type: 'data', peer: channel.peer, data: m.data });
-      return;
     }
-    const msg = StunMessage.tryParse(frame);
-    if (!msg) {
-      this.stats.malformed++;
-      return;
-    }
-    try {
-      if (msg.messageClass === 'indication') {
-        if (msg.method !== StunMethod.Data) return;
-        const peer = msg.xorPeerAddress;
-        const data = msg.data;
-        if (!peer || !data) this.stats.malformed++;
-        else if (this.state === 'allocated') this.events.push({ type: 'data', peer, data });
-        return;
-      }
-      if (msg.messageClass === 'request') return; // servers do not send requests to clients
-      if (!this.transactions.has(msg.transactionKey)) {
-        this.stats.unmatched++;
-        return;
-      }
-      if (!this.integrityOk(msg)) {
-        this.stats.integrityFailures++;
-        return;
-      }
-      this.transactions.handleResponse(now, msg);
-    } catch {
-      this.stats.malformed++;
-    }
-  }
-
-  /**
-   * Responses to authenticated requests must carry a valid MESSAGE-INTEGRITY, except the error responses
-   * (401, 438) that exist to tell us we cannot be authenticated yet.
-   */
-  private integrityOk(msg: StunMessage): boolean {
-    const key = this.credentials?.key;
-    if (!key) return true;
-    if (msg.has(StunAttr.MessageIntegrity)) return msg.verifyIntegrity(key);
-    return msg.messageClass === 'error';
   }
 
   private onTimeout(now: number, purpose: RequestPurpose): void {
-    switch (purpose.kind) {
-      case 'allocate':
-        this.fail(TURN_UNREACHABLE, `TURN server ${addressKey(this.serverAddress)} did not answer`);
-        return;
-      case 'refresh':
-        if (this.state === 'closing') this.finish();
-        else this.fail(TURN_UNREACHABLE, 'TURN server did not answer the Refresh request');
-        return;
-      case 'permission':
-        this.permissionFailed(now, purpose.ip);
-        return;
-      case 'channel':
-        this.bindings.dropChannel(purpose.number);
-        return;
-    }
+    if (purpose.kind === 'refresh' && this.state === 'closing') this.finish();
+    else
+      this.onError(
+        now,
+        purpose,
+        TURN_UNREACHABLE,
+        `TURN server ${addressKey(this.serverAddress)} did not answer`,
+      );
   }
 
   private onResponse(now: number, meta: RequestMeta, res: StunMessage): void {
@@ -383,7 +341,7 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
         else this.fail(code, `TURN refresh failed: ${reason}`);
         return;
       case 'permission':
-        this.permissionFailed(now, purpose.ip);
+        this.stats.droppedSends += this.bindings.refuse(purpose.ip, now);
         return;
       case 'channel':
         this.bindings.dropChannel(purpose.number);
@@ -402,11 +360,7 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
     this.state = 'allocated';
     this.setLifetime(now, res.lifetime ?? this.options.lifetime ?? 600);
     this.events.push({ type: 'allocated', relayed, mapped: this.mappedAddress, lifetime: this.lifetime });
-    for (const p of this.bindings.permissions.values()) {
-      if (p.state !== 'waiting') continue;
-      p.state = 'pending';
-      this.request(now, { kind: 'permission', ip: p.ip }, 0);
-    }
+    for (const ip of this.bindings.startWaiting()) this.request(now, { kind: 'permission', ip }, 0);
   }
 
   private setLifetime(now: number, seconds: number): void {
@@ -424,19 +378,6 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
     for (const q of queued) this.sendIndication(now, q.peer, q.data);
   }
 
-  private permissionFailed(now: number, ip: string): void {
-    const p = this.bindings.permission(ip);
-    if (!p) return;
-    if (p.state === 'granted' && now < p.expiresAt) {
-      p.nextRequestAt = now + PERMISSION_RETRY; // keep using it while it lasts; try again soon
-      return;
-    }
-    this.stats.droppedSends += p.queue.length;
-    p.queue = [];
-    p.state = 'failed';
-    p.nextRequestAt = now + PERMISSION_RETRY;
-  }
-
   private redirect(now: number, res: StunMessage): void {
     const alternate = res.alternateServer;
     if (!alternate || this.redirects >= (this.options.maxRedirects ?? 2)) {
@@ -452,15 +393,8 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
   }
 
   private setCredentials(realm: string, nonce: string): void {
-    this.credentials = {
-      username: this.options.username,
-      realm,
-      nonce,
-      key:
-        this.credentials?.realm === realm
-          ? this.credentials.key
-          : longTermKeyFor(this.options.username, realm, this.options.credential),
-    };
+    const { username, credential } = this.options;
+    this.credentials = nextCredentials(this.credentials, username, credential, realm, nonce);
   }
 
   private fail(code: number, reason: string): void {

@@ -70,6 +70,33 @@ export class PeerBindings {
     return p;
   }
 
+  /**
+   * The server refused (or never answered) a CreatePermission for `ip`. A permission still in force is
+   * kept and asked for again soon; otherwise it fails for a while and its queue is dropped.
+   * Returns how many queued datagrams were dropped.
+   */
+  refuse(ip: string, now: number): number {
+    const p = this.permissions.get(ip);
+    if (!p) return 0;
+    p.nextRequestAt = now + PERMISSION_RETRY;
+    if (p.state === 'granted' && now < p.expiresAt) return 0;
+    const dropped = p.queue.length;
+    p.queue = [];
+    p.state = 'failed';
+    return dropped;
+  }
+
+  /** Permissions asked for before the allocation existed: mark them pending and return their IPs. */
+  startWaiting(): string[] {
+    const ips: string[] = [];
+    for (const p of this.permissions.values()) {
+      if (p.state !== 'waiting') continue;
+      p.state = 'pending';
+      ips.push(p.ip);
+    }
+    return ips;
+  }
+
   channelForPeer(peer: TransportAddress): Channel | undefined {
     return this.channelsByPeer.get(addressKey(peer));
   }

@@ -1,6 +1,7 @@
 /** Builds the TURN requests the client sends (RFC 8656 §7.1, §7.2, §9.1, §12.1), with long-term credentials. */
 import type { TransportAddress } from '../../common/engine.js';
 import { StunMethod, TRANSPORT_UDP } from '../../stun/constants.js';
+import { longTermKey } from '../../stun/integrity.js';
 import { StunMessage } from '../../stun/message.js';
 
 export type RequestPurpose =
@@ -51,4 +52,16 @@ export function buildRequest(
     msg.setUsername(credentials.username).setRealm(credentials.realm).setNonce(credentials.nonce);
   }
   return msg;
+}
+
+/** Credentials for a new realm/nonce; the MD5 key is reused while the realm stays the same. */
+export function nextCredentials(
+  previous: Credentials | undefined,
+  username: string,
+  password: string,
+  realm: string,
+  nonce: string,
+): Credentials {
+  const key = previous?.realm === realm ? previous.key : longTermKey(username, realm, password);
+  return { username, realm, nonce, key };
 }

@@ -53,3 +53,7 @@ export interface TurnClientStats {
   /** Application datagrams dropped (no allocation, permission refused, queue full). */
   droppedSends: number;
 }
+
+export function newStats(): TurnClientStats {
+  return { malformed: 0, integrityFailures: 0, unmatched: 0, unknownChannel: 0, droppedSends: 0 };
+}
