@@ -111,7 +111,7 @@ export abstract class IceAgentChecks extends IceAgentCore {
     pair.currentRoundTripTime = rtt / 1000;
     pair.totalRoundTripTime += rtt / 1000;
     if (response.messageClass === 'error') {
-      const code = response.errorCode?.code;
+      const code = errorCodeOf(response);
       if (code === StunErrorCode.RoleConflict && meta.kind === 'check') {
         // §7.2.5.1: switch to the role the peer asked for (unless already done) and check the pair again.
         if (meta.role === this.role)
@@ -137,5 +137,14 @@ export abstract class IceAgentChecks extends IceAgentCore {
     this.firstValidAt ??= now;
     this.maybeNominate(now);
     this.schedule(now);
+  }
+}
+
+/** The ERROR-CODE of an authenticated response, or undefined when absent or malformed. */
+function errorCodeOf(response: StunMessage): number | undefined {
+  try {
+    return response.errorCode?.code;
+  } catch {
+    return undefined;
   }
 }

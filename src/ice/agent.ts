@@ -123,11 +123,11 @@ export class IceAgent extends IceAgentChecks implements SansIoEngine<IceAgentEve
       if (msg.messageClass === 'request') this.handleRequest(now, baseId, source, msg);
       else if (msg.messageClass === 'success' || msg.messageClass === 'error')
         this.handleResponse(now, baseId, source, msg);
+      this.flushTransactions(now);
     } catch (err) {
       this.counters.malformed++;
       log.debug('dropped STUN message', err);
     }
-    this.flushTransactions(now);
     this.updateState(now);
   }
 

@@ -4,12 +4,13 @@ import { IceAgent } from '../../src/ice/agent.js';
 import { RTCIceCandidate } from '../../src/ice/candidate.js';
 import { candidatePriority } from '../../src/ice/priority.js';
 import { credentials } from '../../src/ice/stun-checks.js';
-import { StunMethod } from '../../src/stun/constants.js';
+import { StunAttr, StunMethod } from '../../src/stun/constants.js';
 import { StunMessage } from '../../src/stun/message.js';
 import { Prng } from '../sim/network.js';
 
 const LOCAL = { usernameFragment: 'LOCL', password: 'local-password-0123456789' };
 const REMOTE = { usernameFragment: 'REMO', password: 'remote-password-012345678' };
+const remoteKey = credentials(REMOTE.usernameFragment, REMOTE.password).key;
 
 function validCheck(rng: Prng): Uint8Array {
   const m = new StunMessage(StunMethod.Binding, 'request');
@@ -73,22 +74,32 @@ describe('IceAgent fuzz (seeded)', () => {
       'h0',
     );
     agent.setRemoteParameters(0, REMOTE);
-    const outstanding: Uint8Array[] = [];
+    const outstanding: { data: Uint8Array; to: { address: string; port: number } }[] = [];
     let now = 0;
     for (let i = 0; i < 20_000; i++) {
       now += rng.int(20);
-      const source = { address: `10.9.${rng.int(4)}.${rng.int(256)}`, port: 1000 + rng.int(50_000) };
+      let source = { address: `10.9.${rng.int(4)}.${rng.int(256)}`, port: 1000 + rng.int(50_000) };
       let data: Uint8Array;
       const pick = rng.next();
       if (pick < 0.2) data = validCheck(rng);
       else if (pick < 0.6) data = mutate(rng, validCheck(rng));
       else if (pick < 0.8 && outstanding.length > 0) {
         // Forged or mutated responses to our own outstanding checks.
-        const req = StunMessage.parse(outstanding[rng.int(outstanding.length)]!);
+        const sent = outstanding[rng.int(outstanding.length)]!;
+        const req = StunMessage.parse(sent.data);
+        if (rng.next() < 0.7) source = sent.to; // symmetric, so it reaches the response handling
         const res = req.createResponse(rng.next() < 0.5 ? 'success' : 'error');
-        if (res.messageClass === 'error') res.setErrorCode(rng.next() < 0.5 ? 487 : 400);
-        else res.setXorMappedAddress(source);
-        data = mutate(rng, res.serialize({ integrityKey: credentials('x', 'wrong').key, fingerprint: true }));
+        if (res.messageClass === 'success') res.setXorMappedAddress(source);
+        else if (rng.next() < 0.3)
+          res.add(
+            StunAttr.ErrorCode,
+            new Uint8Array(rng.int(8)).map(() => rng.int(256)),
+          );
+        else res.setErrorCode(rng.next() < 0.5 ? 487 : 400);
+        // Half are signed with the right password (a confused but authenticated peer), some then mangled.
+        const key = rng.next() < 0.5 ? remoteKey : credentials('x', 'wrong').key;
+        const bytes = res.serialize({ integrityKey: key, fingerprint: true });
+        data = rng.next() < 0.5 ? bytes : mutate(rng, bytes);
       } else data = new Uint8Array(rng.int(120)).map(() => rng.int(256));
       assert.doesNotThrow(() => agent.handleStun(now, 'h0', source, data));
       const t = agent.pollTimeout();
@@ -96,7 +107,7 @@ describe('IceAgent fuzz (seeded)', () => {
       for (let x = agent.pollTransmit(); x; x = agent.pollTransmit()) {
         const m = StunMessage.tryParse(x.data);
         if (m?.messageClass === 'request') {
-          outstanding.push(x.data);
+          outstanding.push({ data: x.data, to: x.destination });
           if (outstanding.length > 64) outstanding.shift();
         }
       }
