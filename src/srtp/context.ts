@@ -10,7 +10,7 @@ import { type SrtpProfile, type SrtpProfileName, srtpProfile } from './profiles.
 import { estimateIndex, StreamTable } from './stream-table.js';
 
 export interface SrtpContextOptions {
-  profile: SrtpProfileName | number | SrtpProfile;
+  profile: SrtpProfileName | string | number | SrtpProfile;
   masterKey: Uint8Array;
   masterSalt: Uint8Array;
   /** Replay window in packets, for SRTP and SRTCP alike (default 1024). */

@@ -70,12 +70,23 @@ export const SRTP_PROFILES: Readonly<Record<SrtpProfileName, SrtpProfile>> = {
   },
 };
 
-/** Look a profile up by name or by its DTLS-SRTP id; throws TypeError when unknown. */
-export function srtpProfile(profile: SrtpProfileName | number | SrtpProfile): SrtpProfile {
+/** The RFC 5764 / RFC 7714 DTLS-SRTP spellings (as the DTLS layer reports them). */
+const DTLS_SRTP_NAMES: Readonly<Record<string, SrtpProfileName>> = {
+  SRTP_AES128_CM_HMAC_SHA1_80: 'AES_CM_128_HMAC_SHA1_80',
+  SRTP_AES128_CM_HMAC_SHA1_32: 'AES_CM_128_HMAC_SHA1_32',
+  SRTP_AEAD_AES_128_GCM: 'AEAD_AES_128_GCM',
+  SRTP_AEAD_AES_256_GCM: 'AEAD_AES_256_GCM',
+};
+
+/**
+ * Look a profile up by name (RFC 4568 spelling, e.g. `AES_CM_128_HMAC_SHA1_80`, or the DTLS-SRTP one,
+ * e.g. `SRTP_AES128_CM_HMAC_SHA1_80`) or by its DTLS-SRTP id; throws TypeError when unknown.
+ */
+export function srtpProfile(profile: SrtpProfileName | string | number | SrtpProfile): SrtpProfile {
   if (typeof profile === 'object') return profile;
   if (typeof profile === 'string') {
-    const p = SRTP_PROFILES[profile];
-    if (p) return p;
+    const name = DTLS_SRTP_NAMES[profile] ?? profile;
+    if (Object.hasOwn(SRTP_PROFILES, name)) return SRTP_PROFILES[name as SrtpProfileName];
   } else {
     for (const p of Object.values(SRTP_PROFILES)) if (p.id === profile) return p;
   }
@@ -95,7 +106,7 @@ export interface SrtpKeys {
  * remote keys for the given DTLS role.
  */
 export function splitKeyingMaterial(
-  profile: SrtpProfileName | number | SrtpProfile,
+  profile: SrtpProfileName | string | number | SrtpProfile,
   material: Uint8Array,
   role: 'client' | 'server',
 ): SrtpKeys {

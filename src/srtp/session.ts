@@ -6,7 +6,8 @@ import { SrtpContext, type SrtpStats } from './context.js';
 import { type SrtpKeys, type SrtpProfile, type SrtpProfileName, srtpProfile } from './profiles.js';
 
 export interface SrtpSessionOptions extends SrtpKeys {
-  profile: SrtpProfileName | number | SrtpProfile;
+  /** Name (`AES_CM_128_HMAC_SHA1_80` or `SRTP_AES128_CM_HMAC_SHA1_80` style) or DTLS-SRTP id. */
+  profile: SrtpProfileName | string | number | SrtpProfile;
   replayWindowSize?: number;
   maxStreams?: number;
 }
@@ -32,6 +33,30 @@ export class SrtpSession {
       ...common,
       masterKey: options.remoteMasterKey,
       masterSalt: options.remoteMasterSalt,
+    });
+  }
+
+  /**
+   * From what a DTLS-SRTP handshake exports: the negotiated profile (its id) and this side's local and remote
+   * master keys and salts.
+   */
+  static fromDtls(
+    keys: {
+      profile: { id: number };
+      localKey: Uint8Array;
+      localSalt: Uint8Array;
+      remoteKey: Uint8Array;
+      remoteSalt: Uint8Array;
+    },
+    options: { replayWindowSize?: number; maxStreams?: number } = {},
+  ): SrtpSession {
+    return new SrtpSession({
+      profile: keys.profile.id,
+      localMasterKey: keys.localKey,
+      localMasterSalt: keys.localSalt,
+      remoteMasterKey: keys.remoteKey,
+      remoteMasterSalt: keys.remoteSalt,
+      ...options,
     });
   }
 

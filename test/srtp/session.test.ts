@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { toHex } from '../../src/common/bytes.js';
+import {
+  SRTP_PROFILES as SRTP_PROFILE_LIST,
+  splitSrtpKeyingMaterial,
+  srtpKeyingMaterialLength,
+} from '../../src/dtls/srtp-profiles.js';
 import { RtpPacket } from '../../src/rtp/packet.js';
 import { serializeRtcp } from '../../src/rtp/rtcp/index.js';
 import {
@@ -11,6 +16,7 @@ import {
   type SrtpProfileName,
   SrtpSession,
   splitKeyingMaterial,
+  srtpProfile,
 } from '../../src/srtp/index.js';
 
 function pair(profile: SrtpProfileName, options: { maxStreams?: number; replayWindowSize?: number } = {}) {
@@ -157,6 +163,21 @@ describe('SrtpSession', () => {
     assert.equal(server.stats.authFailures, 100);
   });
 
+  it("takes the DTLS layer's keying material and profile names directly", () => {
+    for (const profile of SRTP_PROFILE_LIST) {
+      const material = randomBytes(srtpKeyingMaterialLength(profile));
+      const client = SrtpSession.fromDtls(splitSrtpKeyingMaterial(profile, material, true));
+      const server = SrtpSession.fromDtls(splitSrtpKeyingMaterial(profile, material, false));
+      assert.equal(client.profile.id, profile.id);
+      assert.equal(srtpProfile(profile.name).id, profile.id);
+      assert.equal(toHex(server.unprotectRtp(client.protectRtp(rtp(9)))!), toHex(rtp(9)));
+      assert.equal(
+        toHex(client.unprotectRtcp(server.protectRtcp(Uint8Array.of(0x80, 201, 0, 1, 0, 0, 0, 1)))!),
+        '80c9000100000001',
+      );
+    }
+  });
+
   it('rejects wrong key sizes and unknown profiles', () => {
     assert.throws(
       () =>
@@ -171,6 +192,7 @@ describe('SrtpSession', () => {
     );
     assert.throws(() => pair('AES_CM_128_HMAC_SHA1_80').client.protectRtp(new Uint8Array(4)), TypeError);
     assert.throws(() => splitKeyingMaterial(99, new Uint8Array(60), 'client'), TypeError);
+    assert.throws(() => srtpProfile('toString'), TypeError);
   });
 });
 
