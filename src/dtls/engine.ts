@@ -401,6 +401,10 @@ export class DtlsEngine {
         continue;
       }
       if (!this.handshake) return;
+      if (this.state === 'connected' && epoch === this.readEpoch && f.seq >= this.reassembler.nextSeq) {
+        this.refuseRenegotiation(f);
+        continue;
+      }
       // Once keys are in use, plaintext handshake records only tell us the peer is retransmitting.
       const outcome = epoch < this.readEpoch ? 'old' : this.reassembler.addFragment(epoch, f, piece);
       if (outcome === 'old') {
@@ -416,6 +420,18 @@ export class DtlsEngine {
       }
       this.deliverMessages();
       if (this.state !== 'connecting') return;
+    }
+  }
+
+  /**
+   * A new handshake on a connected session is a renegotiation, which WebRTC never uses: answer a
+   * ClientHello or HelloRequest with a no_renegotiation warning (RFC 5746 §4.5) and ignore anything else.
+   */
+  private refuseRenegotiation(f: FragmentHeader): void {
+    this.stats.renegotiationsRefused++;
+    const hello = this.role === 'server' ? HandshakeType.clientHello : HandshakeType.helloRequest;
+    if (f.type === hello && f.fragmentOffset === 0) {
+      this.sendAlert(AlertLevel.warning, AlertDescription.noRenegotiation);
     }
   }
 

@@ -13,4 +13,6 @@ export class EngineStats {
   helloVerifyRequestsSent = 0;
   retransmissions = 0;
   alertsReceived = 0;
+  /** Handshake messages after connection (renegotiation attempts), refused. */
+  renegotiationsRefused = 0;
 }

@@ -135,3 +135,33 @@ describe('DTLS hostile input', () => {
     assert.equal(client.bufferedBytes, 0);
   });
 });
+
+describe('DTLS renegotiation', () => {
+  it('an authenticated ClientHello after connection gets no_renegotiation and the session continues', async () => {
+    const { ecdsa } = await testCertificates();
+    const { net, client, server } = enginePair({ clientCert: ecdsa, serverCert: ecdsa });
+    assert.ok(net.runUntil(() => bothConnected(client, server), 10_000));
+    // Seal a ClientHello with the client's epoch-1 keys, as a renegotiating client would.
+    const engine = client.engine as unknown as {
+      seal(type: number, epoch: number, payload: Uint8Array): Uint8Array;
+    };
+    const rng = new Prng(3);
+    const hello = clientHello(rng);
+    const payload = new Uint8Array(12 + hello.byteLength);
+    writeFragmentHeader(payload, 0, HandshakeType.clientHello, hello.byteLength, 9, 0, hello.byteLength);
+    payload.set(hello, 12);
+    const alerts: number[] = [];
+    net.tap = (d) => {
+      if (d.source.address === '10.0.0.2' && d.data[0] === ContentType.alert) alerts.push(d.data.byteLength);
+      return true;
+    };
+    server.engine.handleInput(net.now, engine.seal(ContentType.handshake, 1, payload));
+    net.runFor(20);
+    assert.equal(server.engine.stats.renegotiationsRefused, 1);
+    assert.equal(alerts.length, 1, 'one (encrypted) warning alert went back');
+    assert.ok(bothConnected(client, server));
+    client.engine.send(new Uint8Array([5]));
+    net.runFor(20);
+    assert.deepEqual(Array.from(server.received.at(-1)!), [5]);
+  });
+});

@@ -25,6 +25,24 @@ describe('DTLS engine handshake on the simulated network', () => {
   });
 });
 
+describe('DTLS engine ClientHello', () => {
+  it('offers every suite, group and SRTP profile in one small unfragmented datagram', async () => {
+    const { ecdsa } = await testCertificates();
+    const { net, client, server } = enginePair({ clientCert: ecdsa, serverCert: ecdsa });
+    const hellos: number[] = [];
+    net.tap = (d) => {
+      if (d.source.address === '10.0.0.1' && d.data[13] === 1) hellos.push(d.data.byteLength);
+      return true;
+    };
+    assert.ok(net.runUntil(() => bothConnected(client, server), 10_000));
+    assert.equal(hellos.length, 2, 'one ClientHello, and one more with the cookie');
+    assert.ok(
+      hellos.every((n) => n < 256),
+      `ClientHello sizes ${hellos.join(', ')}`,
+    );
+  });
+});
+
 describe('DTLS engine handshake under bad network conditions', () => {
   it('survives the loss of every flight at least once', async () => {
     const { ecdsa } = await testCertificates();
