@@ -177,6 +177,14 @@ export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implement
     return this.started;
   }
 
+  /** New remote credentials after an ICE restart by the peer; checks start over on the new generation. */
+  updateRemoteParameters(remoteParameters: RTCIceParameters): void {
+    if (this._state === 'closed') throw invalidState('RTCIceTransport is closed');
+    this.remoteParameters = { ...remoteParameters };
+    this.agent.setRemoteParameters(now(), this.remoteParameters);
+    this.pump();
+  }
+
   /** Adds a remote candidate; null (or an empty candidate string) means end of candidates. */
   addRemoteCandidate(candidate: RTCIceCandidate | RTCIceCandidateInit | null | undefined): void {
     if (this._state === 'closed') throw invalidState('RTCIceTransport is closed');

@@ -1,0 +1,91 @@
+/** What we offer and accept for audio and video (negotiation; the media path uses the same list). */
+import type { LocalCodec } from '../sdp/jsep/codec-negotiation.js';
+import type { LocalHeaderExtension } from '../sdp/jsep/header-extensions.js';
+
+const videoFeedback = [
+  { type: 'goog-remb' },
+  { type: 'transport-cc' },
+  { type: 'ccm', parameter: 'fir' },
+  { type: 'nack' },
+  { type: 'nack', parameter: 'pli' },
+];
+
+export const AUDIO_CODECS: LocalCodec[] = [
+  {
+    mimeType: 'audio/opus',
+    clockRate: 48000,
+    channels: 2,
+    parameters: { minptime: '10', useinbandfec: '1' },
+    rtcpFeedback: [{ type: 'transport-cc' }],
+    preferredPayloadType: 111,
+  },
+  { mimeType: 'audio/G722', clockRate: 8000, preferredPayloadType: 9 },
+  { mimeType: 'audio/PCMU', clockRate: 8000, preferredPayloadType: 0 },
+  { mimeType: 'audio/PCMA', clockRate: 8000, preferredPayloadType: 8 },
+];
+
+export const VIDEO_CODECS: LocalCodec[] = [
+  { mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: videoFeedback, preferredPayloadType: 96 },
+  { mimeType: 'video/rtx', clockRate: 90000 },
+  {
+    mimeType: 'video/VP9',
+    clockRate: 90000,
+    parameters: { 'profile-id': '0' },
+    rtcpFeedback: videoFeedback,
+    preferredPayloadType: 98,
+  },
+  {
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    parameters: { 'level-asymmetry-allowed': '1', 'packetization-mode': '1', 'profile-level-id': '42e01f' },
+    rtcpFeedback: videoFeedback,
+    preferredPayloadType: 102,
+  },
+  { mimeType: 'video/AV1', clockRate: 90000, rtcpFeedback: videoFeedback, preferredPayloadType: 45 },
+];
+
+export const AUDIO_HEADER_EXTENSIONS: LocalHeaderExtension[] = [
+  { uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level', preferredId: 1 },
+  { uri: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time', preferredId: 2 },
+  { uri: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01', preferredId: 3 },
+  { uri: 'urn:ietf:params:rtp-hdrext:sdes:mid', preferredId: 4 },
+];
+
+export const VIDEO_HEADER_EXTENSIONS: LocalHeaderExtension[] = [
+  { uri: 'urn:ietf:params:rtp-hdrext:toffset', preferredId: 14 },
+  { uri: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time', preferredId: 2 },
+  { uri: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01', preferredId: 3 },
+  { uri: 'urn:ietf:params:rtp-hdrext:sdes:mid', preferredId: 4 },
+  { uri: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id', preferredId: 10 },
+  { uri: 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id', preferredId: 11 },
+];
+
+export interface RTCRtpCodecCapability {
+  mimeType: string;
+  clockRate: number;
+  channels?: number;
+  sdpFmtpLine?: string;
+}
+
+export interface RTCRtpCapabilities {
+  codecs: RTCRtpCodecCapability[];
+  headerExtensions: { uri: string }[];
+}
+
+export function capabilitiesFor(kind: string): RTCRtpCapabilities | null {
+  const codecs = kind === 'audio' ? AUDIO_CODECS : kind === 'video' ? VIDEO_CODECS : undefined;
+  const exts = kind === 'audio' ? AUDIO_HEADER_EXTENSIONS : VIDEO_HEADER_EXTENSIONS;
+  if (!codecs) return null;
+  return {
+    codecs: codecs.map((c) => {
+      const out: RTCRtpCodecCapability = { mimeType: c.mimeType, clockRate: c.clockRate };
+      if (c.channels !== undefined) out.channels = c.channels;
+      const fmtp = Object.entries(c.parameters ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(';');
+      if (fmtp) out.sdpFmtpLine = fmtp;
+      return out;
+    }),
+    headerExtensions: exts.map((e) => ({ uri: e.uri })),
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Data channels exist before the SCTP association does (createDataChannel is synchronous and comes before
+ * negotiation). This host holds them until the peer connection has an RTCSctpTransport, then hands them over.
+ */
+import type { DataChannelHost, RTCDataChannel } from '../datachannel/data-channel.js';
+import type { RTCSctpTransport } from '../datachannel/sctp-transport.js';
+
+export class DeferredChannelHost implements DataChannelHost {
+  private sctp: RTCSctpTransport | undefined;
+  private pending: RTCDataChannel[] = [];
+
+  constructor(private readonly defaultMaxMessageSize: number) {}
+
+  get maxMessageSize(): number {
+    return this.sctp?.maxMessageSize ?? this.defaultMaxMessageSize;
+  }
+
+  get hasChannels(): boolean {
+    return this.pending.length > 0 || this.sctp !== undefined;
+  }
+
+  register(channel: RTCDataChannel): void {
+    if (this.sctp) this.sctp.register(channel);
+    else this.pending.push(channel);
+  }
+
+  sendMessage(channel: RTCDataChannel, ppid: number, data: Uint8Array): boolean {
+    return this.sctp ? this.sctp.sendMessage(channel, ppid, data) : false;
+  }
+
+  closeChannel(channel: RTCDataChannel): void {
+    if (this.sctp) {
+      this.sctp.closeChannel(channel);
+      return;
+    }
+    this.pending = this.pending.filter((c) => c !== channel);
+    channel.setState('closed');
+  }
+
+  attach(sctp: RTCSctpTransport): void {
+    this.sctp = sctp;
+    const waiting = this.pending;
+    this.pending = [];
+    for (const ch of waiting) if (ch.readyState !== 'closed') sctp.register(ch);
+  }
+
+  /** The connection closed before SCTP started: close what waits. */
+  closeAll(): void {
+    for (const ch of this.pending.splice(0)) ch.setState('closed');
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The track an RTCRtpReceiver hands to the application: frames are pushed in by the receive path and pulled
+ * with `recv()` (aiortc's RemoteStreamTrack). Ending the track rejects waiting and later `recv()` calls
+ * with MediaStreamError. The queue is bounded: when the application does not pull, the oldest frames go.
+ */
+import { MediaStreamError } from '../media/errors.js';
+import { type MediaFrame, type MediaKind, MediaStreamTrack } from '../media/track.js';
+
+const MAX_QUEUED = 64;
+
+export class RemoteStreamTrack extends MediaStreamTrack {
+  private readonly trackKind: MediaKind;
+  private readonly queue: MediaFrame[] = [];
+  private readonly waiters: { resolve: (f: MediaFrame) => void; reject: (e: Error) => void }[] = [];
+  /** Frames dropped because the application pulled too slowly. */
+  droppedFrames = 0;
+
+  constructor(kind: 'audio' | 'video', id?: string) {
+    super(id === undefined ? {} : { id });
+    this.trackKind = kind;
+    this.addEventListener('ended', () => {
+      for (const w of this.waiters.splice(0))
+        w.reject(new MediaStreamError(`${kind} track ${this.id} has ended`));
+    });
+  }
+
+  override get kind(): MediaKind {
+    return this.trackKind;
+  }
+
+  recv(): Promise<MediaFrame> {
+    if (this.readyState !== 'live') {
+      return Promise.reject(new MediaStreamError(`${this.trackKind} track ${this.id} has ended`));
+    }
+    const next = this.queue.shift();
+    if (next) return Promise.resolve(next);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** @internal The receive path delivers a decoded or encoded frame. */
+  pushFrame(frame: MediaFrame): void {
+    if (this.readyState !== 'live') return;
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      waiter.resolve(frame);
+      return;
+    }
+    this.queue.push(frame);
+    if (this.queue.length > MAX_QUEUED) {
+      this.queue.shift();
+      this.droppedFrames++;
+    }
+  }
+}

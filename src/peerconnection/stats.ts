@@ -1,0 +1,190 @@
+/** getStats(): an RTCStatsReport (a Map, as in browsers) of W3C stats dictionaries. */
+import type { RTCDataChannel } from '../datachannel/data-channel.js';
+import type { RTCSctpTransport } from '../datachannel/sctp-transport.js';
+import type { RTCCertificate } from '../dtls/certificate.js';
+import type { RTCDtlsTransport } from '../dtls/transport.js';
+import type { RTCIceCandidate } from '../ice/candidate.js';
+import type { RTCIceTransport } from '../ice/transport.js';
+
+export interface RTCStats {
+  id: string;
+  type: string;
+  timestamp: number;
+  [field: string]: unknown;
+}
+
+export class RTCStatsReport extends Map<string, RTCStats> {}
+
+interface StatsSources {
+  iceTransport: RTCIceTransport;
+  dtlsTransport: RTCDtlsTransport | undefined;
+  sctpTransport: RTCSctpTransport | null;
+  certificate: RTCCertificate | undefined;
+  remoteCertificates: ArrayBuffer[];
+  channels: readonly RTCDataChannel[];
+}
+
+/** Counters a data channel may keep (read defensively: absent counters report 0). */
+interface ChannelCounters {
+  messagesSent?: number;
+  bytesSent?: number;
+  messagesReceived?: number;
+  bytesReceived?: number;
+}
+
+function candidateStats(
+  c: RTCIceCandidate,
+  type: 'local-candidate' | 'remote-candidate',
+  timestamp: number,
+): RTCStats {
+  return {
+    id: `${type === 'local-candidate' ? 'CL' : 'CR'}${c.foundation}-${c.address}-${c.port}`,
+    type,
+    timestamp,
+    transportId: 'T01',
+    address: c.address,
+    port: c.port,
+    protocol: c.protocol,
+    candidateType: c.type,
+    priority: c.priority,
+    foundation: c.foundation,
+    relatedAddress: c.relatedAddress,
+    relatedPort: c.relatedPort,
+    usernameFragment: c.usernameFragment,
+    relayProtocol: c.relayProtocol ?? undefined,
+    url: c.url ?? undefined,
+  };
+}
+
+export function collectStats(s: StatsSources): RTCStatsReport {
+  const timestamp = performance.timeOrigin + performance.now();
+  const report = new RTCStatsReport();
+  const add = (st: RTCStats): void => {
+    report.set(st.id, st);
+  };
+  const opened = s.channels.filter((c) => c.readyState !== 'connecting').length;
+  const closed = s.channels.filter((c) => c.readyState === 'closed').length;
+  add({
+    id: 'P',
+    type: 'peer-connection',
+    timestamp,
+    dataChannelsOpened: opened,
+    dataChannelsClosed: closed,
+  });
+
+  for (const ch of s.channels) {
+    const counters = ch as RTCDataChannel & ChannelCounters;
+    add({
+      id: `D${ch.id ?? `-${s.channels.indexOf(ch)}`}`,
+      type: 'data-channel',
+      timestamp,
+      label: ch.label,
+      protocol: ch.protocol,
+      dataChannelIdentifier: ch.id,
+      state: ch.readyState,
+      messagesSent: counters.messagesSent ?? 0,
+      bytesSent: counters.bytesSent ?? 0,
+      messagesReceived: counters.messagesReceived ?? 0,
+      bytesReceived: counters.bytesReceived ?? 0,
+    });
+  }
+
+  const ice = s.iceTransport;
+  const selected = ice.getSelectedCandidatePair();
+  const locals = new Map<string, RTCStats>();
+  const remotes = new Map<string, RTCStats>();
+  let selectedPairId: string | undefined;
+  for (const p of ice.getStats()) {
+    const l = candidateStats(p.local, 'local-candidate', timestamp);
+    const r = candidateStats(p.remote, 'remote-candidate', timestamp);
+    locals.set(l.id, l);
+    remotes.set(r.id, r);
+    const id = `CP${l.id}_${r.id}`;
+    if (p.selected) selectedPairId = id;
+    add({
+      id,
+      type: 'candidate-pair',
+      timestamp,
+      transportId: 'T01',
+      localCandidateId: l.id,
+      remoteCandidateId: r.id,
+      state: p.state,
+      nominated: p.nominated,
+      priority: Number(p.priority & 0xffff_ffff_ffffn),
+      packetsSent: p.packetsSent,
+      bytesSent: p.bytesSent,
+      bytesReceived: p.bytesReceived,
+      requestsSent: p.requestsSent,
+      requestsReceived: p.requestsReceived,
+      responsesSent: p.responsesSent,
+      responsesReceived: p.responsesReceived,
+      consentRequestsSent: p.consentRequestsSent,
+      currentRoundTripTime: p.currentRoundTripTime === undefined ? undefined : p.currentRoundTripTime / 1000,
+      totalRoundTripTime: p.totalRoundTripTime / 1000,
+      lastPacketSentTimestamp: undefined,
+    });
+  }
+  for (const c of ice.getLocalCandidates()) {
+    const st = candidateStats(c, 'local-candidate', timestamp);
+    if (!locals.has(st.id)) locals.set(st.id, st);
+  }
+  for (const c of ice.getRemoteCandidates()) {
+    const st = candidateStats(c, 'remote-candidate', timestamp);
+    if (!remotes.has(st.id)) remotes.set(st.id, st);
+  }
+  for (const st of [...locals.values(), ...remotes.values()]) add(st);
+
+  let localCertId: string | undefined;
+  if (s.certificate) {
+    const fp = s.certificate.getFingerprints().find((f) => f.algorithm === 'sha-256');
+    localCertId = `CF${fp?.value ?? 'local'}`;
+    const pem = s.certificate.toPem().certificate;
+    add({
+      id: localCertId,
+      type: 'certificate',
+      timestamp,
+      fingerprint: fp?.value,
+      fingerprintAlgorithm: 'sha-256',
+      base64Certificate: pem.replace(/-----[^-]+-----|\s/g, ''),
+    });
+  }
+  let remoteCertId: string | undefined;
+  const remoteDer = s.remoteCertificates[0];
+  if (remoteDer) {
+    remoteCertId = 'CFremote';
+    add({
+      id: remoteCertId,
+      type: 'certificate',
+      timestamp,
+      fingerprintAlgorithm: 'sha-256',
+      base64Certificate: Buffer.from(remoteDer).toString('base64'),
+    });
+  }
+
+  const dtls = s.dtlsTransport;
+  add({
+    id: 'T01',
+    type: 'transport',
+    timestamp,
+    bytesSent: ice.bytesSent,
+    bytesReceived: ice.bytesReceived,
+    packetsSent: ice.packetsSent,
+    packetsReceived: ice.packetsReceived,
+    iceRole: ice.role,
+    iceLocalUsernameFragment: ice.getLocalParameters().usernameFragment,
+    iceState: ice.state,
+    dtlsState: dtls?.state ?? 'new',
+    dtlsRole: dtls?.dtlsRole ?? 'unknown',
+    dtlsCipher: dtls?.cipherSuite,
+    srtpCipher: dtls?.srtpProfile,
+    tlsVersion: dtls?.state === 'connected' ? 'FEFD' : undefined,
+    selectedCandidatePairId: selected ? selectedPairId : undefined,
+    selectedCandidatePairChanges: undefined,
+    localCertificateId: localCertId,
+    remoteCertificateId: remoteCertId,
+  });
+  if (s.sctpTransport) {
+    add({ id: 'S01', type: 'sctp-transport', timestamp, transportId: 'T01', state: s.sctpTransport.state });
+  }
+  return report;
+}

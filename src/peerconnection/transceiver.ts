@@ -1,0 +1,202 @@
+/**
+ * RTCRtpTransceiver, RTCRtpSender and RTCRtpReceiver: negotiation state (mid, directions, codec
+ * preferences, tracks). The media path that sends and receives RTP attaches to these in a later layer.
+ */
+import { invalidAccess, invalidState } from '../common/errors.js';
+import type { RTCDtlsTransport } from '../dtls/transport.js';
+import type { MediaStream } from '../media/media-stream.js';
+import type { MediaStreamTrack } from '../media/track.js';
+import { capabilitiesFor, type RTCRtpCapabilities, type RTCRtpCodecCapability } from './capabilities.js';
+import { RemoteStreamTrack } from './remote-track.js';
+
+export type RTCRtpTransceiverDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' | 'stopped';
+
+const DIRECTIONS: readonly RTCRtpTransceiverDirection[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
+
+export function checkDirection(
+  direction: unknown,
+): asserts direction is Exclude<RTCRtpTransceiverDirection, 'stopped'> {
+  if (!DIRECTIONS.includes(direction as RTCRtpTransceiverDirection)) {
+    throw new TypeError(`direction must be one of ${DIRECTIONS.join(', ')}, not '${String(direction)}'`);
+  }
+}
+
+export interface RTCRtpEncodingParameters {
+  rid?: string;
+  active?: boolean;
+  maxBitrate?: number;
+  maxFramerate?: number;
+  scaleResolutionDownBy?: number;
+}
+
+export interface RTCRtpSendParameters {
+  transactionId: string;
+  encodings: RTCRtpEncodingParameters[];
+  codecs: RTCRtpCodecCapability[];
+  headerExtensions: { uri: string; id: number }[];
+  rtcp: { cname?: string; reducedSize?: boolean };
+}
+
+export class RTCRtpSender {
+  private currentTrack: MediaStreamTrack | null;
+  private encodings: RTCRtpEncodingParameters[];
+  private transactionId = 0;
+  /** Stream ids announced in a=msid. */
+  streamIds: string[];
+  transport: RTCDtlsTransport | null = null;
+
+  constructor(
+    readonly kind: 'audio' | 'video',
+    track: MediaStreamTrack | null,
+    streams: readonly MediaStream[] = [],
+    encodings: RTCRtpEncodingParameters[] = [{ active: true }],
+  ) {
+    this.currentTrack = track;
+    this.streamIds = streams.map((s) => s.id);
+    this.encodings = encodings.map((e) => ({ active: true, ...e }));
+  }
+
+  get track(): MediaStreamTrack | null {
+    return this.currentTrack;
+  }
+
+  static getCapabilities(kind: string): RTCRtpCapabilities | null {
+    return capabilitiesFor(kind);
+  }
+
+  async replaceTrack(track: MediaStreamTrack | null): Promise<void> {
+    if (track && track.kind !== this.kind) {
+      throw new TypeError(`cannot replace a ${this.kind} track with a ${track.kind} track`);
+    }
+    this.currentTrack = track;
+  }
+
+  /** @internal addTrack/removeTrack set the track without the replaceTrack checks. */
+  setTrack(track: MediaStreamTrack | null): void {
+    this.currentTrack = track;
+  }
+
+  getParameters(): RTCRtpSendParameters {
+    this.transactionId++;
+    return {
+      transactionId: String(this.transactionId),
+      encodings: this.encodings.map((e) => ({ ...e })),
+      codecs: capabilitiesFor(this.kind)?.codecs ?? [],
+      headerExtensions: [],
+      rtcp: { reducedSize: true },
+    };
+  }
+
+  async setParameters(parameters: RTCRtpSendParameters): Promise<void> {
+    if (parameters.transactionId !== String(this.transactionId)) {
+      throw invalidState('setParameters() needs the transactionId of the latest getParameters()');
+    }
+    if (parameters.encodings.length !== this.encodings.length) {
+      throw new DOMException('the number of encodings cannot change', 'InvalidModificationError');
+    }
+    for (const e of parameters.encodings) {
+      if (e.scaleResolutionDownBy !== undefined && e.scaleResolutionDownBy < 1) {
+        throw new RangeError('scaleResolutionDownBy must be at least 1');
+      }
+      if (e.maxBitrate !== undefined && e.maxBitrate < 0)
+        throw new RangeError('maxBitrate must not be negative');
+    }
+    this.encodings = parameters.encodings.map((e) => ({ ...e }));
+  }
+}
+
+export class RTCRtpReceiver {
+  readonly track: RemoteStreamTrack;
+  transport: RTCDtlsTransport | null = null;
+
+  constructor(kind: 'audio' | 'video', trackId?: string) {
+    this.track = new RemoteStreamTrack(kind, trackId);
+  }
+
+  static getCapabilities(kind: string): RTCRtpCapabilities | null {
+    return capabilitiesFor(kind);
+  }
+
+  getSynchronizationSources(): { source: number; timestamp: number; rtpTimestamp: number }[] {
+    return [];
+  }
+
+  getContributingSources(): { source: number; timestamp: number; rtpTimestamp: number }[] {
+    return [];
+  }
+}
+
+export class RTCRtpTransceiver {
+  /** The m-line's mid once negotiated (null before). */
+  mid: string | null = null;
+  readonly sender: RTCRtpSender;
+  readonly receiver: RTCRtpReceiver;
+  private dir: RTCRtpTransceiverDirection;
+  private current: RTCRtpTransceiverDirection | null = null;
+  private stoppedFlag = false;
+  /** Codec preferences set by setCodecPreferences (empty = our default order). */
+  codecPreferences: RTCRtpCodecCapability[] = [];
+  /** @internal index of the m-line it is bound to. */
+  mLineIndex: number | null = null;
+  /** @internal true once a negotiated description let it send (addTrack does not reuse it then). */
+  usedToSend = false;
+  /** @internal created by a remote offer (removed again by a rollback). */
+  createdByRemote = false;
+  /** @internal the track event for its receiver has fired. */
+  trackAnnounced = false;
+  /** @internal invoked when the direction changes (negotiationneeded). */
+  onDirectionChange: (() => void) | undefined;
+
+  constructor(
+    readonly kind: 'audio' | 'video',
+    sender: RTCRtpSender,
+    direction: Exclude<RTCRtpTransceiverDirection, 'stopped'> = 'sendrecv',
+  ) {
+    this.sender = sender;
+    this.receiver = new RTCRtpReceiver(kind);
+    this.dir = direction;
+  }
+
+  get direction(): RTCRtpTransceiverDirection {
+    return this.dir;
+  }
+  set direction(value: RTCRtpTransceiverDirection) {
+    checkDirection(value);
+    if (this.stoppedFlag) throw invalidState('the transceiver is stopped');
+    if (value === this.dir) return;
+    this.dir = value;
+    this.onDirectionChange?.();
+  }
+
+  get currentDirection(): RTCRtpTransceiverDirection | null {
+    return this.stoppedFlag ? 'stopped' : this.current;
+  }
+  /** @internal set when a description is applied. */
+  setCurrentDirection(d: RTCRtpTransceiverDirection | null): void {
+    this.current = d;
+  }
+
+  get stopped(): boolean {
+    return this.stoppedFlag;
+  }
+
+  stop(): void {
+    if (this.stoppedFlag) return;
+    this.stoppedFlag = true;
+    this.dir = 'stopped';
+    this.sender.setTrack(null);
+    this.receiver.track.stop();
+    this.onDirectionChange?.();
+  }
+
+  setCodecPreferences(codecs: RTCRtpCodecCapability[]): void {
+    const supported = capabilitiesFor(this.kind)?.codecs ?? [];
+    for (const c of codecs) {
+      const ok = supported.some(
+        (s) => s.mimeType.toLowerCase() === c.mimeType.toLowerCase() && s.clockRate === c.clockRate,
+      );
+      if (!ok) throw invalidAccess(`codec ${c.mimeType}/${c.clockRate} is not supported for ${this.kind}`);
+    }
+    this.codecPreferences = codecs.map((c) => ({ ...c }));
+  }
+}
