@@ -1,5 +1,5 @@
 /** AES_CM_128_HMAC_SHA1_80 / _32 (RFC 3711 §4.1.1, §4.2.1) for SRTP and SRTCP. */
-import { AesCmKeystream } from './aes-cm.js';
+import { AesCmKeystream, type IvSource, type KeystreamBatch, xorInto } from './aes-cm.js';
 import type { SrtpCipher } from './cipher.js';
 import { HmacSha1, tagsEqual } from './hmac-sha1.js';
 import { deriveSessionKey, LABEL } from './kdf.js';
@@ -7,7 +7,7 @@ import type { SrtpProfile } from './profiles.js';
 
 const TRAILER = 4; // E flag + 31-bit SRTCP index
 
-export class AesCmHmacCipher implements SrtpCipher {
+export class AesCmHmacCipher implements SrtpCipher, IvSource {
   readonly rtpTagLength: number;
   readonly rtcpOverhead: number;
   private readonly rtcpTagLength: number;
@@ -38,6 +38,32 @@ export class AesCmHmacCipher implements SrtpCipher {
     );
   }
 
+  writeIv(ssrc: number, index: number, iv: Uint8Array): void {
+    setIv(iv, this.rtpSalt, ssrc, index);
+  }
+
+  private rtpKeystreamXor(
+    data: Uint8Array,
+    offset: number,
+    length: number,
+    ssrc: number,
+    index: number,
+    batch: KeystreamBatch | undefined,
+  ): void {
+    if (length <= 0) return;
+    if (batch) {
+      xorInto(
+        data,
+        offset,
+        length,
+        this.rtpKeystream.batched(batch, this, ssrc, index, (length + 15) >>> 4, 0),
+      );
+    } else {
+      setIv(this.rtpKeystream.iv, this.rtpSalt, ssrc, index);
+      this.rtpKeystream.xorInPlace(data, offset, length);
+    }
+  }
+
   protectRtp(
     out: Uint8Array,
     start: number,
@@ -45,9 +71,9 @@ export class AesCmHmacCipher implements SrtpCipher {
     length: number,
     ssrc: number,
     index: number,
+    batch?: KeystreamBatch,
   ): number {
-    setIv(this.rtpKeystream.iv, this.rtpSalt, ssrc, index);
-    this.rtpKeystream.xorInPlace(out, start + headerLength, length - headerLength);
+    this.rtpKeystreamXor(out, start + headerLength, length - headerLength, ssrc, index, batch);
     writeU32(out, start + length, Math.floor(index / 0x10000)); // ROC is authenticated, not sent
     const mac = this.rtpMac.macWithHeadroom(out, start, start + length + 4);
     out.set(mac.subarray(0, this.rtpTagLength), start + length);
@@ -60,13 +86,13 @@ export class AesCmHmacCipher implements SrtpCipher {
     length: number,
     ssrc: number,
     index: number,
+    batch?: KeystreamBatch,
   ): number {
     const authEnd = length - this.rtpTagLength;
     writeU32(this.roc, 0, Math.floor(index / 0x10000));
     const mac = this.rtpMac.mac(packet.subarray(0, authEnd), this.roc);
     if (!tagsEqual(mac, packet, authEnd, this.rtpTagLength)) return -1;
-    setIv(this.rtpKeystream.iv, this.rtpSalt, ssrc, index);
-    this.rtpKeystream.xorInPlace(packet, headerLength, authEnd - headerLength);
+    this.rtpKeystreamXor(packet, headerLength, authEnd - headerLength, ssrc, index, batch);
     return authEnd;
   }
 

@@ -7,6 +7,28 @@
 import { type Cipher, createCipheriv } from 'node:crypto';
 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+/** Most keystream bytes one batch precomputes, and most packets it covers. */
+const BATCH_BYTES = 16 * 1024;
+const BATCH_PACKETS = 16;
+
+/** Writes the IV (bytes 14–15 zero) of a stream's packet `index`; implemented by the profile's cipher. */
+export interface IvSource {
+  writeIv(ssrc: number, index: number, iv: Uint8Array): void;
+}
+
+/**
+ * Keystream precomputed for a run of upcoming packet indices of one stream (one ECB call covers up to 16
+ * packets, since the per-call cost of `update` outweighs the AES work on short packets). Owned by the
+ * stream's state; a miss (reordering far back, a larger packet) refills from the requested index.
+ */
+export class KeystreamBatch {
+  ssrc = -1;
+  first = -1;
+  count = 0;
+  blocksPer = 0;
+  firstCounter = 0;
+  data: Uint8Array = new Uint8Array(0);
+}
 
 export class AesCmKeystream {
   private readonly ecb: Cipher;
@@ -30,6 +52,59 @@ export class AesCmKeystream {
   }
 
   /**
+   * Keystream for packet `index` of the stream described by `source`: `blocks` blocks from counter
+   * `firstCounter`, served from `batch` and refilled with the next indices on a miss. Clobbers `this.iv`.
+   */
+  batched(
+    batch: KeystreamBatch,
+    source: IvSource,
+    ssrc: number,
+    index: number,
+    blocks: number,
+    firstCounter: number,
+  ): Uint8Array {
+    let k = index - batch.first;
+    if (
+      k < 0 ||
+      k >= batch.count ||
+      blocks > batch.blocksPer ||
+      firstCounter !== batch.firstCounter ||
+      ssrc !== batch.ssrc
+    ) {
+      const per = Math.max(blocks, ssrc === batch.ssrc ? batch.blocksPer : 0);
+      const count = Math.max(1, Math.min(BATCH_PACKETS, Math.floor(BATCH_BYTES / (per * 16))));
+      if (this.counters.length < count * per * 4) this.counters = new Uint32Array(count * per * 4);
+      const c = this.counters;
+      for (let p = 0; p < count; p++) {
+        source.writeIv(ssrc, index + p, this.iv);
+        this.fillCounters(c, p * per * 4, per, firstCounter);
+      }
+      batch.data = this.ecb.update(new Uint8Array(c.buffer, 0, count * per * 16));
+      batch.ssrc = ssrc;
+      batch.first = index;
+      batch.count = count;
+      batch.blocksPer = per;
+      batch.firstCounter = firstCounter;
+      k = 0;
+    }
+    const at = k * batch.blocksPer * 16;
+    return batch.data.subarray(at, at + blocks * 16);
+  }
+
+  private fillCounters(c: Uint32Array, at: number, blocks: number, firstCounter: number): void {
+    const w0 = this.iv32[0]!;
+    const w1 = this.iv32[1]!;
+    const w2 = this.iv32[2]!;
+    const w3 = this.iv32[3]!;
+    for (let j = firstCounter, end = at + blocks * 4; at < end; j++, at += 4) {
+      c[at] = w0;
+      c[at + 1] = w1;
+      c[at + 2] = w2;
+      c[at + 3] = LITTLE_ENDIAN ? w3 | ((j & 0xff) << 24) | ((j >>> 8) << 16) : w3 | j;
+    }
+  }
+
+  /**
    * Keystream blocks E(IV + firstCounter), E(IV + firstCounter + 1), … as one ECB call; the counter fills
    * bytes 14–15 (the caller keeps the IV's own bytes there zero). Valid until the next call.
    */
@@ -37,17 +112,8 @@ export class AesCmKeystream {
     if (firstCounter + blocks > 0x10000)
       throw new RangeError('AES-CM keystream limited to 2^16 blocks per packet');
     if (this.counters.length < blocks * 4) this.counters = new Uint32Array(blocks * 4);
+    this.fillCounters(this.counters, 0, blocks, firstCounter);
     const c = this.counters;
-    const w0 = this.iv32[0]!;
-    const w1 = this.iv32[1]!;
-    const w2 = this.iv32[2]!;
-    const w3 = this.iv32[3]!;
-    for (let j = firstCounter, at = 0; at < blocks * 4; j++, at += 4) {
-      c[at] = w0;
-      c[at + 1] = w1;
-      c[at + 2] = w2;
-      c[at + 3] = LITTLE_ENDIAN ? w3 | ((j & 0xff) << 24) | ((j >>> 8) << 16) : w3 | j;
-    }
     return this.ecb.update(new Uint8Array(c.buffer, 0, blocks * 16));
   }
 }

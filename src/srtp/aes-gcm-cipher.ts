@@ -7,7 +7,7 @@
  * `jsMaxLength` (measured, see docs/rtp-srtp.md); both engines give identical bytes.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
-import { AesCmKeystream, xorInto } from './aes-cm.js';
+import { AesCmKeystream, type IvSource, type KeystreamBatch, xorInto } from './aes-cm.js';
 import type { SrtpCipher } from './cipher.js';
 import { Ghash } from './ghash.js';
 import { tagsEqual } from './hmac-sha1.js';
@@ -48,7 +48,8 @@ class GcmKey {
 
   /**
    * JavaScript engine. Encrypts (or, after verifying, decrypts) text[offset, offset + length) in place;
-   * `aad` is hashed as the associated data. Returns false when `expectedTag` is given and does not match.
+   * `aad` is hashed as the associated data. When decrypting, returns false (and leaves the text alone) if
+   * the tag at text[tagAt] does not match. `batched` is the keystream from J0 on, when precomputed.
    */
   seal(
     aad: Uint8Array,
@@ -60,10 +61,14 @@ class GcmKey {
     tagOut: Uint8Array | undefined,
     tagAt: number,
     decrypt: boolean,
+    batched?: Uint8Array,
   ): boolean {
-    this.keystream.iv.set(this.iv);
-    this.keystream.iv.fill(0, 12);
-    const ks = this.keystream.generate(((length + 15) >>> 4) + 1, 1); // block 0 = E(J0) masks the tag
+    let ks = batched;
+    if (!ks) {
+      this.keystream.iv.set(this.iv);
+      this.keystream.iv.fill(0, 12);
+      ks = this.keystream.generate(((length + 15) >>> 4) + 1, 1); // block 0 = E(J0) masks the tag
+    }
     const g = this.ghash;
     g.reset();
     g.update(aad, aadOffset, aadLength);
@@ -81,7 +86,7 @@ class GcmKey {
   }
 }
 
-export class AesGcmCipher implements SrtpCipher {
+export class AesGcmCipher implements SrtpCipher, IvSource {
   readonly rtpTagLength = TAG;
   readonly rtcpOverhead = TAG + TRAILER;
   private readonly rtp: GcmKey;
@@ -122,6 +127,18 @@ export class AesGcmCipher implements SrtpCipher {
     return iv;
   }
 
+  /** IvSource for batched RTP keystream: the 12-byte IV then a zero counter word. */
+  writeIv(ssrc: number, index: number, iv: Uint8Array): void {
+    iv.set(this.rtpIv(ssrc, index));
+    iv.fill(0, 12, 16);
+  }
+
+  private rtpKeystream(textLength: number, ssrc: number, index: number, batch: KeystreamBatch | undefined) {
+    return batch
+      ? this.rtp.keystream.batched(batch, this, ssrc, index, ((textLength + 15) >>> 4) + 1, 1)
+      : undefined;
+  }
+
   /** RFC 7714 §9.1: IV = (00 00 || SSRC || 00 00 || 0 || SRTCP index) XOR salt. */
   private rtcpIv(ssrc: number, index: number): Uint8Array {
     const iv = this.rtcp.iv;
@@ -138,10 +155,12 @@ export class AesGcmCipher implements SrtpCipher {
     length: number,
     ssrc: number,
     index: number,
+    batch?: KeystreamBatch,
   ): number {
-    const iv = this.rtpIv(ssrc, index);
     const textLength = length - headerLength;
     if (textLength <= this.jsMaxLength) {
+      const ks = this.rtpKeystream(textLength, ssrc, index, batch);
+      this.rtpIv(ssrc, index);
       this.rtp.seal(
         out,
         start,
@@ -152,10 +171,13 @@ export class AesGcmCipher implements SrtpCipher {
         out,
         start + length,
         false,
+        ks,
       );
       return length + TAG;
     }
-    const c = createCipheriv(this.rtp.algorithm, this.rtp.key, iv, { authTagLength: TAG });
+    const c = createCipheriv(this.rtp.algorithm, this.rtp.key, this.rtpIv(ssrc, index), {
+      authTagLength: TAG,
+    });
     c.setAAD(out.subarray(start, start + headerLength));
     out.set(c.update(out.subarray(start + headerLength, start + length)), start + headerLength);
     c.final();
@@ -169,25 +191,31 @@ export class AesGcmCipher implements SrtpCipher {
     length: number,
     ssrc: number,
     index: number,
+    batch?: KeystreamBatch,
   ): number {
     const end = length - TAG;
-    const iv = this.rtpIv(ssrc, index);
-    if (end - headerLength <= this.jsMaxLength) {
+    const textLength = end - headerLength;
+    if (textLength <= this.jsMaxLength) {
+      const ks = this.rtpKeystream(textLength, ssrc, index, batch);
+      this.rtpIv(ssrc, index);
       return this.rtp.seal(
         packet,
         0,
         headerLength,
         packet,
         headerLength,
-        end - headerLength,
+        textLength,
         undefined,
         end,
         true,
+        ks,
       )
         ? end
         : -1;
     }
-    const d = createDecipheriv(this.rtp.algorithm, this.rtp.key, iv, { authTagLength: TAG });
+    const d = createDecipheriv(this.rtp.algorithm, this.rtp.key, this.rtpIv(ssrc, index), {
+      authTagLength: TAG,
+    });
     d.setAAD(packet.subarray(0, headerLength));
     d.setAuthTag(packet.subarray(end, length));
     const plain = d.update(packet.subarray(headerLength, end));

@@ -1,4 +1,5 @@
 /** The per-profile transform a context drives; index bookkeeping and replay live in the context. */
+import type { KeystreamBatch } from './aes-cm.js';
 
 export interface SrtpCipher {
   /** Bytes added to an RTP packet (the auth tag). */
@@ -7,7 +8,8 @@ export interface SrtpCipher {
   readonly rtcpOverhead: number;
   /**
    * Encrypt and authenticate the RTP packet at out[start, start + length) in place, writing the tag after
-   * it. out[start - 64, start) is scratch space. Returns the protected length.
+   * it. out[start - 64, start) is scratch space. `batch` (the stream's) lets the keystream be precomputed
+   * for the following indices. Returns the protected length.
    */
   protectRtp(
     out: Uint8Array,
@@ -16,9 +18,17 @@ export interface SrtpCipher {
     length: number,
     ssrc: number,
     index: number,
+    batch?: KeystreamBatch,
   ): number;
   /** Verify and decrypt packet[0, length) in place; returns the plaintext length or -1 on auth failure. */
-  unprotectRtp(packet: Uint8Array, headerLength: number, length: number, ssrc: number, index: number): number;
+  unprotectRtp(
+    packet: Uint8Array,
+    headerLength: number,
+    length: number,
+    ssrc: number,
+    index: number,
+    batch?: KeystreamBatch,
+  ): number;
   /** As protectRtp for RTCP: appends E flag, SRTCP index and tag. Returns the protected length. */
   protectRtcp(out: Uint8Array, start: number, length: number, ssrc: number, index: number): number;
   /** Verify and (when `encrypted`) decrypt in place; returns the plaintext length or -1 on auth failure. */

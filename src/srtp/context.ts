@@ -86,7 +86,15 @@ export class SrtpContext {
     const len = packet.byteLength;
     const out = Buffer.allocUnsafe(PROTECT_HEADROOM + len + this.cipher.rtpTagLength + 4);
     out.set(packet, PROTECT_HEADROOM);
-    const n = this.cipher.protectRtp(out, PROTECT_HEADROOM, headerLength, len, ssrc, index);
+    const n = this.cipher.protectRtp(
+      out,
+      PROTECT_HEADROOM,
+      headerLength,
+      len,
+      ssrc,
+      index,
+      state.rtpKeystream,
+    );
     this.counters.rtpPackets++;
     return plainView(out, n);
   }
@@ -109,7 +117,14 @@ export class SrtpContext {
       this.counters.replayDrops++;
       return undefined;
     }
-    const n = this.cipher.unprotectRtp(packet, headerLength, packet.byteLength, ssrc, index);
+    const n = this.cipher.unprotectRtp(
+      packet,
+      headerLength,
+      packet.byteLength,
+      ssrc,
+      index,
+      known?.rtpKeystream,
+    );
     if (n < 0) {
       this.counters.authFailures++;
       return undefined;

@@ -3,12 +3,15 @@
  * the least recently used stream is evicted. Recency is a counter bumped on use, so lookups never reorder
  * the map; eviction scans, which only happens when a new SSRC arrives at the limit.
  */
+import { KeystreamBatch } from './aes-cm.js';
 import { ReplayWindow } from './replay-window.js';
 
 export interface SrtpStreamState {
   /** Highest RTP packet index (ROC × 65536 + SEQ) seen, or -1. */
   rtpHighest: number;
   rtpReplay: ReplayWindow | undefined;
+  /** RTP keystream precomputed for the indices after the last packet. */
+  rtpKeystream: KeystreamBatch;
   /** Next SRTCP index to send. */
   rtcpNextIndex: number;
   rtcpReplay: ReplayWindow | undefined;
@@ -45,6 +48,7 @@ export class StreamTable {
     const s: SrtpStreamState = {
       rtpHighest: -1,
       rtpReplay: withReplay ? new ReplayWindow(this.replayWindowSize) : undefined,
+      rtpKeystream: new KeystreamBatch(),
       rtcpNextIndex: 0,
       rtcpReplay: withReplay ? new ReplayWindow(this.replayWindowSize) : undefined,
       lastUsed: ++this.tick,
