@@ -7,6 +7,7 @@
  */
 import { addressKey, type SansIoEngine, type Transmit, type TransportAddress } from '../../common/engine.js';
 import { createLogger } from '../../common/logger.js';
+import { randomBytes } from '../../common/random.js';
 import { StunMethod } from '../../stun/constants.js';
 import { StunMessage } from '../../stun/message.js';
 import { DEFAULT_TIMING, StunTransactions, type TransactionTiming } from '../../stun/transaction.js';
@@ -46,6 +47,8 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
   private redirects = 0;
   private refreshAt: number | undefined;
   private expiresAt: number | undefined;
+  private readonly indicationIdBase = randomBytes(12);
+  private indicationCounter = 0;
 
   constructor(options: TurnClientOptions) {
     this.options = options;
@@ -207,12 +210,25 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
   }
 
   private sendIndication(now: number, peer: TransportAddress, data: Uint8Array): void {
-    const msg = new StunMessage(StunMethod.Send, 'indication').setXorPeerAddress(peer).setData(data);
+    const msg = new StunMessage(StunMethod.Send, 'indication', this.nextIndicationId())
+      .setXorPeerAddress(peer)
+      .setData(data);
     this.transmit(msg.serialize());
     if (this.options.useChannels !== false && this.bindings.canBindChannel(peer)) {
       const channel = this.bindings.reserveChannel(peer);
       this.request(now, { kind: 'channel', number: channel.number, peer }, 0);
     }
+  }
+
+  /**
+   * Indications need a transaction id but no unpredictability (nothing answers them), so a random base
+   * with a counter saves a CSPRNG call per relayed datagram.
+   */
+  private nextIndicationId(): Uint8Array {
+    this.indicationCounter = (this.indicationCounter + 1) >>> 0;
+    const id = this.indicationIdBase.slice();
+    new DataView(id.buffer).setUint32(8, this.indicationCounter);
+    return id;
   }
 
   private transmit(data: Uint8Array): void {
