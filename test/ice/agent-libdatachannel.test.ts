@@ -7,45 +7,14 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import nodeDataChannel from 'node-datachannel';
 import { RTCIceCandidate } from '../../src/ice/candidate.js';
+import { describeAgent, sdpValue, until } from './interop-sdp.js';
 import { UdpAgentDriver } from './udp-driver.js';
-
-const FINGERPRINT = Array.from({ length: 32 }, (_, i) =>
-  (i * 7).toString(16).padStart(2, '0').toUpperCase(),
-).join(':');
 
 const open: { close(): void }[] = [];
 after(() => {
   for (const o of open.splice(0)) o.close();
   nodeDataChannel.cleanup(); // else the native threads keep the process alive for seconds
 });
-
-function sdpValue(sdp: string, name: string): string {
-  const m = new RegExp(`^a=${name}:(.+)$`, 'm').exec(sdp);
-  assert.ok(m, `SDP has a=${name}`);
-  return m[1]!.trim();
-}
-
-function describeUs(ours: UdpAgentDriver, mid: string, setup: 'active' | 'actpass'): string {
-  const p = ours.agent.localParameters;
-  return [
-    'v=0',
-    'o=- 1 1 IN IP4 127.0.0.1',
-    's=-',
-    't=0 0',
-    `a=group:BUNDLE ${mid}`,
-    'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
-    'c=IN IP4 0.0.0.0',
-    `a=mid:${mid}`,
-    `a=ice-ufrag:${p.usernameFragment}`,
-    `a=ice-pwd:${p.password}`,
-    `a=fingerprint:sha-256 ${FINGERPRINT}`,
-    `a=setup:${setup}`,
-    'a=sctp-port:5000',
-    ...ours.agent.getLocalCandidates().map((c) => `a=${c.candidate}`),
-    'a=end-of-candidates',
-    '',
-  ].join('\r\n');
-}
 
 function newPeer(): { pc: nodeDataChannel.PeerConnection; iceStates: string[]; candidates: string[] } {
   const pc = new nodeDataChannel.PeerConnection('interop', { iceServers: [], bindAddress: '127.0.0.1' });
@@ -55,14 +24,6 @@ function newPeer(): { pc: nodeDataChannel.PeerConnection; iceStates: string[]; c
   pc.onIceStateChange((s) => iceStates.push(s));
   pc.onLocalCandidate((c) => candidates.push(c));
   return { pc, iceStates, candidates };
-}
-
-async function until(predicate: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('IceAgent interop with libjuice (node-datachannel, loopback)', () => {
@@ -90,7 +51,7 @@ describe('IceAgent interop with libjuice (node-datachannel, loopback)', () => {
     assert.ok(loopback.length > 0, `a loopback candidate among ${candidates.join(' | ')}`);
     for (const c of loopback) ours.agent.addRemoteCandidate(performance.now(), RTCIceCandidate.fromSdp(c));
     ours.agent.addRemoteCandidate(performance.now(), null);
-    pc.setRemoteDescription(describeUs(ours, mid, 'active'), 'answer');
+    pc.setRemoteDescription(describeAgent(ours.agent, mid, 'active'), 'answer');
     ours.pump();
     await ours.waitFor(() => ours.state === 'connected' || ours.state === 'completed', 20_000);
     await until(
@@ -111,7 +72,7 @@ describe('IceAgent interop with libjuice (node-datachannel, loopback)', () => {
     });
     const ours = await UdpAgentDriver.open({ role: 'controlling', consentInterval: 300 });
     open.push(ours);
-    pc.setRemoteDescription(describeUs(ours, '0', 'actpass'), 'offer');
+    pc.setRemoteDescription(describeAgent(ours.agent, '0', 'actpass'), 'offer');
     await until(
       () => answer !== '' && pc.gatheringState() === 'complete',
       10_000,
