@@ -144,6 +144,23 @@ describe('TurnClient on the simulated network', () => {
     assert.ok(a.client.hasPermission('10.0.0.77'));
   });
 
+  it('holds permissions and data asked for before the allocation exists', () => {
+    const { net, client } = setup();
+    const a = client('alice', '192.168.1.2');
+    const b = client('bob', '192.168.1.3');
+    b.client.allocate(net.now);
+    assert.ok(net.runUntil(() => b.client.state === 'allocated'));
+    b.client.createPermission(net.now, { address: '10.0.0.1', port: 1 });
+    // Alice asks for a permission and sends before she has an allocation: both wait for it.
+    a.client.createPermission(net.now, b.client.relayedAddress!);
+    a.client.sendTo(net.now, b.client.relayedAddress!, Buffer.from('early'));
+    assert.equal(a.client.pollTransmit(), undefined, 'nothing goes out before allocate()');
+    a.client.allocate(net.now);
+    assert.ok(net.runUntil(() => b.received.length === 1, 5_000));
+    assert.equal(b.received[0]!.text, 'early');
+    assert.deepEqual(b.received[0]!.peer, a.client.relayedAddress);
+  });
+
   it('refreshes allocation, permissions and channels over 25 minutes of traffic', () => {
     const { net, server, client } = setup({ maxLifetime: 120 });
     const a = client('alice', '192.168.1.2');
