@@ -153,3 +153,39 @@ describe('video encoder controls', () => {
     }
   });
 });
+
+describe('video decoders under corrupt input', () => {
+  for (const codec of ['vp8', 'vp9', 'h264', 'av1'] as const) {
+    it(`${codec}: mutated frames never throw, and a keyframe always recovers`, async (t) => {
+      if (!(await requireNodeAv(t))) return;
+      const encoder = createVideoEncoder(codec);
+      const decoder = createVideoDecoder(codec);
+      try {
+        const encoded = [];
+        for (const f of SOURCE.slice(0, 6)) encoded.push(...(await encoder.encode(f)));
+        let seed = 99;
+        const rand = (n: number) => {
+          seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+          return seed % n;
+        };
+        const { EncodedFrame } = await import('../../src/media/encoded-frame.js');
+        for (let round = 0; round < 30; round++) {
+          const base = encoded[rand(encoded.length)]!;
+          const data = base.data.slice(0, 1 + rand(base.data.length));
+          for (let i = 0; i < 1 + rand(8); i++) data[rand(data.length)] = rand(256);
+          const frames = await decoder.decode(
+            new EncodedFrame(codec, data, base.pts, base.timeBase, base.keyframe),
+          );
+          for (const f of frames) assert.ok(f.width > 0 && f.height > 0);
+        }
+        const recovered = await decoder.decode(encoded[0]!);
+        assert.equal(recovered.length, 1, 'the keyframe decodes after the garbage');
+        assert.equal(decoder.keyframeNeeded, false);
+        t.diagnostic(`${codec}: ${decoder.stats.decodeErrors} of 30 corrupt frames refused`);
+      } finally {
+        encoder.close();
+        decoder.close();
+      }
+    });
+  }
+});
