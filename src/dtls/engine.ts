@@ -7,22 +7,20 @@ import { randomBytes } from 'node:crypto';
 import { ProtocolError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import type { DtlsRole } from '../common/transport.js';
-import { CIPHER_SUITES, type CipherSuiteName, cipherSuiteByName } from './cipher-suites.js';
+import type { CipherSuiteName } from './cipher-suites.js';
 import {
   AlertDescription,
   AlertLevel,
   ContentType,
-  DTLS_1_2,
   HANDSHAKE_HEADER_LENGTH,
   HandshakeType,
   NamedGroup,
   type NamedGroupName,
-  RECORD_HEADER_LENGTH,
 } from './constants.js';
-import { checkCookie, computeCookie } from './cookie.js';
+import { type DtlsEngineEvent, type DtlsEngineOptions, handshakeConfig } from './engine-options.js';
 import { type FlightEntry, packFlight, RetransmitTimer } from './flight.js';
 import { ClientHandshake } from './handshake-client.js';
-import { type DtlsCredential, HandshakeFailure, type HandshakeHost } from './handshake-common.js';
+import { type HandshakeConfig, HandshakeFailure, type HandshakeHost } from './handshake-common.js';
 import {
   type FragmentHeader,
   type HandshakeMessage,
@@ -30,63 +28,26 @@ import {
   readFragmentHeader,
 } from './handshake-reassembly.js';
 import { ServerHandshake } from './handshake-server.js';
-import { SUPPORTED_GROUPS } from './key-exchange.js';
-import { decodeClientHello, encodeHelloVerifyRequest } from './messages.js';
-import {
-  MAX_PLAINTEXT,
-  newRecordHeader,
-  ReplayWindow,
-  readRecordHeader,
-  writeRecordHeader,
-} from './record.js';
-import type { EpochKeys, RecordProtection } from './record-cipher.js';
+import { verifyClientHello } from './hello-verify.js';
+import { MAX_PLAINTEXT, newRecordHeader, readRecordHeader } from './record.js';
+import type { EpochKeys } from './record-cipher.js';
+import { RecordLayer } from './record-layer.js';
 import {
   SRTP_EXPORTER_LABEL,
-  SRTP_PROFILES,
   type SrtpKeyingMaterial,
   type SrtpProfileName,
   splitSrtpKeyingMaterial,
   srtpKeyingMaterialLength,
-  srtpProfileByName,
 } from './srtp-profiles.js';
 import { EngineStats } from './stats.js';
+
+export type { DtlsEngineEvent, DtlsEngineOptions } from './engine-options.js';
 
 const log = createLogger('dtls');
 
 export type DtlsEngineState = 'new' | 'connecting' | 'connected' | 'closed' | 'failed';
 
-export type DtlsEngineEvent =
-  | { readonly type: 'connected' }
-  | { readonly type: 'closed'; readonly byPeer: boolean }
-  | {
-      readonly type: 'failed';
-      readonly reason: string;
-      readonly alert: number | undefined;
-      readonly byPeer: boolean;
-    };
-
-export interface DtlsEngineOptions {
-  readonly role: DtlsRole;
-  readonly credential: DtlsCredential;
-  /** Accept or refuse the peer's certificate chain (WebRTC: compare with the SDP fingerprint). */
-  readonly verifyPeer: (chain: readonly Uint8Array[]) => boolean;
-  readonly cipherSuites?: readonly CipherSuiteName[];
-  readonly groups?: readonly NamedGroupName[];
-  /** Empty to not offer use_srtp (data-only sessions may still offer it, as browsers do). */
-  readonly srtpProfiles?: readonly SrtpProfileName[];
-  /** Largest datagram to send (default 1200, the WebRTC path MTU assumption). */
-  readonly mtu?: number;
-  readonly initialRetransmitMs?: number;
-  readonly maxRetransmitMs?: number;
-  /** Give up a handshake that has not completed after this long (default 30 s). */
-  readonly handshakeTimeoutMs?: number;
-  readonly requireExtendedMasterSecret?: boolean;
-  /** Server: the HelloVerifyRequest cookie key (default: random per engine). */
-  readonly cookieSecret?: Uint8Array;
-}
-
-/** Records of the next epoch that arrive before its ChangeCipherSpec are held, a few at most. */
-const MAX_EARLY_RECORDS = 16;
+/** Application data that overtakes the peer's Finished is held until we connect, a few records at most. */
 const MAX_EARLY_APPLICATION_DATA = 16;
 
 export class DtlsEngine {
@@ -97,7 +58,7 @@ export class DtlsEngine {
   readonly stats = new EngineStats();
 
   private readonly options: DtlsEngineOptions;
-  private readonly config;
+  private readonly config: HandshakeConfig;
   private readonly mtu: number;
   private readonly cookieSecret: Uint8Array;
   private handshake: ClientHandshake | ServerHandshake | undefined;
@@ -106,16 +67,7 @@ export class DtlsEngine {
   private handshakeDeadline: number | undefined;
   private now = 0;
 
-  private readEpoch = 0;
-  private readProtection: RecordProtection | undefined;
-  private pendingReadProtection: RecordProtection | undefined;
-  private readonly writeEpochs: { protection: RecordProtection | undefined; seq: number }[] = [
-    { protection: undefined, seq: 0 },
-  ];
-  /** Epoch the peer reads our records in: 1 once we have sent our ChangeCipherSpec. */
-  private writeEpoch = 0;
-  private readonly replay = new ReplayWindow();
-  private earlyRecords: Uint8Array[] = [];
+  private readonly records: RecordLayer;
   private earlyApplicationData: Uint8Array[] = [];
 
   private flight: FlightEntry[] = [];
@@ -137,20 +89,11 @@ export class DtlsEngine {
   constructor(options: DtlsEngineOptions) {
     this.options = options;
     this.role = options.role;
+    this.records = new RecordLayer(this.stats);
     this.mtu = options.mtu ?? 1200;
     this.cookieSecret = options.cookieSecret ?? new Uint8Array(randomBytes(32));
     this.timer = new RetransmitTimer(options.initialRetransmitMs ?? 1000, options.maxRetransmitMs ?? 60_000);
-    const suites = options.cipherSuites ? options.cipherSuites.map(cipherSuiteByName) : CIPHER_SUITES;
-    const groups = options.groups ? options.groups.map((g) => NamedGroup[g]) : SUPPORTED_GROUPS;
-    const srtp = options.srtpProfiles ? options.srtpProfiles.map(srtpProfileByName) : SRTP_PROFILES;
-    this.config = {
-      credential: options.credential,
-      verifyPeer: options.verifyPeer,
-      cipherSuites: suites,
-      groups,
-      srtpProfiles: srtp,
-      requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
-    };
+    this.config = handshakeConfig(options);
   }
 
   /** Begin: a client sends its ClientHello, a server starts listening for one. */
@@ -204,7 +147,7 @@ export class DtlsEngine {
   /** Encrypt and queue one application data record. False when not connected or too large. */
   send(data: Uint8Array): boolean {
     if (this.state !== 'connected' || data.byteLength > MAX_PLAINTEXT) return false;
-    this.transmits.push(this.seal(ContentType.applicationData, 1, data));
+    this.transmits.push(this.records.seal(ContentType.applicationData, 1, data));
     return true;
   }
 
@@ -234,9 +177,7 @@ export class DtlsEngine {
 
   /** Bytes held for handshake reassembly and early records (bounded). */
   get bufferedBytes(): number {
-    let early = 0;
-    for (const r of this.earlyRecords) early += r.byteLength;
-    return this.reassembler.buffered + early;
+    return this.reassembler.buffered + this.records.heldBytes;
   }
 
   /** The ECDHE group of the handshake, once known. */
@@ -290,33 +231,9 @@ export class DtlsEngine {
 
   private processRecord(record: Uint8Array): void {
     const h = this.header;
-    const fragmentView = record.subarray(RECORD_HEADER_LENGTH);
-    let plaintext: Uint8Array;
-    let epoch = h.epoch;
-    if (epoch === 0) {
-      plaintext = fragmentView;
-    } else if (epoch === this.readEpoch && this.readProtection) {
-      if (!this.replay.check(h.sequence)) {
-        this.stats.replayedRecords++;
-        return;
-      }
-      const opened = this.readProtection.open(h.type, epoch, h.sequence, fragmentView);
-      if (!opened) {
-        // Records that fail authentication are dropped silently (RFC 6347 §4.1.2.7).
-        this.stats.authFailures++;
-        return;
-      }
-      this.replay.mark(h.sequence);
-      plaintext = opened;
-    } else if (epoch === this.readEpoch + 1 && this.state === 'connecting') {
-      if (this.earlyRecords.length < MAX_EARLY_RECORDS) this.earlyRecords.push(record.slice());
-      else this.stats.droppedRecords++;
-      return;
-    } else {
-      this.stats.droppedRecords++;
-      return;
-    }
-    epoch = h.epoch;
+    const plaintext = this.records.open(h, record, this.state === 'connecting');
+    if (plaintext === 'held' || plaintext === 'dropped') return;
+    const epoch = h.epoch;
     switch (h.type) {
       case ContentType.applicationData:
         this.onApplicationRecord(epoch, plaintext);
@@ -349,24 +266,20 @@ export class DtlsEngine {
   }
 
   private onChangeCipherSpec(epoch: number, body: Uint8Array): void {
-    if (body.byteLength !== 1 || body[0] !== 1 || epoch !== this.readEpoch) {
+    if (body.byteLength !== 1 || body[0] !== 1 || epoch !== this.records.readEpoch) {
       this.stats.droppedRecords++;
       return;
     }
-    if (!this.pendingReadProtection) return; // too early: the peer's retransmission will bring it again
-    this.readEpoch++;
-    this.readProtection = this.pendingReadProtection;
-    this.pendingReadProtection = undefined;
-    const early = this.earlyRecords;
-    this.earlyRecords = [];
-    for (const record of early) {
+    // Too early (keys unknown yet) gives undefined: the peer's retransmission brings it again.
+    const held = this.records.advanceReadEpoch();
+    for (const record of held ?? []) {
       if (readRecordHeader(record, 0, this.header) > 0) this.processRecord(record);
       if (this.state !== 'connecting' && this.state !== 'connected') return;
     }
   }
 
   private onAlert(epoch: number, body: Uint8Array): void {
-    if (body.byteLength !== 2 || (epoch < this.readEpoch && epoch === 0)) {
+    if (body.byteLength !== 2 || epoch < this.records.readEpoch) {
       // Plaintext alerts after keys are in use could be forged; ignore them.
       this.stats.droppedRecords++;
       return;
@@ -401,12 +314,16 @@ export class DtlsEngine {
         continue;
       }
       if (!this.handshake) return;
-      if (this.state === 'connected' && epoch === this.readEpoch && f.seq >= this.reassembler.nextSeq) {
+      if (
+        this.state === 'connected' &&
+        epoch === this.records.readEpoch &&
+        f.seq >= this.reassembler.nextSeq
+      ) {
         this.refuseRenegotiation(f);
         continue;
       }
       // Once keys are in use, plaintext handshake records only tell us the peer is retransmitting.
-      const outcome = epoch < this.readEpoch ? 'old' : this.reassembler.addFragment(epoch, f, piece);
+      const outcome = epoch < this.records.readEpoch ? 'old' : this.reassembler.addFragment(epoch, f, piece);
       if (outcome === 'old') {
         if (f.seq === this.peerFlightStart && f.fragmentOffset === 0 && this.flight.length > 0) {
           this.stats.retransmissions++;
@@ -437,43 +354,14 @@ export class DtlsEngine {
 
   /** A server with no handshake yet answers ClientHellos statelessly until one carries a valid cookie. */
   private onInitialClientHello(epoch: number, recordSeq: number, f: FragmentHeader, piece: Uint8Array): void {
-    if (
-      epoch !== 0 ||
-      f.type !== HandshakeType.clientHello ||
-      f.fragmentOffset !== 0 ||
-      f.fragmentLength !== f.length
-    ) {
+    const verdict = verifyClientHello(this.cookieSecret, epoch, recordSeq, f, piece);
+    if (verdict.kind === 'drop') {
       this.stats.malformedHandshake++;
       return;
     }
-    let hello: ReturnType<typeof decodeClientHello>;
-    try {
-      hello = decodeClientHello(piece);
-    } catch {
-      this.stats.malformedHandshake++;
-      return;
-    }
-    if (!checkCookie(this.cookieSecret, piece, hello.cookie)) {
-      const cookie = computeCookie(this.cookieSecret, piece);
-      if (!cookie) return;
+    if (verdict.kind === 'verify') {
       this.stats.helloVerifyRequestsSent++;
-      const body = encodeHelloVerifyRequest(DTLS_1_2, cookie);
-      const record = new Uint8Array(RECORD_HEADER_LENGTH + HANDSHAKE_HEADER_LENGTH + body.byteLength);
-      writeRecordHeader(
-        record,
-        0,
-        ContentType.handshake,
-        0,
-        recordSeq,
-        HANDSHAKE_HEADER_LENGTH + body.byteLength,
-      );
-      record[RECORD_HEADER_LENGTH] = HandshakeType.helloVerifyRequest;
-      record[RECORD_HEADER_LENGTH + 3] = body.byteLength;
-      record[RECORD_HEADER_LENGTH + 4] = f.seq >>> 8;
-      record[RECORD_HEADER_LENGTH + 5] = f.seq & 0xff;
-      record[RECORD_HEADER_LENGTH + 11] = body.byteLength;
-      record.set(body, RECORD_HEADER_LENGTH + HANDSHAKE_HEADER_LENGTH);
-      this.transmits.push(record);
+      this.transmits.push(verdict.record);
       return;
     }
     const server = new ServerHandshake(this.config, this.host);
@@ -481,7 +369,7 @@ export class DtlsEngine {
     this.reassembler.reset(f.seq + 1);
     this.peerFlightStart = f.seq;
     const message: HandshakeMessage = { type: f.type, seq: f.seq, epoch, body: piece.slice() };
-    this.guard(() => server.start(message, hello));
+    this.guard(() => server.start(message, verdict.hello));
   }
 
   private deliverMessages(): void {
@@ -522,42 +410,29 @@ export class DtlsEngine {
     sendFlight: (entries, final) => {
       this.flight = entries;
       this.awaitingPeerFlight = true;
-      if (entries.some((e) => e.kind === 'changeCipherSpec')) this.writeEpoch = 1;
+      if (entries.some((e) => e.kind === 'changeCipherSpec')) this.records.writeEpoch = 1;
       this.transmitFlight();
       if (final) this.timer.stop();
       else this.timer.start(this.now);
     },
     installKeys: (keys: EpochKeys) => {
       const isClient = this.role === 'client';
-      this.writeEpochs[1] = { protection: isClient ? keys.clientWrite : keys.serverWrite, seq: 0 };
-      this.pendingReadProtection = isClient ? keys.serverWrite : keys.clientWrite;
+      this.records.installKeys(
+        isClient ? keys.clientWrite : keys.serverWrite,
+        isClient ? keys.serverWrite : keys.clientWrite,
+      );
     },
     expectReceiveSeq: (seq) => this.reassembler.reset(seq),
   };
 
   private transmitFlight(): void {
-    const datagrams = packFlight(this.flight, this.mtu, {
-      seal: (type, epoch, payload) => this.seal(type, epoch, payload),
-      overhead: (epoch) => (epoch === 0 ? 0 : this.writeEpochs[epoch]!.protection!.overhead),
-    });
-    for (const d of datagrams) this.transmits.push(d);
-  }
-
-  private seal(type: number, epoch: number, payload: Uint8Array): Uint8Array {
-    const state = this.writeEpochs[epoch]!;
-    const seq = state.seq++;
-    if (!state.protection) {
-      const out = new Uint8Array(RECORD_HEADER_LENGTH + payload.byteLength);
-      writeRecordHeader(out, 0, type, epoch, seq, payload.byteLength);
-      out.set(payload, RECORD_HEADER_LENGTH);
-      return out;
-    }
-    return state.protection.seal(type, epoch, seq, payload);
+    for (const d of packFlight(this.flight, this.mtu, this.records)) this.transmits.push(d);
   }
 
   private sendAlert(level: number, description: number): void {
-    const epoch = this.writeEpoch === 1 && this.writeEpochs[1] ? 1 : 0;
-    this.transmits.push(this.seal(ContentType.alert, epoch, new Uint8Array([level, description])));
+    this.transmits.push(
+      this.records.seal(ContentType.alert, this.records.alertEpoch, new Uint8Array([level, description])),
+    );
   }
 
   /** Run handshake code; a failure becomes a fatal alert, never an exception out of the engine. */
@@ -590,7 +465,7 @@ export class DtlsEngine {
     this.timer.stop();
     this.handshakeDeadline = undefined;
     this.flight = [];
-    this.earlyRecords = [];
+    this.records.clearHeld();
     this.earlyApplicationData = [];
     this.reassembler.reset(0);
   }
