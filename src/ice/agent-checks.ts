@@ -117,7 +117,6 @@ export abstract class IceAgentChecks extends IceAgentCore {
         if (meta.role === this.role)
           this.switchRole(this.role === 'controlling' ? 'controlled' : 'controlling');
         if (this.nominating === pair) this.nominating = undefined;
-        pair.state = 'waiting';
         this.checklist.trigger(pair);
         this.schedule(now);
       } else if (meta.kind === 'check' && pair.state !== 'succeeded') {

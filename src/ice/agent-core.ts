@@ -188,7 +188,7 @@ export abstract class IceAgentCore {
     const timing =
       kind === 'check'
         ? { rto: this.settings.checkRto, maxSends: 5, finalWaitFactor: 16 }
-        : { rto: this.settings.checkRto, maxSends: 4, finalWaitFactor: 4 };
+        : { rto: this.settings.checkRto, maxSends: 1, finalWaitFactor: 8 }; // consent resends by itself
     const key = this.transactions.start(now, message, bytes, pair.remote.address, meta, timing);
     this.pending.set(key, meta);
     pair.lastRequestTimestamp = now;
@@ -325,16 +325,27 @@ export abstract class IceAgentCore {
       }
       return;
     }
-    if (this._state === 'failed' || this.checkingSince === undefined || this.selected) return;
+    const deadline = this.failDeadline();
+    if (deadline === undefined) return;
     // With no pair at all the peer may still reach us (peer-reflexive): only the timeout fails that case.
     const exhausted =
       this.localComplete && this.remoteComplete && this.checklist.size > 0 && this.checklist.allFailed();
-    if (exhausted || now >= this.checkingSince + this.settings.checklistTimeout) {
+    if (exhausted || now >= deadline) {
       this.transactions.cancelAll();
       this.pending.clear();
       this.nextCheckAt = undefined;
       this.setState('failed');
     }
+  }
+
+  /**
+   * When checks without a selection give up. A valid pair proves the path works, so nomination gets twice
+   * the time to get through loss before the agent fails.
+   */
+  protected failDeadline(): number | undefined {
+    if (this._state === 'failed' || this.checkingSince === undefined || this.selected) return undefined;
+    const factor = this.checklist.bestValid() ? 2 : 1;
+    return this.checkingSince + factor * this.settings.checklistTimeout;
   }
 
   protected setState(state: RTCIceTransportState): void {

@@ -230,10 +230,11 @@ export class IceAgent extends IceAgentChecks implements SansIoEngine<IceAgentEve
     };
     consider(this.nextCheckAt);
     consider(this.consent.nextDeadline());
-    if (this.firstValidAt !== undefined && this.wantsToNominate())
-      consider(this.firstValidAt + this.settings.nominationDelay);
-    if (this.checkingSince !== undefined && !this.selected && this._state !== 'failed')
-      consider(this.checkingSince + this.settings.checklistTimeout);
+    // Only a nomination deadline still ahead: once passed, maybeNominate() has acted or has nothing to do.
+    const nominateAt =
+      this.firstValidAt === undefined ? undefined : this.firstValidAt + this.settings.nominationDelay;
+    if (nominateAt !== undefined && nominateAt > this.lastNow && this.wantsToNominate()) consider(nominateAt);
+    consider(this.failDeadline());
     return t;
   }
 

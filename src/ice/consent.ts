@@ -1,7 +1,9 @@
 /**
  * Consent freshness (RFC 7675) for the selected pair: a check every interval ±20%, `late` when a check goes
  * unanswered for `disconnectedTimeout`, `expired` after `timeout` without any authenticated response.
- * Pure bookkeeping: the agent sends the checks and feeds the responses in.
+ * While a check is unanswered a fresh one follows every 500 ms (as libwebrtc pings a weak pair), so a lossy
+ * path is not declared disconnected on three unlucky losses. Pure bookkeeping: the agent sends the checks
+ * and feeds the responses in.
  */
 
 export type ConsentStatus = 'fresh' | 'late' | 'expired';
@@ -12,8 +14,8 @@ export interface ConsentTiming {
   disconnectedTimeout: number;
 }
 
-/** While consent is late, check this often so recovery is noticed quickly. */
-const LATE_INTERVAL = 1000;
+/** While a consent check is unanswered, send another this often. */
+const RETRY_INTERVAL = 500;
 
 export class ConsentTracker {
   private lastConsent = 0;
@@ -49,9 +51,10 @@ export class ConsentTracker {
   }
 
   private schedule(now: number): void {
-    const base =
-      this.status === 'fresh' ? this.timing.interval : Math.min(LATE_INTERVAL, this.timing.interval);
-    this.nextCheckAt = now + base * (0.8 + 0.4 * this.random());
+    this.nextCheckAt =
+      this.pendingSince !== undefined
+        ? now + Math.min(RETRY_INTERVAL, this.timing.interval)
+        : now + this.timing.interval * (0.8 + 0.4 * this.random());
   }
 
   checkDue(now: number): boolean {
@@ -66,11 +69,10 @@ export class ConsentTracker {
   /** An authenticated success response to a consent (or connectivity) check on the selected pair. */
   onResponse(now: number): void {
     this.lastConsent = now;
+    const wasPending = this.pendingSince !== undefined;
     this.pendingSince = undefined;
-    if (this.status === 'late') {
-      this.status = 'fresh';
-      this.schedule(now);
-    }
+    if (this.status === 'late') this.status = 'fresh';
+    if (wasPending) this.schedule(now);
   }
 
   /** Re-evaluate; returns the status (the agent maps it to disconnected / failed / back to connected). */

@@ -27,7 +27,7 @@ export interface IceAgentOptions {
   consentTimeout?: number;
   /** An unanswered consent check older than this turns the agent `disconnected`. Default 3000. */
   disconnectedTimeout?: number;
-  /** Checks that select no pair within this time turn the agent `failed`. Default 30000. */
+  /** Checks that select no pair within this time turn the agent `failed` (twice this once a pair is valid). Default 30000. */
   checklistTimeout?: number;
   /** With regular nomination, nominate the best valid pair at most this long after the first. Default 500. */
   nominationDelay?: number;
