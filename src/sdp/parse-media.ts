@@ -224,13 +224,12 @@ export class MediaSectionBuilder {
     for (const pt of order) {
       if (done.has(pt)) continue;
       done.add(pt);
-      const hasLines = this.rtpmaps.has(pt) || this.fmtps.has(pt) || this.feedback.has(pt);
-      const codec = hasLines ? this.codecFor(pt) : undefined;
+      const codec = this.codecFor(pt);
       if (codec) {
         s.codecs.push(codec);
         continue;
       }
-      // fmtp / rtcp-fb for a dynamic payload type without rtpmap: unusable, but kept verbatim.
+      // A dynamic payload type without rtpmap is unusable; its fmtp / rtcp-fb lines are kept verbatim.
       const fmtp = this.fmtps.get(pt);
       if (fmtp) s.attributes.push({ name: 'fmtp', value: fmtp.raw });
       for (const fb of this.feedback.get(pt) ?? []) s.attributes.push({ name: 'rtcp-fb', value: fb.raw });

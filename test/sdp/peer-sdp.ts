@@ -8,7 +8,7 @@
 type SdpInit = { type: string; sdp?: string };
 
 /** The W3C surface the generator drives, which @roamhq/wrtc and werift both offer. */
-interface W3cPeer {
+export interface W3cPeer {
   createDataChannel(label: string): unknown;
   addTransceiver(kind: string, init?: object): unknown;
   createOffer(): Promise<SdpInit>;
@@ -17,6 +17,7 @@ interface W3cPeer {
   setRemoteDescription(d: SdpInit): Promise<void>;
   readonly localDescription: SdpInit | null;
   readonly iceGatheringState: string;
+  getTransceivers(): { readonly currentDirection?: string | null; readonly mid: string | null }[];
   close(): void | Promise<void>;
 }
 
@@ -90,6 +91,16 @@ async function w3cSamples(
       await answerer.close();
     }
   }
+}
+
+/** A fresh peer connection of a W3C-style npm stack, configured for loopback. */
+export async function createW3cPeer(peer: 'wrtc' | 'werift'): Promise<W3cPeer> {
+  if (peer === 'wrtc') {
+    const wrtc = (await import('@roamhq/wrtc')).default;
+    return new wrtc.RTCPeerConnection({ iceServers: [] }) as unknown as W3cPeer;
+  }
+  const { RTCPeerConnection } = await import('werift');
+  return new RTCPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'] }) as unknown as W3cPeer;
 }
 
 async function wrtcSamples(out: SdpSamples): Promise<void> {

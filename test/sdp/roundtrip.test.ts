@@ -2,30 +2,31 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSdp, writeSdp } from '../../src/sdp/index.js';
 import { fixture, fixtureNames, isCanonical } from './fixtures.js';
+import { ok } from './ok.js';
 
 describe('SDP round trip over every fixture', () => {
   const names = fixtureNames();
 
   it('has fixtures from every stack the issue names', () => {
     for (const stack of ['chromium', 'firefox', 'safari', 'node-datachannel', 'wrtc', 'werift']) {
-      assert.ok(
+      ok(
         names.some((n) => n.startsWith(`${stack}-`)),
         `no fixture from ${stack}`,
       );
     }
-    assert.ok(names.some((n) => n.includes('simulcast')));
-    assert.ok(names.some((n) => n.endsWith('-gathered')));
-    assert.ok(names.some((n) => n.includes('answer')));
+    ok(names.some((n) => n.includes('simulcast')));
+    ok(names.some((n) => n.endsWith('-gathered')));
+    ok(names.some((n) => n.includes('answer')));
   });
 
   for (const name of names) {
     it(`${name}: parse → write → parse gives the same model`, () => {
       const text = fixture(name);
       const model = parseSdp(text);
-      assert.ok(model.media.length > 0);
+      ok(model.media.length > 0);
       const written = writeSdp(model);
-      assert.ok(written.endsWith('\r\n'));
-      assert.ok(!/[^\r]\n/.test(written), 'every line ends in CRLF');
+      ok(written.endsWith('\r\n'));
+      ok(!/[^\r]\n/.test(written), 'every line ends in CRLF');
       assert.deepEqual(parseSdp(written), model);
       // The writer is a fixed point: writing the re-parsed model gives the same text.
       assert.equal(writeSdp(parseSdp(written)), written);
@@ -35,7 +36,7 @@ describe('SDP round trip over every fixture', () => {
 
   it('accepts LF-only line endings and gives the same model as CRLF', () => {
     const text = fixture('chromium-av-data-offer');
-    assert.ok(text.includes('\r\n'));
+    ok(text.includes('\r\n'));
     assert.deepEqual(parseSdp(text.replaceAll('\r\n', '\n')), parseSdp(text));
   });
 
@@ -45,6 +46,6 @@ describe('SDP round trip over every fixture', () => {
     assert.deepEqual(model.media[1]!.attributes, [{ name: 'custom-unknown' }]);
     const firefox = parseSdp(fixture('firefox-av-data-offer'));
     assert.deepEqual(firefox.attributes, [{ name: 'sendrecv' }]);
-    assert.ok(writeSdp(firefox).includes('\r\na=sendrecv\r\n'));
+    ok(writeSdp(firefox).includes('\r\na=sendrecv\r\n'));
   });
 });
