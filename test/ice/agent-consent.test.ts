@@ -25,6 +25,17 @@ describe('IceAgent consent freshness (RFC 7675)', () => {
     assert.ok(a.state === 'connected' || a.state === 'completed');
   });
 
+  it('does not flap to disconnected on a 10% lossy path', () => {
+    for (const seed of [35, 36, 37]) {
+      const { net, a, b } = connectedPair(seed);
+      net.conditions.loss = 0.1;
+      net.conditions.jitter = 10;
+      net.runFor(600_000);
+      assert.ok(!a.states.includes('disconnected') && !b.states.includes('disconnected'), `seed ${seed}`);
+      assert.ok(connected(a, b));
+    }
+  });
+
   it('turns disconnected when the peer vanishes, then failed after 30 s, and stops sending', () => {
     const { net, a, b } = connectedPair(32);
     const vanishedAt = net.now;
