@@ -178,6 +178,25 @@ describe('TurnClient on the simulated network', () => {
     assert.ok(a.events.filter((e) => e.type === 'refreshed').length >= 24);
   });
 
+  it('retries a refresh whose whole transaction was lost, until the allocation expires', () => {
+    const { net, server, client } = setup();
+    const a = client('alice', '192.168.1.2');
+    a.client.allocate(net.now);
+    assert.ok(net.runUntil(() => a.client.state === 'allocated'));
+    // Black-hole every Refresh for 45 s from the first one (at 540 s): longer than one transaction (39.5 s).
+    let blackHoleUntil = Number.POSITIVE_INFINITY;
+    net.tap = (d, now) => {
+      const msg = StunMessage.tryParse(d.data);
+      if (msg?.method !== StunMethod.Refresh || msg.messageClass !== 'request') return true;
+      if (blackHoleUntil === Number.POSITIVE_INFINITY) blackHoleUntil = now + 45_000;
+      return now >= blackHoleUntil;
+    };
+    net.runFor(600_000);
+    assert.equal(a.client.state, 'allocated', JSON.stringify(a.error()));
+    assert.ok(a.has('refreshed'));
+    assert.equal(server.allocations.size, 1);
+  });
+
   it('recovers from 438 Stale Nonce on every kind of request', () => {
     const { net, server, client } = setup({ nonceLifetime: 30_000, maxLifetime: 100 });
     const a = client('alice', '192.168.1.2');

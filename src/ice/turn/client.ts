@@ -291,14 +291,15 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
   }
 
   private onTimeout(now: number, purpose: RequestPurpose): void {
-    if (purpose.kind === 'refresh' && this.state === 'closing') this.finish();
-    else
-      this.onError(
-        now,
-        purpose,
-        TURN_UNREACHABLE,
-        `TURN server ${addressKey(this.serverAddress)} did not answer`,
-      );
+    if (purpose.kind === 'refresh' && this.state === 'closing') {
+      this.finish();
+    } else if (purpose.kind === 'refresh' && this.expiresAt !== undefined && now < this.expiresAt) {
+      // A lossy path can eat a whole transaction; the allocation is only lost once it has expired.
+      this.request(now, purpose, 0);
+    } else {
+      const reason = `TURN server ${addressKey(this.serverAddress)} did not answer`;
+      this.onError(now, purpose, TURN_UNREACHABLE, reason);
+    }
   }
 
   private onResponse(now: number, meta: RequestMeta, res: StunMessage): void {
