@@ -312,31 +312,27 @@ export class AvVideoDecoder implements Decoder<VideoFrame> {
     return [];
   }
 
-  /** Copy the decoder's planes out (its buffers are reused), converting to yuv420p when needed. */
+  /** Copy the decoder's picture out in one native call (its buffers are reused); planes are views into it. */
   private copyOut(av: NodeAv, frame: Frame, pts: number): VideoFrame {
     const { width, height } = frame;
-    const data = frame.data ?? [];
-    const lines = frame.linesize;
-    const planes: VideoPlane[] = [];
-    const formatIsYuv420p =
-      frame.format === av.constants.AV_PIX_FMT_YUV420P || frame.format === av.constants.AV_PIX_FMT_YUVJ420P;
-    if (!formatIsYuv420p || data.length < 3) {
+    const C = av.constants;
+    if (frame.format !== C.AV_PIX_FMT_YUV420P && frame.format !== C.AV_PIX_FMT_YUVJ420P) {
       throw new Error(`${this.codec} decoder produced pixel format ${frame.format}, expected yuv420p`);
     }
+    const packed = frame.toBuffer(); // Y, U, V tightly packed (no stride padding)
     const cw = (width + 1) >> 1;
     const ch = (height + 1) >> 1;
-    for (const [i, [w, h]] of [
-      [width, height],
-      [cw, ch],
-      [cw, ch],
-    ].entries()) {
-      const stride = lines[i]!;
-      const src = data[i]!;
-      const copy = new Uint8Array(w! * h!);
-      for (let y = 0; y < h!; y++) copy.set(src.subarray(y * stride, y * stride + w!), y * w!);
-      planes.push(new VideoPlane(copy, w!, w!, h!));
+    const bytes = new Uint8Array(packed.buffer, packed.byteOffset, packed.byteLength);
+    if (bytes.byteLength < width * height + 2 * cw * ch) {
+      throw new Error(`${this.codec} decoder returned ${bytes.byteLength} bytes for ${width}x${height}`);
     }
-    const out = new VideoFrame(width, height, 'yuv420p', planes);
+    const ySize = width * height;
+    const cSize = cw * ch;
+    const out = new VideoFrame(width, height, 'yuv420p', [
+      new VideoPlane(bytes.subarray(0, ySize), width, width, height),
+      new VideoPlane(bytes.subarray(ySize, ySize + cSize), cw, cw, ch),
+      new VideoPlane(bytes.subarray(ySize + cSize, ySize + 2 * cSize), cw, cw, ch),
+    ]);
     out.pts = pts;
     out.timeBase = VIDEO_TIME_BASE;
     return out;
