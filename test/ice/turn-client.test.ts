@@ -132,6 +132,52 @@ describe('TurnClient on the simulated network', () => {
     assert.equal(server.counts.dataIndicationsOut, 20);
   });
 
+  it('stays on Send indications when the server refuses ChannelBind', () => {
+    const { net, server, client } = setup({ refuseChannels: true });
+    const a = client('alice', '192.168.1.2');
+    const b = client('bob', '192.168.1.3');
+    allocatePair(net, a, b);
+    exchange(net, a, b, 20, 50);
+    assert.equal(b.received.length, 20);
+    assert.equal(a.received.length, 20);
+    assert.equal(server.counts.channelBind, 2, 'one refused attempt per client, no retry storm');
+    assert.equal(a.client.channelFor(b.client.relayedAddress!), undefined);
+  });
+
+  it('still understands a channel whose ChannelBind answer was lost', () => {
+    const { net, client } = setup();
+    const a = client('alice', '192.168.1.2');
+    const b = client('bob', '192.168.1.3');
+    allocatePair(net, a, b);
+    // Every ChannelBind success to Alice is lost: the server binds, Alice never hears it.
+    net.tap = (d) => {
+      const msg = StunMessage.tryParse(d.data);
+      return !(
+        msg?.method === StunMethod.ChannelBind &&
+        msg.messageClass === 'success' &&
+        d.destination.address === '192.168.1.2'
+      );
+    };
+    a.client.sendTo(net.now, b.client.relayedAddress!, Buffer.from('hello'));
+    net.runFor(60_000); // the ChannelBind transaction times out
+    assert.equal(a.client.channelFor(b.client.relayedAddress!), undefined);
+    // Bob's data reaches Alice as ChannelData on the channel the server bound.
+    b.client.sendTo(net.now, a.client.relayedAddress!, Buffer.from('via channel'));
+    net.runFor(1_000);
+    assert.deepEqual(
+      a.received.map((r) => r.text),
+      ['via channel'],
+    );
+    assert.equal(a.client.stats.unknownChannel, 0);
+    // Alice keeps sending with indications.
+    a.client.sendTo(net.now, b.client.relayedAddress!, Buffer.from('again'));
+    net.runFor(1_000);
+    assert.deepEqual(
+      b.received.map((r) => r.text),
+      ['hello', 'again'],
+    );
+  });
+
   it('queues data until the permission is granted, with a bound', () => {
     const { net, client } = setup({}, { useChannels: false });
     const a = client('alice', '192.168.1.2');

@@ -24,6 +24,8 @@ export interface MiniTurnOptions {
   alternate?: TransportAddress;
   /** Cap on granted lifetime, seconds. */
   maxLifetime?: number;
+  /** Answer ChannelBind with 403 (a server that allows no channels). */
+  refuseChannels?: boolean;
   /** TCP mode: input is a byte stream per client; output is cut into random chunks with `chunker`. */
   stream?: Prng;
 }
@@ -292,6 +294,7 @@ export class MiniTurnServer implements SimParticipant {
         this.counts.channelBind++;
         const number = req.channelNumber;
         const peer = req.xorPeerAddress;
+        if (this.options.refuseChannels) return this.error(client, req, 403, undefined, key);
         if (!a || number === undefined || !peer || number < 0x4000 || number > 0x4fff) {
           return this.error(client, req, a ? 400 : 437, undefined, key);
         }

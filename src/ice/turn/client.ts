@@ -81,7 +81,7 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
       return;
     }
     const channel = this.bindings.channelForPeer(peer);
-    if (channel?.state === 'bound') {
+    if (channel?.state === 'bound' && now < channel.expiresAt) {
       this.transmit(encodeChannelData(channel.number, data, this.framer !== undefined));
       return;
     }
@@ -361,7 +361,7 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
         this.stats.droppedSends += this.bindings.refuse(purpose.ip, now);
         return;
       case 'channel':
-        this.bindings.dropChannel(purpose.number);
+        this.bindings.channelFailed(purpose.number, now);
         return;
     }
   }

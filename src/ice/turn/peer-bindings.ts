@@ -33,7 +33,8 @@ export interface Permission {
   queue: QueuedDatagram[];
 }
 
-export type ChannelState = 'pending' | 'bound';
+/** failed = the server refused or never confirmed it: not sent on, but still understood on receipt. */
+export type ChannelState = 'pending' | 'bound' | 'failed';
 
 export interface Channel {
   readonly number: number;
@@ -47,8 +48,6 @@ export class PeerBindings {
   readonly permissions = new Map<string, Permission>();
   private readonly channelsByPeer = new Map<string, Channel>();
   private readonly channelsByNumber = new Map<number, Channel>();
-  /** Peers whose ChannelBind the server refused: they keep using Send indications. */
-  private readonly noChannel = new Set<string>();
   private nextChannel = CHANNEL_MIN;
 
   permission(ip: string): Permission | undefined {
@@ -107,7 +106,7 @@ export class PeerBindings {
 
   canBindChannel(peer: TransportAddress): boolean {
     const key = addressKey(peer);
-    return !this.noChannel.has(key) && !this.channelsByPeer.has(key) && this.nextChannel <= CHANNEL_MAX;
+    return !this.channelsByPeer.has(key) && this.nextChannel <= CHANNEL_MAX;
   }
 
   /** Reserve the next channel number for `peer` (state pending). */
@@ -133,13 +132,16 @@ export class PeerBindings {
     return c;
   }
 
-  /** The server refused or never answered a ChannelBind: forget the channel, stay on indications. */
-  dropChannel(number: number): void {
+  /**
+   * A ChannelBind was refused or went unanswered. A binding still in force is kept and asked for again
+   * soon. Otherwise the peer stays on Send indications, but the number keeps mapping to the peer: the
+   * server may have bound it even though its answer was lost, and may send ChannelData on it.
+   */
+  channelFailed(number: number, now: number): void {
     const c = this.channelsByNumber.get(number);
     if (!c) return;
-    this.channelsByNumber.delete(number);
-    this.channelsByPeer.delete(addressKey(c.peer));
-    this.noChannel.add(addressKey(c.peer));
+    if (c.state === 'bound' && now < c.expiresAt) c.nextRequestAt = now + PERMISSION_RETRY;
+    else c.state = 'failed';
   }
 
   get channels(): IterableIterator<Channel> {
@@ -164,6 +166,5 @@ export class PeerBindings {
     this.permissions.clear();
     this.channelsByPeer.clear();
     this.channelsByNumber.clear();
-    this.noChannel.clear();
   }
 }
