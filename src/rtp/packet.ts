@@ -226,7 +226,9 @@ export class RtpPacket {
   }
 
   serialize(): Uint8Array {
-    const out = new Uint8Array(this.serializedLength);
+    // from Node's buffer pool (fully overwritten below), exposed as a plain Uint8Array so slice() copies
+    const pooled = Buffer.allocUnsafe(this.serializedLength);
+    const out = new Uint8Array(pooled.buffer, pooled.byteOffset, pooled.byteLength);
     this.serializeTo(out, 0);
     return out;
   }
