@@ -8,7 +8,21 @@ export {
 } from './audio-frame.js';
 export { AudioResampler, type AudioResamplerOptions } from './audio-resampler.js';
 export { type MediaClock, systemClock } from './clock.js';
+export {
+  createAudioDecoder,
+  createAudioEncoder,
+  createVideoDecoder,
+  createVideoEncoder,
+  type Decoder,
+  type DecoderStats,
+  type Encoder,
+  type EncoderOptions,
+  G711Decoder,
+  G711Encoder,
+  isNodeAvAvailable,
+} from './codecs/index.js';
 export { AUDIO_PTIME, VIDEO_CLOCK_RATE, VIDEO_PTIME, VIDEO_TIME_BASE } from './constants.js';
+export { EncodedFanout, type EncodedFanoutOptions, EncodedSubscriberTrack } from './encoded-fanout.js';
 export { AUDIO_CODECS, type CodecName, EncodedFrame, VIDEO_CODECS } from './encoded-frame.js';
 export { CodecUnavailableError, MediaStreamError } from './errors.js';
 export { MediaStream } from './media-stream.js';
