@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { toHex } from '../../src/common/bytes.js';
-import { AesCmKeystream } from '../../src/srtp/aes-cm.js';
+import { AesCmKeystream, KeystreamBatch } from '../../src/srtp/aes-cm.js';
 import { Ghash } from '../../src/srtp/ghash.js';
 import { HmacSha1 } from '../../src/srtp/hmac-sha1.js';
 
@@ -55,6 +55,46 @@ describe('SRTP primitives against node:crypto', () => {
         for (let i = 0; i < 16; i++) s[i]! ^= j0[i]!;
         assert.equal(toHex(s), tag.toString('hex'), `AES-${keyLength * 8} aad ${aadLen} text ${textLen}`);
       }
+    }
+  });
+});
+
+describe('batched keystream', () => {
+  it('serves exactly the per-packet keystream through index jumps, reordering, growth and SSRC changes', () => {
+    const key = randomBytes(16);
+    const salt = randomBytes(14);
+    const batched = new AesCmKeystream(key);
+    const direct = new AesCmKeystream(key);
+    const source = {
+      writeIv(ssrc: number, index: number, iv: Uint8Array): void {
+        iv.set(salt);
+        iv[14] = 0;
+        iv[15] = 0;
+        iv[7]! ^= ssrc & 0xff;
+        iv[13]! ^= index & 0xff;
+        iv[12]! ^= (index >>> 8) & 0xff;
+        iv[11]! ^= (index >>> 16) & 0xff;
+      },
+    };
+    const batch = new KeystreamBatch();
+    const requests: [ssrc: number, index: number, blocks: number, first: number][] = [
+      [1, 100, 11, 0],
+      [1, 101, 11, 0],
+      [1, 103, 11, 0],
+      [1, 102, 11, 0], // reordered inside the batch
+      [1, 104, 76, 0], // larger packet: refill
+      [1, 105, 3, 0],
+      [1, 99, 11, 0], // behind the batch
+      [1, 65535, 5, 0],
+      [1, 65536, 5, 0], // across the 16-bit sequence wrap
+      [2, 65537, 5, 0], // another SSRC sharing the object
+      [2, 65538, 5, 1], // GCM-style counter start
+      [2, 200_000, 2, 1], // far jump
+    ];
+    for (const [ssrc, index, blocks, first] of requests) {
+      const got = toHex(batched.batched(batch, source, ssrc, index, blocks, first));
+      source.writeIv(ssrc, index, direct.iv);
+      assert.equal(got, toHex(direct.generate(blocks, first)), `ssrc ${ssrc} index ${index}`);
     }
   });
 });
