@@ -3,7 +3,7 @@ import type { TransportAddress } from '../common/engine.js';
 import { StunErrorCode } from '../stun/constants.js';
 import type { StunMessage } from '../stun/message.js';
 import { type CheckMeta, IceAgentCore, log, sameAddr } from './agent-core.js';
-import { errorResponse, judgeRequest, successResponse } from './stun-checks.js';
+import { errorResponse, judgeRequest, prflxPriority, successResponse } from './stun-checks.js';
 export abstract class IceAgentChecks extends IceAgentCore {
   // ---- internals: incoming checks and responses
 
@@ -130,6 +130,13 @@ export abstract class IceAgentChecks extends IceAgentCore {
       pair.state = 'succeeded';
       this.checklist.unfreeze(pair.foundation);
     }
+    const mapped = mappedAddressOf(response);
+    if (mapped)
+      pair.mappedLocal = this.candidates.localForMapped(
+        pair.local,
+        mapped,
+        prflxPriority(pair.local.parsed.priority),
+      );
     if (this.role === 'controlling' && meta.useCandidate && meta.role === 'controlling')
       this.nominate(now, pair);
     else if (this.role === 'controlled' && pair.nominateOnSuccess) this.nominate(now, pair);
@@ -143,6 +150,14 @@ export abstract class IceAgentChecks extends IceAgentCore {
 function errorCodeOf(response: StunMessage): number | undefined {
   try {
     return response.errorCode?.code;
+  } catch {
+    return undefined;
+  }
+}
+
+function mappedAddressOf(response: StunMessage): TransportAddress | undefined {
+  try {
+    return response.xorMappedAddress;
   } catch {
     return undefined;
   }

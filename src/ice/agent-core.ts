@@ -284,7 +284,7 @@ export abstract class IceAgentCore {
     this.consent.start(now);
     this.events.push({
       type: 'selectedpairchange',
-      local: pair.local.candidate,
+      local: pair.validLocal,
       remote: pair.remote.candidate,
     });
     if (this._state !== 'connected') this.setState('connected');

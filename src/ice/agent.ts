@@ -175,7 +175,7 @@ export class IceAgent extends IceAgentChecks implements SansIoEngine<IceAgentEve
 
   getSelectedPair(): { local: RTCIceCandidate; remote: RTCIceCandidate } | undefined {
     const p = this.selected;
-    return p ? { local: p.local.candidate, remote: p.remote.candidate } : undefined;
+    return p ? { local: p.validLocal, remote: p.remote.candidate } : undefined;
   }
 
   getLocalCandidates(): RTCIceCandidate[] {
@@ -191,7 +191,7 @@ export class IceAgent extends IceAgentChecks implements SansIoEngine<IceAgentEve
     if (this.selected && !pairs.includes(this.selected)) pairs.unshift(this.selected);
     return pairs.map((p) => ({
       id: p.key,
-      local: p.local.candidate,
+      local: p.validLocal,
       remote: p.remote.candidate,
       state: p.state,
       priority: p.priority,

@@ -15,6 +15,8 @@ export interface LocalCandidate extends LocalEntry {
 
 export class CandidateSet {
   readonly locals: LocalCandidate[] = [];
+  /** Local peer-reflexive candidates learned from responses: reported, never announced or paired. */
+  private readonly prflxLocals: LocalEntry[] = [];
   private remotes: RemoteEntry[] = [];
   private readonly remoteByKey = new Map<string, RemoteEntry>();
 
@@ -135,6 +137,37 @@ export class CandidateSet {
     this.remotes.push(entry);
     this.remoteByKey.set(addressKey(source), entry);
     return entry;
+  }
+
+  /**
+   * The local candidate a success response's mapped address names: a known candidate of that base, else a new
+   * peer-reflexive one (§7.2.5.3.1). Undefined when it is the checked candidate itself or the cap is reached.
+   */
+  localForMapped(
+    local: LocalEntry,
+    mapped: { address: string; port: number },
+    priority: number,
+  ): RTCIceCandidate | undefined {
+    if (local.parsed.address === mapped.address && local.parsed.port === mapped.port) return undefined;
+    const known = [...this.locals, ...this.prflxLocals].find(
+      (l) =>
+        l.baseId === local.baseId && l.parsed.address === mapped.address && l.parsed.port === mapped.port,
+    );
+    if (known) return known.candidate;
+    if (this.prflxLocals.length >= this.maxRemote) return undefined;
+    const candidate = new RTCIceCandidate({
+      foundation: candidateFoundation('prflx', local.parsed.address),
+      component: 1,
+      priority,
+      address: mapped.address,
+      port: mapped.port,
+      protocol: 'udp',
+      type: 'prflx',
+      relatedAddress: local.parsed.address,
+      relatedPort: local.parsed.port,
+    });
+    this.prflxLocals.push({ candidate, parsed: candidate.parsed!, baseId: local.baseId });
+    return candidate;
   }
 
   clearRemotes(): void {

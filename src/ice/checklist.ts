@@ -33,6 +33,11 @@ export class CandidatePair {
   nominated = false;
   /** Controlled side: USE-CANDIDATE arrived before our own check on this pair succeeded. */
   nominateOnSuccess = false;
+  /**
+   * The local candidate the peer sees, from our check's XOR-MAPPED-ADDRESS (§7.2.5.3.1): a srflx or prflx
+   * candidate of the same base. Reported in stats and selection; sending still uses `local`'s base.
+   */
+  mappedLocal: RTCIceCandidate | undefined;
   requestsSent = 0;
   requestsReceived = 0;
   responsesSent = 0;
@@ -60,6 +65,11 @@ export class CandidatePair {
     const l = this.local.parsed.priority;
     const r = this.remote.parsed.priority;
     this.priority = role === 'controlling' ? pairPriority(l, r) : pairPriority(r, l);
+  }
+
+  /** The local candidate of the valid pair this check produced (RFC 8445 §7.2.5.3.2). */
+  get validLocal(): RTCIceCandidate {
+    return this.mappedLocal ?? this.local.candidate;
   }
 
   get valid(): boolean {

@@ -179,11 +179,41 @@ describe('IceAgent on the simulated network', () => {
       `${a.state}/${b.state}`,
     );
     const sel = a.agent.getSelectedPair()!;
-    assert.equal(sel.local.type, 'host', 'checks go out of the host base');
+    // Checks go out of the host base; the peer sees (and the valid pair names) the NAT's mapping.
+    assert.equal(sel.local.type, 'srflx');
+    assert.equal(sel.local.address, '198.51.100.1');
     assert.equal(sel.remote.address, '198.51.100.2');
+    assert.ok(
+      a.agent.getStats().every((s) => s.id.startsWith('a-sock0|')),
+      'srflx is paired through its base',
+    );
     assert.ok(a.sendData(new Uint8Array([0x80, 1])));
     net.runFor(100);
     assert.equal(b.received.length, 1);
+  });
+
+  it('learns a local peer-reflexive candidate behind a NAT without a STUN server', () => {
+    const net = new SimNetwork({ seed: 18, conditions: { delay: 10 } });
+    net.addNat(new SimNat('198.51.100.1', ['192.168.1.10'], 'endpoint-independent', 'endpoint-independent'));
+    const a = net.add(new SimIcePeer('a', ['192.168.1.10'], { role: 'controlling', seed: 1 }));
+    const b = net.add(new SimIcePeer('b', ['198.51.100.7'], { role: 'controlled', seed: 2 }));
+    a.addHostCandidates();
+    b.addHostCandidates();
+    signal(net, a, b);
+    signal(net, b, a);
+    assert.ok(
+      net.runUntil(() => connected(a, b), 15_000),
+      `${a.state}/${b.state}`,
+    );
+    const local = a.agent.getSelectedPair()!.local;
+    assert.equal(local.type, 'prflx');
+    assert.equal(local.address, '198.51.100.1');
+    assert.equal(local.relatedAddress, '192.168.1.10');
+    assert.equal(b.agent.getSelectedPair()!.remote.type, 'prflx', 'b learned the same address from checks');
+    assert.ok(
+      a.agent.getLocalCandidates().every((c) => c.type === 'host'),
+      'prflx locals are not announced',
+    );
   });
 
   it('pairs IPv6 with IPv6 and IPv4 with IPv4 only', () => {
