@@ -34,6 +34,7 @@ export interface ParsedIceServerUrl {
 
 export const DEFAULT_PORT = 3478;
 export const DEFAULT_TLS_PORT = 5349;
+export const MAX_USERNAME_BYTES = 509;
 
 const SCHEMES: ReadonlySet<string> = new Set(['stun', 'stuns', 'turn', 'turns']);
 
@@ -93,8 +94,8 @@ function parseHostPort(url: string, hostPort: string, tls: boolean): { host: str
   if (!match) throw syntaxError(`ICE server URL "${url}" has an invalid host or port "${hostPort}"`);
   const portText = match[2] ?? '';
   const port = portText === '' ? (tls ? DEFAULT_TLS_PORT : DEFAULT_PORT) : Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw syntaxError(`ICE server URL "${url}" has port ${portText}, outside 1–65535`);
+  if (!Number.isInteger(port) || port > 65535) {
+    throw syntaxError(`ICE server URL "${url}" has port ${portText}, outside 0–65535`);
   }
   const hostname = check.hostname;
   const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
@@ -118,6 +119,10 @@ export function parseIceServer(server: RTCIceServer): ParsedIceServerUrl[] {
     }
     if (typeof server.username !== 'string' || typeof server.credential !== 'string') {
       throw new TypeError(`TURN server "${u}": username and credential must be strings`);
+    }
+    // STUN's USERNAME holds at most 509 bytes of UTF-8 (RFC 8489 §14.3); a longer one could never work.
+    if (Buffer.byteLength(server.username, 'utf8') > MAX_USERNAME_BYTES) {
+      throw invalidAccess(`TURN server "${u}": username longer than ${MAX_USERNAME_BYTES} bytes`);
     }
     return { ...parsed, username: server.username, credential: server.credential };
   });

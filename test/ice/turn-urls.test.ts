@@ -52,7 +52,6 @@ describe('RTCIceServer URLs (W3C "validate an ICE server")', () => {
       'turn:',
       'turn:host:port',
       'turn:host:70000',
-      'turn:host:0',
       'turn:user@host',
       'turn:host/path',
       'turn:host#frag',
@@ -69,6 +68,54 @@ describe('RTCIceServer URLs (W3C "validate an ICE server")', () => {
         u,
       );
     assert.throws(() => parseIceServerUrl('stun:host?transport=udp'), /must not have a query/);
+  });
+
+  it('follows the URL parser on host and port syntax (cases from the web-platform-tests)', () => {
+    const valid = [
+      'stun:example\t.\norg',
+      'stun:ex%61mple.net',
+      'stun:[2001::1]',
+      'stun:example.net:',
+      'stun:example.net:0000000000000000',
+      'stun:example.net:65535',
+      '\u0000\u001b stun:example.com\u001f \r ',
+      'stun:faß.ExAmPlE',
+      'stun:h\to\ns\rt:9\t0\n0\r0',
+      'stun:192.168.257',
+      'stun:0xffffffff',
+    ];
+    for (const u of valid) assert.doesNotThrow(() => parseIceServerUrl(u), JSON.stringify(u));
+    assert.equal(parseIceServerUrl('stun:h\to\ns\rt:9\t0\n0\r0').port, 9000);
+    assert.equal(parseIceServerUrl('stun:192.168.257').host, '192.168.1.1');
+    const invalid = [
+      'stun:example.net:65536',
+      'stun:example.net:b',
+      'stun:example.net:-21',
+      'stun:[61:24:74]:98',
+      'stun:192.168.0.257',
+      'stun:x x:12',
+      'stun:[example.net]',
+      'stun:a<b',
+      'stun:a^b',
+      'stun:ho%00st',
+      'stun:10000000000',
+      'stun:256.256.256.256',
+    ];
+    for (const u of invalid)
+      assert.equal(
+        domName(() => parseIceServerUrl(u)),
+        'SyntaxError',
+        JSON.stringify(u),
+      );
+  });
+
+  it('rejects a TURN username over 509 bytes with InvalidAccessError', () => {
+    const server = { urls: 'turn:127.0.0.1', credential: 'p' };
+    assert.equal(parseIceServer({ ...server, username: 'a'.repeat(509) }).length, 1);
+    assert.equal(
+      domName(() => parseIceServer({ ...server, username: 'a'.repeat(510) })),
+      'InvalidAccessError',
+    );
   });
 
   it('rejects turns: over UDP (DTLS) as not supported', () => {
