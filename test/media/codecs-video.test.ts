@@ -88,13 +88,18 @@ for (const codec of ['vp8', 'vp9', 'h264', 'av1'] as const) {
         assert.ok(r.plis > 0, 'PLI requested');
         assert.ok(r.decoded.length > 0, 'decoding resumed after a keyframe');
         const source = testFrames(30);
+        let worst = Number.POSITIVE_INFINITY;
         for (const frame of r.decoded) {
           const q = psnr(source[frame.pts! / 3000]!, frame);
+          worst = Math.min(worst, q);
           assert.ok(
             q > THRESHOLD_DB[codec] - 3,
             `${codec} frame pts=${frame.pts} after recovery: PSNR ${q.toFixed(1)} dB`,
           );
         }
+        t.diagnostic(
+          `${codec}: ${r.decoded.length}/30 frames shown, worst PSNR ${worst.toFixed(1)} dB, ${r.plis} PLIs`,
+        );
       } finally {
         encoder.close();
         decoder.close();
@@ -126,6 +131,25 @@ describe('video encoder controls', () => {
       const before = sizes.slice(5, 10).reduce((a, b) => a + b) / 5;
       const after = sizes.slice(11, 15).reduce((a, b) => a + b) / 4;
       assert.ok(after < before * 0.7, `frames shrink after the bitrate drop (${before} → ${after} bytes)`);
+    } finally {
+      encoder.close();
+    }
+  });
+
+  it('VP8 keeps its encoder for small bitrate moves and recreates it (one keyframe) for large ones', async (t) => {
+    if (!(await requireNodeAv(t))) return;
+    const encoder = createVideoEncoder('vp8', { bitrate: 1_000_000 });
+    try {
+      const keys: number[] = [];
+      for (const [i, f] of testFrames(20).entries()) {
+        if (i === 5) encoder.setTargetBitrate(900_000); // -10 %: applied with the next keyframe
+        if (i === 10) encoder.setTargetBitrate(400_000); // -60 %: worth a keyframe now
+        for (const e of await encoder.encode(f)) if (e.keyframe) keys.push(i);
+      }
+      assert.deepEqual(keys, [0, 10]);
+      assert.equal(encoder.targetBitrate, 400_000);
+      encoder.setTargetBitrate(10_000_000);
+      assert.equal(encoder.targetBitrate, 1_500_000, 'clamped to the VP8 range (as aiortc)');
     } finally {
       encoder.close();
     }
