@@ -79,7 +79,8 @@ export class AesCmKeystream {
         source.writeIv(ssrc, index + p, this.iv);
         this.fillCounters(c, p * per * 4, per, firstCounter);
       }
-      batch.data = this.ecb.update(new Uint8Array(c.buffer, 0, count * per * 16));
+      const out = this.ecb.update(new Uint8Array(c.buffer, 0, count * per * 16));
+      batch.data = new Uint8Array(out.buffer, out.byteOffset, out.byteLength); // plain view: cheap subarray
       batch.ssrc = ssrc;
       batch.first = index;
       batch.count = count;
@@ -118,16 +119,43 @@ export class AesCmKeystream {
   }
 }
 
-/** data[offset + i] ^= ks[i] for i < length. */
-export function xorInto(data: Uint8Array, offset: number, length: number, ks: Uint8Array): void {
+/**
+ * 32-bit word views over whole ArrayBuffers, cached: packets come from Node's 8 KiB pool slabs and batches
+ * from one keystream buffer, so consecutive calls mostly hit the same buffer and need no new view.
+ */
+class WordViews {
+  private buffer: ArrayBufferLike | undefined;
+  private words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+  get(buffer: ArrayBufferLike): Uint32Array {
+    if (buffer !== this.buffer) {
+      this.buffer = buffer;
+      this.words = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
+    }
+    return this.words;
+  }
+}
+const dataWords = new WordViews();
+const keyWords = new WordViews();
+
+/** data[offset + i] ^= ks[ksOffset + i] for i < length. */
+export function xorInto(
+  data: Uint8Array,
+  offset: number,
+  length: number,
+  ks: Uint8Array,
+  ksOffset = 0,
+): void {
   const start = data.byteOffset + offset;
+  const ksStart = ks.byteOffset + ksOffset;
   let i = 0;
-  if ((start & 3) === 0 && (ks.byteOffset & 3) === 0) {
+  if ((start & 3) === 0 && (ksStart & 3) === 0) {
     const words = length >>> 2;
-    const d32 = new Uint32Array(data.buffer, start, words);
-    const k32 = new Uint32Array(ks.buffer, ks.byteOffset, words);
-    for (let w = 0; w < words; w++) d32[w]! ^= k32[w]!;
+    const d32 = dataWords.get(data.buffer);
+    const k32 = keyWords.get(ks.buffer);
+    const d0 = start >>> 2;
+    const k0 = ksStart >>> 2;
+    for (let w = 0; w < words; w++) d32[d0 + w]! ^= k32[k0 + w]!;
     i = words << 2;
   }
-  for (; i < length; i++) data[offset + i]! ^= ks[i]!;
+  for (; i < length; i++) data[offset + i]! ^= ks[ksOffset + i]!;
 }

@@ -72,13 +72,13 @@ class GcmKey {
     const g = this.ghash;
     g.reset();
     g.update(aad, aadOffset, aadLength);
-    if (!decrypt) xorInto(text, offset, length, ks.subarray(16));
+    if (!decrypt) xorInto(text, offset, length, ks, 16);
     g.update(text, offset, length);
     g.finish(aadLength, length, this.sum);
     for (let i = 0; i < 16; i++) this.sum[i]! ^= ks[i]!;
     if (decrypt) {
       if (!tagsEqual(this.sum, text, tagAt, TAG)) return false;
-      xorInto(text, offset, length, ks.subarray(16));
+      xorInto(text, offset, length, ks, 16);
     } else {
       tagOut!.set(this.sum, tagAt);
     }

@@ -29,6 +29,8 @@ export class Ghash {
   private readonly y = new Int32Array(4);
   private readonly pad = new Uint8Array(16);
   private readonly padView = new DataView(this.pad.buffer);
+  private viewBuffer: ArrayBufferLike | undefined;
+  private view: DataView<ArrayBufferLike> = this.padView;
 
   /** `h` is the hash subkey E_K(0^128). */
   constructor(h: Uint8Array) {
@@ -53,7 +55,13 @@ export class Ghash {
   /** Absorb data[offset, offset + length), zero-padding a final partial block. */
   update(data: Uint8Array, offset: number, length: number): void {
     const full = length >>> 4;
-    if (full) this.blocks(new DataView(data.buffer, data.byteOffset + offset, full * 16), 0, full);
+    if (full) {
+      if (data.buffer !== this.viewBuffer) {
+        this.viewBuffer = data.buffer;
+        this.view = new DataView(data.buffer); // whole-buffer view, reused while packets share a pool slab
+      }
+      this.blocks(this.view, data.byteOffset + offset, full);
+    }
     const rest = length & 15;
     if (rest) {
       this.pad.fill(0);
