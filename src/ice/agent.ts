@@ -194,7 +194,7 @@ export class IceAgent extends IceAgentChecks implements SansIoEngine<IceAgentEve
       local: p.validLocal,
       remote: p.remote.candidate,
       state: p.state,
-      priority: p.priority,
+      priority: Number(p.priority),
       nominated: p.nominated,
       selected: p === this.selected,
       requestsSent: p.requestsSent,

@@ -59,7 +59,8 @@ export interface IcePairStats {
   local: RTCIceCandidate;
   remote: RTCIceCandidate;
   state: CandidatePairState;
-  priority: bigint;
+  /** The 64-bit pair priority as a number (stats are JSON-serialisable; ordering is exact up to 2^53). */
+  priority: number;
   nominated: boolean;
   selected: boolean;
   requestsSent: number;

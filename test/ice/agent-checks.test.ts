@@ -157,6 +157,10 @@ describe('IceAgent incoming checks', () => {
       'failed',
       'a response from elsewhere fails the pair (non-symmetric)',
     );
+    // Stats serialise to JSON (no bigint).
+    const json = JSON.parse(JSON.stringify(agent.getStats()[0]));
+    assert.equal(json.requestsSent, 1);
+    assert.equal(typeof json.priority, 'number');
   });
 });
 
