@@ -32,6 +32,15 @@ export interface RecordProtection {
 
 const TAG = 16;
 
+/**
+ * Output for one record: pooled and not zero-filled (every byte gets written), as a plain Uint8Array so
+ * that `slice()` copies as callers expect (Buffer's `slice()` would return a view).
+ */
+function recordBuffer(length: number): Uint8Array {
+  const b = Buffer.allocUnsafe(length);
+  return new Uint8Array(b.buffer, b.byteOffset, length);
+}
+
 type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
 
 function aeadCipher(
@@ -97,7 +106,7 @@ class AeadProtection implements RecordProtection {
   seal(type: number, epoch: number, sequence: number, plaintext: Uint8Array): Uint8Array {
     this.prepare(type, epoch, sequence, plaintext.byteLength);
     const payload = this.explicit + plaintext.byteLength + TAG;
-    const out = new Uint8Array(RECORD_HEADER_LENGTH + payload);
+    const out = recordBuffer(RECORD_HEADER_LENGTH + payload);
     writeRecordHeader(out, 0, type, epoch, sequence, payload);
     let at = RECORD_HEADER_LENGTH;
     if (this.explicit) {
@@ -172,7 +181,7 @@ class CbcProtection implements RecordProtection {
     inner.set(mac, plaintext.byteLength);
     inner.fill(pad, plaintext.byteLength + SHA1);
     const payload = BLOCK + inner.byteLength;
-    const out = new Uint8Array(RECORD_HEADER_LENGTH + payload);
+    const out = recordBuffer(RECORD_HEADER_LENGTH + payload);
     writeRecordHeader(out, 0, type, epoch, sequence, payload);
     const iv = out.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + BLOCK);
     randomFillSync(iv);
