@@ -230,3 +230,40 @@ describe('TURN client against coturn: lifetimes, nonces, quota, redirects', { sk
     });
   }
 });
+
+describe('TURN client against coturn on ::1', { skip }, () => {
+  let v6: CoturnServer;
+  before(async () => {
+    v6 = await startCoturn({ ipv6: true });
+  });
+  after(async () => {
+    await v6?.stop();
+  });
+
+  it('allocates an IPv6 relayed address (REQUESTED-ADDRESS-FAMILY) and relays both ways', async () => {
+    const mk = () => connect(v6, 'udp', { relayFamily: 6, localAddress: '::1' });
+    const a = mk();
+    const b = mk();
+    try {
+      const [ra, rb] = await Promise.all([a.allocate(), b.allocate()]);
+      assert.equal(ra.relayed.address, '::1');
+      assert.equal(ra.mapped?.address, '::1');
+      const gotB: string[] = [];
+      const gotA: string[] = [];
+      a.onData = (_p, d) => gotA.push(Buffer.from(d).toString());
+      b.onData = (_p, d) => gotB.push(Buffer.from(d).toString());
+      a.createPermission(rb.relayed);
+      b.createPermission(ra.relayed);
+      assert.ok(await until(() => a.client.hasPermission('::1') && b.client.hasPermission('::1')));
+      for (let i = 0; i < 10; i++) {
+        a.sendTo(rb.relayed, Buffer.from(`a${i}`));
+        b.sendTo(ra.relayed, Buffer.from(`b${i}`));
+        await sleep(10);
+      }
+      assert.ok(await until(() => gotA.length === 10 && gotB.length === 10), `${gotA.length} ${gotB.length}`);
+      assert.equal(a.client.channelFor(rb.relayed), 0x4000);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});

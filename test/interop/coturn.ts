@@ -1,5 +1,5 @@
 /**
- * Starts a real coturn (`turnserver` from Debian) on 127.0.0.1 for interop tests: long-term credentials,
+ * Starts a real coturn (`turnserver` from Debian) on 127.0.0.1 (or ::1) for interop tests: long-term credentials,
  * loopback peers allowed, UDP+TCP on one port and TLS on another with a throw-away self-signed
  * certificate. Ports are picked free at start; `stop()` kills the process and removes the temp dir.
  */
@@ -14,6 +14,8 @@ export interface CoturnOptions {
   username?: string;
   password?: string;
   realm?: string;
+  /** Listen and relay on ::1 instead of 127.0.0.1. */
+  ipv6?: boolean;
   /** Extra turnserver flags, e.g. ['--stale-nonce=2'] or ['--user-quota=1']. */
   extraArgs?: string[];
 }
@@ -51,18 +53,18 @@ export function coturnSkipReason(): string | undefined {
   return message;
 }
 
-/** A port free for both TCP and UDP on 127.0.0.1. */
-async function freePort(): Promise<number> {
+/** A port free for both TCP and UDP on `host`. */
+async function freePort(host: string): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const server = net.createServer();
     const port = await new Promise<number>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+      server.listen(0, host, () => resolve((server.address() as net.AddressInfo).port));
     });
-    const udp = dgram.createSocket('udp4');
+    const udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const ok = await new Promise<boolean>((resolve) => {
       udp.once('error', () => resolve(false));
-      udp.bind(port, '127.0.0.1', () => resolve(true));
+      udp.bind(port, host, () => resolve(true));
     });
     udp.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -71,11 +73,11 @@ async function freePort(): Promise<number> {
   throw new Error('no free port for coturn');
 }
 
-async function waitForTcp(port: number, deadline: number, child: ChildProcess): Promise<void> {
+async function waitForTcp(host: string, port: number, deadline: number, child: ChildProcess): Promise<void> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`turnserver exited with ${child.exitCode}`);
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
+      const s = net.connect({ host, port }, () => {
         s.destroy();
         resolve(true);
       });
@@ -110,14 +112,15 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<CoturnSe
     ]),
     { stdio: 'ignore', timeout: 30_000 },
   );
-  const port = await freePort();
-  let tlsPort = await freePort();
-  while (tlsPort === port) tlsPort = await freePort();
+  const address = options.ipv6 ? '::1' : '127.0.0.1';
+  const port = await freePort(address);
+  let tlsPort = await freePort(address);
+  while (tlsPort === port) tlsPort = await freePort(address);
   const relayBase = 40_000 + Math.floor(Math.random() * 200) * 100;
   const args = [
     '-n',
-    '--listening-ip=127.0.0.1',
-    '--relay-ip=127.0.0.1',
+    `--listening-ip=${address}`,
+    `--relay-ip=${address}`,
     `--listening-port=${port}`,
     `--tls-listening-port=${tlsPort}`,
     `--min-port=${relayBase}`,
@@ -157,11 +160,11 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<CoturnSe
   };
   try {
     const deadline = Date.now() + 20_000;
-    await waitForTcp(port, deadline, child);
-    await waitForTcp(tlsPort, deadline, child);
+    await waitForTcp(address, port, deadline, child);
+    await waitForTcp(address, tlsPort, deadline, child);
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n${output}`);
   }
-  return { address: '127.0.0.1', port, tlsPort, username, password, realm, log: () => output, stop };
+  return { address, port, tlsPort, username, password, realm, log: () => output, stop };
 }

@@ -62,6 +62,13 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
     this.framer = reliable ? new StreamFramer() : undefined;
   }
 
+  private allocatePurpose(): RequestPurpose {
+    const { lifetime = 600, relayFamily } = this.options;
+    return relayFamily === undefined
+      ? { kind: 'allocate', lifetime }
+      : { kind: 'allocate', lifetime, family: relayFamily };
+  }
+
   /** The server currently in use (changes after a 300 Try-Alternate). */
   get server(): TransportAddress {
     return this.serverAddress;
@@ -70,7 +77,7 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
   allocate(now: number): void {
     if (this.state !== 'new') throw new Error(`TurnClient.allocate() in state ${this.state}`);
     this.state = 'allocating';
-    this.request(now, { kind: 'allocate', lifetime: this.options.lifetime ?? 600 }, 0);
+    this.request(now, this.allocatePurpose(), 0);
     this.pump(now);
   }
 
@@ -406,7 +413,7 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
     this.credentials = undefined; // the new server challenges with its own realm and nonce
     this.framer?.reset();
     this.events.push({ type: 'redirected', server: alternate });
-    this.request(now, { kind: 'allocate', lifetime: this.options.lifetime ?? 600 }, 0);
+    this.request(now, this.allocatePurpose(), 0);
   }
 
   private setCredentials(realm: string, nonce: string): void {

@@ -1,11 +1,11 @@
 /** Builds the TURN requests the client sends (RFC 8656 §7.1, §7.2, §9.1, §12.1), with long-term credentials. */
 import type { TransportAddress } from '../../common/engine.js';
-import { StunMethod, TRANSPORT_UDP } from '../../stun/constants.js';
+import { StunAttr, StunMethod, TRANSPORT_UDP } from '../../stun/constants.js';
 import { longTermKey } from '../../stun/integrity.js';
 import { StunMessage } from '../../stun/message.js';
 
 export type RequestPurpose =
-  | { readonly kind: 'allocate'; readonly lifetime: number }
+  | { readonly kind: 'allocate'; readonly lifetime: number; readonly family?: 4 | 6 }
   | { readonly kind: 'refresh'; readonly lifetime: number }
   | { readonly kind: 'permission'; readonly ip: string }
   | { readonly kind: 'channel'; readonly number: number; readonly peer: TransportAddress };
@@ -30,6 +30,10 @@ export function buildRequest(
       msg = new StunMessage(StunMethod.Allocate, 'request')
         .setRequestedTransport(TRANSPORT_UDP)
         .setLifetime(purpose.lifetime);
+      // REQUESTED-ADDRESS-FAMILY (RFC 8656 §18.11): 0x01 IPv4, 0x02 IPv6, then 3 reserved bytes.
+      if (purpose.family !== undefined) {
+        msg.add(StunAttr.RequestedAddressFamily, new Uint8Array([purpose.family === 6 ? 2 : 1, 0, 0, 0]));
+      }
       break;
     case 'refresh':
       msg = new StunMessage(StunMethod.Refresh, 'request').setLifetime(purpose.lifetime);

@@ -13,6 +13,8 @@ export interface TurnClientOptions {
   /** Requested allocation lifetime in seconds (default 600); the server may grant less. */
   lifetime?: number;
   software?: string;
+  /** Ask for a relayed address of this family (REQUESTED-ADDRESS-FAMILY); the server's default is IPv4. */
+  relayFamily?: 4 | 6;
   /** Bind a channel for each peer that is sent to, so data moves as ChannelData (default true). */
   useChannels?: boolean;
   /** The URL this server came from, echoed in error events (for icecandidateerror). */
