@@ -362,8 +362,8 @@ try {
   } else {
     await benchOpus(10);
     for (const codec of ['vp8', 'h264'] as const) {
-      await benchVideo(codec, 640, 480, 90);
-      await benchVideo(codec, 1280, 720, 60);
+      await benchVideo(codec, 640, 480, 240);
+      await benchVideo(codec, 1280, 720, 120);
     }
   }
 } finally {

@@ -169,7 +169,7 @@ export class AvAudioEncoder implements Encoder<AudioFrame> {
       } finally {
         input.free();
       }
-      while ((await ctx.receivePacket(packet)) >= 0) {
+      while (ctx.receivePacketSync(packet) >= 0) {
         const data = packet.data;
         if (data?.byteLength) {
           const bytes = new Uint8Array(data.byteLength);
@@ -226,7 +226,7 @@ export class AvAudioDecoder implements Decoder<AudioFrame> {
     }
     const out: AudioFrame[] = [];
     for (;;) {
-      const ret = await ctx.receiveFrame(frame);
+      const ret = ctx.receiveFrameSync(frame);
       if (ret < 0) {
         if (ret !== av.constants.AVERROR_EAGAIN && ret !== av.constants.AVERROR_EOF)
           this.stats.decodeErrors++;

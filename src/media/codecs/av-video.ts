@@ -162,6 +162,8 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
       this.keyframeRequested = false;
     }
     try {
+      // The heavy work runs in send (off the main thread); FFmpeg encodes eagerly there, so receiving is cheap
+      // and synchronous: one worker-pool hop per frame instead of three.
       const ret = await ctx.sendFrame(input);
       if (ret < 0) throw new Error(`${this.codec} encoder refused the frame (FFmpeg error ${ret})`);
       return await this.drain(ctx);
@@ -173,7 +175,7 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
   private async drain(ctx: CodecContext): Promise<EncodedFrame[]> {
     const out: EncodedFrame[] = [];
     const packet = this.packet!;
-    while ((await ctx.receivePacket(packet)) >= 0) {
+    while (ctx.receivePacketSync(packet) >= 0) {
       const data = packet.data;
       if (data?.byteLength) {
         const bytes = new Uint8Array(data.byteLength);
@@ -291,7 +293,7 @@ export class AvVideoDecoder implements Decoder<VideoFrame> {
     const out: VideoFrame[] = [];
     const frame = this.frame!;
     for (;;) {
-      const ret = await ctx.receiveFrame(frame);
+      const ret = ctx.receiveFrameSync(frame);
       if (ret === av.constants.AVERROR_EAGAIN || ret === av.constants.AVERROR_EOF) break;
       if (ret < 0 || frame.decodeErrorFlags !== 0) {
         frame.unref();
