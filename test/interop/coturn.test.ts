@@ -267,3 +267,23 @@ describe('TURN client against coturn on ::1', { skip }, () => {
     }
   });
 });
+
+describe('TURN client when coturn goes away', { skip }, () => {
+  it('reports 701 through onError when the TCP connection drops, and close() still resolves', async () => {
+    const doomed = await startCoturn();
+    const a = connect(doomed, 'tcp');
+    const errors: TurnError[] = [];
+    a.onError = (e) => errors.push(e);
+    try {
+      await a.allocate();
+      await doomed.stop();
+      assert.ok(await until(() => errors.length > 0, 10_000), 'no error after the server died');
+      assert.equal(errors[0]!.code, 701);
+      assert.equal(a.state, 'failed');
+    } finally {
+      await doomed.stop();
+      await a.close();
+    }
+    assert.equal(a.state, 'closed');
+  });
+});
