@@ -17,7 +17,10 @@ export interface JitterBufferOptions {
   clockRate: number;
   /** Most packets held (default: audio 64, video 512). */
   capacity?: number;
-  /** A sequence jump (either way) larger than this resets the buffer (default 100, as aiortc). */
+  /**
+   * A forward sequence jump larger than this, or three packets in a row further behind, reset the buffer
+   * (default: audio 100 as aiortc; video 500, since one keyframe can span more than 100 packets).
+   */
   maxMisorder?: number;
   /** How long a gap may hold up playout before the buffer skips it (default: audio 60 ms, video 250 ms). */
   maxWaitMs?: number;
@@ -65,6 +68,8 @@ interface Missing {
   retries: number;
 }
 
+/** Packets in a row far behind playout that mean the sender restarted its sequence numbers. */
+const RESTART_RUN = 3;
 /** Events waiting to be polled; beyond this the oldest are dropped (a caller that never polls). */
 const MAX_QUEUED_EVENTS = 1024;
 
@@ -103,6 +108,8 @@ export class JitterBuffer {
   private nextSeq: number | undefined;
   private highestSeq = 0;
   private blockedSince: number | undefined;
+  /** Consecutive packets far behind playout (a restarted sender, once there are several). */
+  private farBehindRun = 0;
   /** Playout has moved past the first packet (until then, reordered early packets move the start back). */
   private playing = false;
   /** Video: delta frames are dropped until a keyframe arrives (also true before the first keyframe). */
@@ -122,7 +129,7 @@ export class JitterBuffer {
     this.depayloader = options.depayloader;
     this.timeBase = new Fraction(1, options.clockRate);
     this.capacity = options.capacity ?? (video ? 512 : 64);
-    this.maxMisorder = options.maxMisorder ?? 100;
+    this.maxMisorder = options.maxMisorder ?? (video ? 500 : 100);
     this.maxWaitMs = options.maxWaitMs ?? (video ? 250 : 60);
     this.skipAfterPackets = options.skipAfterPackets ?? (video ? Number.POSITIVE_INFINITY : 4);
     this.nackEnabled = options.nack ?? video;
@@ -148,7 +155,15 @@ export class JitterBuffer {
       this.start(packet.sequenceNumber);
     }
     const seq = this.extend(packet.sequenceNumber);
-    if (seq - this.highestSeq > this.maxMisorder || this.nextSeq! - seq > this.maxMisorder) {
+    // Far behind: one such packet is a very late retransmission (dropped); a run of them is a restarted stream.
+    const farBehind = this.nextSeq! - seq > this.maxMisorder;
+    this.farBehindRun = farBehind ? this.farBehindRun + 1 : 0;
+    if (farBehind && this.farBehindRun < RESTART_RUN) {
+      this.stats.packetsLate++;
+      return;
+    }
+    if (seq - this.highestSeq > this.maxMisorder || farBehind) {
+      this.farBehindRun = 0;
       this.reset(now, packet.sequenceNumber);
       this.storeAndPlay(now, this.nextSeq!, packet, info);
       return;

@@ -170,6 +170,21 @@ describe('JitterBuffer (video)', () => {
     );
   });
 
+  it('drops one very late packet but resets when the sender restarts far behind', () => {
+    const jb = videoBuffer({ maxMisorder: 50 });
+    for (const p of vp8Stream(40, { firstSeq: 5000 }).flat()) jb.push(0, p);
+    drain(jb);
+    const old = vp8Stream(1, { firstSeq: 4900 })[0]![0]!;
+    jb.push(0, old);
+    assert.equal(jb.stats.resets, 0, 'a single straggler is only late');
+    assert.equal(jb.stats.packetsLate, 1);
+    const restarted = vp8Stream(4, { firstSeq: 100, keys: [0, 2] }).flat(); // the first two are taken for stragglers
+    for (const p of restarted) jb.push(0, p);
+    assert.equal(jb.stats.resets, 1, 'a run of packets far behind is a restarted stream');
+    jb.handleTimeout(1000);
+    assert.ok(frames(drain(jb)).length >= 1);
+  });
+
   it('stays within capacity when frames never complete', () => {
     const jb = videoBuffer({ capacity: 32 });
     const packets = vp8Stream(100, { keys: [] }).flat();
