@@ -202,11 +202,20 @@ export abstract class IceAgentCore {
   }
 
   protected flushTransactions(now: number): void {
-    for (let t = this.transactions.pollTransmit(); t; t = this.transactions.pollTransmit()) {
-      this.transmits.push({ destination: t.destination, data: t.data, meta: { baseId: t.meta!.baseId } });
+    // Handling an event can start a transaction (a nomination right after a success): drain until quiet,
+    // or that request would wait for the next timer tick.
+    for (let round = 0; round < 100; round++) {
+      let busy = false;
+      for (let t = this.transactions.pollTransmit(); t; t = this.transactions.pollTransmit()) {
+        busy = true;
+        this.transmits.push({ destination: t.destination, data: t.data, meta: { baseId: t.meta!.baseId } });
+      }
+      for (let e = this.transactions.pollEvent(); e; e = this.transactions.pollEvent()) {
+        busy = true;
+        this.onTransaction(now, e);
+      }
+      if (!busy) return;
     }
-    for (let e = this.transactions.pollEvent(); e; e = this.transactions.pollEvent())
-      this.onTransaction(now, e);
   }
 
   protected onTransaction(now: number, e: TransactionEvent<CheckMeta>): void {
