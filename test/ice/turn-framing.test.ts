@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bytesEqual, concatBytes } from '../../src/common/bytes.js';
 import { encodeChannelData, isChannelData, parseChannelData } from '../../src/ice/turn/channel-data.js';
+import { encodeSendIndication } from '../../src/ice/turn/send-indication.js';
 import { StreamFramer } from '../../src/ice/turn/stream-framer.js';
 import { StunMethod } from '../../src/stun/constants.js';
 import { StunMessage } from '../../src/stun/message.js';
@@ -40,6 +41,28 @@ describe('ChannelData', () => {
     assert.equal(parseChannelData(badChannel), undefined);
     assert.equal(parseChannelData(new Uint8Array([0x40, 0])), undefined);
     assert.throws(() => encodeChannelData(0x3fff, new Uint8Array(1), false), RangeError);
+  });
+});
+
+describe('Send indication encoder', () => {
+  it('writes exactly what StunMessage serializes, for IPv4 and IPv6 peers and every padding', () => {
+    const rng = new Prng(5);
+    const peers = [
+      { address: '192.0.2.77', port: 49152 },
+      { address: '2001:db8::1:2:3', port: 3478 },
+      { address: '::1', port: 1 },
+    ];
+    for (let i = 0; i < 200; i++) {
+      const id = new Uint8Array(12).map(() => rng.int(256));
+      const peer = peers[i % peers.length]!;
+      const data = randomPayload(rng, 40);
+      const reference = new StunMessage(StunMethod.Send, 'indication', id)
+        .setXorPeerAddress(peer)
+        .setData(data);
+      assert.ok(bytesEqual(encodeSendIndication(id, peer, data), reference.serialize()), `case ${i}`);
+      const parsed = StunMessage.parse(encodeSendIndication(id, peer, data));
+      assert.deepEqual(parsed.xorPeerAddress, peer);
+    }
   });
 });
 

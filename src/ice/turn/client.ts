@@ -8,13 +8,13 @@
 import { addressKey, type SansIoEngine, type Transmit, type TransportAddress } from '../../common/engine.js';
 import { createLogger } from '../../common/logger.js';
 import { randomBytes } from '../../common/random.js';
-import { StunMethod } from '../../stun/constants.js';
-import { StunMessage } from '../../stun/message.js';
+import type { StunMessage } from '../../stun/message.js';
 import { DEFAULT_TIMING, StunTransactions, type TransactionTiming } from '../../stun/transaction.js';
 import { encodeChannelData } from './channel-data.js';
 import { classifyFrame, responseIntegrityOk } from './inbound.js';
 import { MAX_QUEUED_PER_PEER, PeerBindings, type Permission } from './peer-bindings.js';
 import { buildRequest, type Credentials, nextCredentials, type RequestPurpose } from './requests.js';
+import { encodeSendIndication } from './send-indication.js';
 import { StreamFramer } from './stream-framer.js';
 import {
   MAX_STALE_NONCE_RETRIES,
@@ -217,10 +217,7 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
   }
 
   private sendIndication(now: number, peer: TransportAddress, data: Uint8Array): void {
-    const msg = new StunMessage(StunMethod.Send, 'indication', this.nextIndicationId())
-      .setXorPeerAddress(peer)
-      .setData(data);
-    this.transmit(msg.serialize());
+    this.transmit(encodeSendIndication(this.nextIndicationId(), peer, data));
     if (this.options.useChannels !== false && this.bindings.canBindChannel(peer)) {
       const channel = this.bindings.reserveChannel(peer);
       this.request(now, { kind: 'channel', number: channel.number, peer }, 0);
