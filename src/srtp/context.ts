@@ -17,6 +17,8 @@ export interface SrtpContextOptions {
   replayWindowSize?: number;
   /** Most SSRCs tracked at once (default 1024); the least recently used is evicted beyond it. */
   maxStreams?: number;
+  /** AEAD only: largest encrypted length handled by the JavaScript GHASH engine (tuning; see docs). */
+  gcmJsMaxLength?: number;
 }
 
 export interface SrtpStats {
@@ -58,7 +60,7 @@ export class SrtpContext {
     }
     this.profile = p;
     this.cipher = p.aead
-      ? AesGcmCipher.fromMaster(p, options.masterKey, options.masterSalt)
+      ? AesGcmCipher.fromMaster(p, options.masterKey, options.masterSalt, options.gcmJsMaxLength)
       : new AesCmHmacCipher(p, options.masterKey, options.masterSalt);
     this.streams = new StreamTable(options.maxStreams ?? 1024, options.replayWindowSize ?? 1024);
   }

@@ -10,6 +10,7 @@ export interface SrtpSessionOptions extends SrtpKeys {
   profile: SrtpProfileName | string | number | SrtpProfile;
   replayWindowSize?: number;
   maxStreams?: number;
+  gcmJsMaxLength?: number;
 }
 
 export class SrtpSession {
@@ -23,6 +24,7 @@ export class SrtpSession {
       profile: this.profile,
       replayWindowSize: options.replayWindowSize,
       maxStreams: options.maxStreams,
+      gcmJsMaxLength: options.gcmJsMaxLength,
     };
     this.outbound = new SrtpContext({
       ...common,
