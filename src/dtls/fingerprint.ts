@@ -30,14 +30,24 @@ export function computeFingerprint(algorithm: string, der: Uint8Array): string {
 }
 
 /**
- * True when `der` matches one of `expected` whose algorithm we know. Fingerprints with unknown algorithms
- * are ignored; a list with none we know never matches (the peer cannot be authenticated).
+ * True when the certificate `der` matches the signalled fingerprints: at least one algorithm we know must
+ * be present, and for every known algorithm present one of its values must match (aiortc requires every
+ * supported fingerprint to match; grouping by algorithm also allows fingerprints of several certificates).
+ * A mismatching strong hash cannot be outvoted by a matching weak one. Unknown algorithms are ignored.
  */
 export function matchesFingerprint(der: Uint8Array, expected: readonly RTCDtlsFingerprint[]): boolean {
+  const byAlgorithm = new Map<string, string[]>();
   for (const fp of expected) {
-    if (!isSupportedFingerprintAlgorithm(fp.algorithm)) continue;
-    const wanted = fp.value.replace(/:/g, '').toUpperCase();
-    if (computeFingerprint(fp.algorithm, der).replace(/:/g, '') === wanted) return true;
+    const algorithm = fp.algorithm.toLowerCase();
+    if (!isSupportedFingerprintAlgorithm(algorithm)) continue;
+    const values = byAlgorithm.get(algorithm) ?? [];
+    values.push(fp.value.replace(/:/g, '').toUpperCase());
+    byAlgorithm.set(algorithm, values);
   }
-  return false;
+  if (byAlgorithm.size === 0) return false;
+  for (const [algorithm, values] of byAlgorithm) {
+    const actual = computeFingerprint(algorithm, der).replace(/:/g, '');
+    if (!values.includes(actual)) return false;
+  }
+  return true;
 }

@@ -68,6 +68,26 @@ describe('RTCCertificate', () => {
     assert.throws(() => computeFingerprint('md5', a.der), TypeError);
   });
 
+  it('needs every known algorithm to match, so a wrong strong hash is not outvoted by a right weak one', async () => {
+    const a = await RTCCertificate.generateCertificate();
+    const b = await RTCCertificate.generateCertificate();
+    const [a256, a384] = a.getFingerprints();
+    const [b256] = b.getFingerprints();
+    const a1 = new RTCDtlsFingerprint('sha-1', computeFingerprint('sha-1', a.der));
+    assert.ok(matchesFingerprint(a.der, [a256!, a384!, a1]));
+    assert.equal(matchesFingerprint(a.der, [b256!, a1]), false);
+    assert.equal(
+      matchesFingerprint(a.der, [a256!, new RTCDtlsFingerprint('sha-384', b.getFingerprints()[1]!.value)]),
+      false,
+    );
+    // Two certificates signalled with the same algorithm: either one may be presented.
+    assert.ok(matchesFingerprint(a.der, [b256!, a256!]));
+    assert.ok(
+      matchesFingerprint(a.der, [a256!, new RTCDtlsFingerprint('md5', 'AA:BB')]),
+      'unknown algorithms are ignored',
+    );
+  });
+
   it('round-trips through PEM with the same identity and a working key', async () => {
     const cert = await RTCCertificate.generateCertificate();
     const pem = cert.toPem();
