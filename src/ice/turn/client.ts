@@ -184,18 +184,7 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
       this.refreshAt = undefined;
       this.request(now, { kind: 'refresh', lifetime: this.options.lifetime ?? 600 }, 0);
     }
-    for (const p of [...this.bindings.permissions.values()]) {
-      if (p.nextRequestAt === undefined || now < p.nextRequestAt) continue;
-      p.nextRequestAt = undefined;
-      if (p.state === 'failed')
-        this.bindings.permissions.delete(p.ip); // a later send asks again
-      else this.request(now, { kind: 'permission', ip: p.ip }, 0);
-    }
-    for (const c of this.bindings.channels) {
-      if (c.nextRequestAt === undefined || now < c.nextRequestAt) continue;
-      c.nextRequestAt = undefined;
-      this.request(now, { kind: 'channel', number: c.number, peer: c.peer }, 0);
-    }
+    for (const purpose of this.bindings.takeDue(now)) this.request(now, purpose, 0);
     this.pump(now);
   }
 

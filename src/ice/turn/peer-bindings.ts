@@ -4,6 +4,7 @@
  */
 import { addressKey, type TransportAddress } from '../../common/engine.js';
 import { CHANNEL_MAX, CHANNEL_MIN } from './channel-data.js';
+import type { RequestPurpose } from './requests.js';
 
 /** A permission lasts 300 s on the server (RFC 8656 §9); refresh a minute early. */
 export const PERMISSION_LIFETIME = 300_000;
@@ -144,8 +145,24 @@ export class PeerBindings {
     else c.state = 'failed';
   }
 
-  get channels(): IterableIterator<Channel> {
-    return this.channelsByNumber.values();
+  /**
+   * The CreatePermission and ChannelBind requests due at `now` (refreshes and retries), marked in flight.
+   * A failed permission whose wait is over is forgotten instead, so the next send asks afresh.
+   */
+  takeDue(now: number): RequestPurpose[] {
+    const due: RequestPurpose[] = [];
+    for (const p of [...this.permissions.values()]) {
+      if (p.nextRequestAt === undefined || now < p.nextRequestAt) continue;
+      p.nextRequestAt = undefined;
+      if (p.state === 'failed') this.permissions.delete(p.ip);
+      else due.push({ kind: 'permission', ip: p.ip });
+    }
+    for (const c of this.channelsByNumber.values()) {
+      if (c.nextRequestAt === undefined || now < c.nextRequestAt) continue;
+      c.nextRequestAt = undefined;
+      due.push({ kind: 'channel', number: c.number, peer: c.peer });
+    }
+    return due;
   }
 
   /** Earliest refresh or retry time over every permission and channel. */
