@@ -122,6 +122,23 @@ describe('TURN client against coturn', { skip }, () => {
     }
   });
 
+  it('checks the TLS certificate by default: a self-signed server is refused', async () => {
+    const a = new TurnConnection({
+      server: { address: turn.address, port: turn.tlsPort },
+      transport: 'tls',
+      username: turn.username,
+      credential: turn.password,
+      servername: 'localhost',
+    });
+    await assert.rejects(a.allocate(), (err: unknown) => {
+      assert.ok(err instanceof TurnError);
+      assert.equal(err.code, 701);
+      assert.match(err.message, /certificate/i);
+      return true;
+    });
+    await a.close();
+  });
+
   it('rejects with 701 when nothing listens (UDP retransmits give up; TCP is refused)', async () => {
     const udp = new TurnConnection({
       server: { address: LOCAL, port: 9 },
