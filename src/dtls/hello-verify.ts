@@ -4,7 +4,7 @@
  */
 import {
   ContentType,
-  DTLS_1_2,
+  DTLS_1_0,
   HANDSHAKE_HEADER_LENGTH,
   HandshakeType,
   RECORD_HEADER_LENGTH,
@@ -44,7 +44,8 @@ export function verifyClientHello(
   if (checkCookie(secret, body, hello.cookie)) return { kind: 'accept', hello };
   const cookie = computeCookie(secret, body);
   if (!cookie) return { kind: 'drop' };
-  const verify = encodeHelloVerifyRequest(DTLS_1_2, cookie);
+  // DTLS 1.0 in server_version, as RFC 6347 §4.2.1 advises, so no version is negotiated this early.
+  const verify = encodeHelloVerifyRequest(DTLS_1_0, cookie);
   const record = new Uint8Array(RECORD_HEADER_LENGTH + HANDSHAKE_HEADER_LENGTH + verify.byteLength);
   // The HelloVerifyRequest reuses the ClientHello's record number and message_seq (§4.2.1, §4.2.2).
   writeRecordHeader(
