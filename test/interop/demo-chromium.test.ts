@@ -1,0 +1,51 @@
+/** `npm start`'s page in headless Chromium: the browser connects to the tsrtc peer, chats and sends a file. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startDemoServer } from '../../src/cli/server.js';
+import { chromiumSkipReason, launchChromium } from './chromium.js';
+
+const skip = chromiumSkipReason();
+
+describe('demo page in Chromium', { skip }, () => {
+  let server: Awaited<ReturnType<typeof startDemoServer>>;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  before(async () => {
+    server = await startDemoServer(0);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('connects, measures round-trip time, echoes chat and transfers 8 MiB intact', async () => {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.click('#connect');
+    await page.waitForFunction(() => document.getElementById('state')?.textContent === 'connected', null, {
+      timeout: 30_000,
+    });
+    await page.waitForFunction(() => /ms$/.test(document.getElementById('rtt')?.textContent ?? ''), null, {
+      timeout: 30_000,
+    });
+    await page.fill('#text', 'hi from chromium');
+    await page.click('#send');
+    await page.waitForFunction(() =>
+      document.getElementById('log')?.textContent?.includes('echo: hi from chromium'),
+    );
+    await page.click('#sample');
+    await page.waitForFunction(() => document.getElementById('result')?.dataset.sha256 !== undefined, null, {
+      timeout: 60_000,
+    });
+    const [sent, received, bytes] = await page.evaluate(() => [
+      document.getElementById('progress')?.dataset.sha256,
+      document.getElementById('result')?.dataset.sha256,
+      document.getElementById('result')?.dataset.bytes,
+    ]);
+    assert.equal(bytes, String(8 << 20));
+    assert.equal(received, sent, 'the Node peer hashed exactly what the browser sent');
+    assert.deepEqual(errors, []);
+  });
+});
