@@ -110,7 +110,7 @@ export function collectStats(s: StatsSources): RTCStatsReport {
       remoteCandidateId: r.id,
       state: p.state,
       nominated: p.nominated,
-      priority: Number(p.priority & 0xffff_ffff_ffffn),
+      priority: p.priority,
       packetsSent: p.packetsSent,
       bytesSent: p.bytesSent,
       bytesReceived: p.bytesReceived,

@@ -20,17 +20,19 @@ import {
 type AnyPeer = W3cPeer | RTCPeerConnection;
 type AnyChannel = W3cChannel | ReturnType<RTCPeerConnection['createDataChannel']>;
 
-function once<T>(
-  target: { addEventListener(type: string, l: (e: never) => void): void },
-  type: string,
-  ms = 20_000,
-): Promise<T> {
+/** The stacks' event targets differ in their typings; the tests listen through one loose signature. */
+type Listenable = { addEventListener(type: string, listener: (e: never) => void): void };
+function listen<T>(target: unknown, type: string, fn: (e: T) => void): void {
+  (target as Listenable).addEventListener(type, fn as (e: never) => void);
+}
+
+function once<T>(target: unknown, type: string, ms = 20_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), ms);
-    target.addEventListener(type, ((e: T) => {
+    listen<T>(target, type, (e) => {
       clearTimeout(timer);
       resolve(e);
-    }) as (e: never) => void);
+    });
   });
 }
 
@@ -42,12 +44,12 @@ async function waitGatheringComplete(pc: AnyPeer): Promise<void> {
 
 async function negotiate(offerer: AnyPeer, answerer: AnyPeer, trickle: boolean): Promise<void> {
   if (trickle) {
-    offerer.addEventListener('icecandidate', ((e: { candidate: unknown }) => {
-      if (e.candidate) void answerer.addIceCandidate(e.candidate).catch(() => undefined);
-    }) as (e: never) => void);
-    answerer.addEventListener('icecandidate', ((e: { candidate: unknown }) => {
-      if (e.candidate) void offerer.addIceCandidate(e.candidate).catch(() => undefined);
-    }) as (e: never) => void);
+    listen<{ candidate: unknown }>(offerer, 'icecandidate', (e) => {
+      if (e.candidate) void answerer.addIceCandidate(e.candidate as never).catch(() => undefined);
+    });
+    listen<{ candidate: unknown }>(answerer, 'icecandidate', (e) => {
+      if (e.candidate) void offerer.addIceCandidate(e.candidate as never).catch(() => undefined);
+    });
   }
   const offer = await offerer.createOffer();
   await offerer.setLocalDescription(offer as never);
@@ -77,13 +79,13 @@ async function roundTrip(from: AnyChannel, to: AnyChannel, payloads: (string | U
       () => reject(new Error(`received ${received.length}/${payloads.length}`)),
       20_000,
     );
-    to.addEventListener('message', ((e: MessageEvent) => {
+    listen<MessageEvent>(to, 'message', (e) => {
       received.push({ text: typeof e.data === 'string', hash: digest(toBytes(e.data)) });
       if (received.length === payloads.length) {
         clearTimeout(timer);
         resolve();
       }
-    }) as (e: never) => void);
+    });
   });
   for (const p of payloads) from.send(p as never);
   await done;
@@ -128,10 +130,10 @@ for (const factory of [NODE_DATACHANNEL, ROAMHQ_WRTC, WERIFT] as PeerFactory[]) 
             const opened = new Map<string, AnyChannel>();
             const remoteChannels = new Map<string, AnyChannel>();
             const allRemote = new Promise<void>((resolve) => {
-              answerer.addEventListener('datachannel', ((e: { channel: AnyChannel }) => {
+              listen<{ channel: AnyChannel }>(answerer, 'datachannel', (e) => {
                 remoteChannels.set(e.channel.label, e.channel);
                 if (remoteChannels.size === CHANNEL_TYPES.length) resolve();
-              }) as (e: never) => void);
+              });
             });
             for (const t of CHANNEL_TYPES)
               opened.set(t.label, offerer.createDataChannel(t.label, t.init) as AnyChannel);

@@ -24,26 +24,25 @@ describe('demo page in Chromium', { skip }, () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(server.url);
     await page.click('#connect');
-    await page.waitForFunction(() => document.getElementById('state')?.textContent === 'connected', null, {
+    // Page-side code is passed as strings: this file is type-checked without the DOM library.
+    await page.waitForFunction("document.getElementById('state')?.textContent === 'connected'", null, {
       timeout: 30_000,
     });
-    await page.waitForFunction(() => /ms$/.test(document.getElementById('rtt')?.textContent ?? ''), null, {
+    await page.waitForFunction("/ms$/.test(document.getElementById('rtt')?.textContent ?? '')", null, {
       timeout: 30_000,
     });
     await page.fill('#text', 'hi from chromium');
     await page.click('#send');
-    await page.waitForFunction(() =>
-      document.getElementById('log')?.textContent?.includes('echo: hi from chromium'),
+    await page.waitForFunction(
+      "document.getElementById('log')?.textContent?.includes('echo: hi from chromium')",
     );
     await page.click('#sample');
-    await page.waitForFunction(() => document.getElementById('result')?.dataset.sha256 !== undefined, null, {
+    await page.waitForFunction("document.getElementById('result')?.dataset.sha256 !== undefined", null, {
       timeout: 60_000,
     });
-    const [sent, received, bytes] = await page.evaluate(() => [
-      document.getElementById('progress')?.dataset.sha256,
-      document.getElementById('result')?.dataset.sha256,
-      document.getElementById('result')?.dataset.bytes,
-    ]);
+    const [sent, received, bytes] = (await page.evaluate(
+      "[document.getElementById('progress')?.dataset.sha256, document.getElementById('result')?.dataset.sha256, document.getElementById('result')?.dataset.bytes]",
+    )) as (string | undefined)[];
     assert.equal(bytes, String(8 << 20));
     assert.equal(received, sent, 'the Node peer hashed exactly what the browser sent');
     assert.deepEqual(errors, []);
