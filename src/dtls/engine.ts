@@ -101,12 +101,17 @@ export class DtlsEngine {
     if (this.state !== 'new') return;
     this.now = now;
     this.state = 'connecting';
-    this.handshakeDeadline = now + (this.options.handshakeTimeoutMs ?? 30_000);
     if (this.role === 'client') {
+      this.armHandshakeDeadline();
       const client = new ClientHandshake(this.config, this.host);
       this.handshake = client;
       this.guard(() => client.start());
     }
+  }
+
+  /** A client counts from its first ClientHello, a server from the first ClientHello with a valid cookie. */
+  private armHandshakeDeadline(): void {
+    this.handshakeDeadline = this.now + (this.options.handshakeTimeoutMs ?? 30_000);
   }
 
   // ---- the sans-I/O outputs -------------------------------------------------------------------
@@ -366,6 +371,7 @@ export class DtlsEngine {
     }
     const server = new ServerHandshake(this.config, this.host);
     this.handshake = server;
+    this.armHandshakeDeadline();
     this.reassembler.reset(f.seq + 1);
     this.peerFlightStart = f.seq;
     const message: HandshakeMessage = { type: f.type, seq: f.seq, epoch, body: piece.slice() };

@@ -62,11 +62,7 @@ describe('DTLS hostile input', () => {
       outBytes < inBytes,
       `HelloVerifyRequests (${outBytes} B) are smaller than the flood (${inBytes} B)`,
     );
-    assert.equal(
-      server.pollTimeout(),
-      30_000,
-      'no retransmission timer was armed, only the handshake deadline',
-    );
+    assert.equal(server.pollTimeout(), undefined, 'no timer was armed');
     global.gc?.();
     assert.ok(process.memoryUsage().heapUsed - heapBefore < 50_000_000);
   });
