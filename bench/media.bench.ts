@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAudioEncoder, createVideoDecoder, createVideoEncoder } from '../src/media/codecs/index.js';
 import { isNodeAvAvailable } from '../src/media/codecs/node-av.js';
-import { AudioFrame, type EncodedFrame, VideoFrame } from '../src/media/index.js';
+import { AudioFrame, AudioResampler, type EncodedFrame, VideoFrame } from '../src/media/index.js';
 import { JitterBuffer } from '../src/rtp/jitter-buffer.js';
 import { createDepayloader, createPayloader, type RtpPacketLike } from '../src/rtp/payload/index.js';
 
@@ -302,6 +302,35 @@ async function benchTypeScriptPaths(): Promise<void> {
     realtimeFactor: round(seconds / ours),
     ffmpegCliRealtimeFactor: round(seconds / ff.rtime),
     ratio: round(ff.rtime / ours, 2),
+  });
+
+  const resampler = new AudioResampler({ format: 's16', layout: 'stereo', rate: 48000, frameSize: 960 });
+  t0 = performance.now();
+  for (const f of frames) resampler.resample(f);
+  const resampleS = (performance.now() - t0) / 1000;
+  const ffr = ffmpeg([
+    '-f',
+    's16le',
+    '-ar',
+    '8000',
+    '-ac',
+    '1',
+    '-i',
+    path,
+    '-ar',
+    '48000',
+    '-ac',
+    '2',
+    '-f',
+    'null',
+    '-',
+  ]);
+  print({
+    name: 'resample-8k-mono-to-48k-stereo',
+    seconds,
+    realtimeFactor: round(seconds / resampleS),
+    ffmpegCliRealtimeFactor: round(seconds / ffr.rtime),
+    ratio: round(ffr.rtime / resampleS, 2),
   });
 
   const payloader = createPayloader('vp8', 1200);

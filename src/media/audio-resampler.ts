@@ -1,8 +1,8 @@
 /**
  * Sample format, channel layout and sample rate conversion (PyAV's `av.AudioResampler`). Stateful: the
  * fractional read position and the last input sample carry over between frames, so a stream resampled frame by
- * frame has no clicks at frame boundaries. Rate conversion is linear interpolation (no anti-alias filter when
- * downsampling): good enough for voice codecs and tests, not a mastering-grade resampler.
+ * frame has no clicks at frame boundaries. Rate conversion is windowed-sinc interpolation (16 taps a side),
+ * which delays output by 16 input samples' worth of buffering but keeps pts exact.
  */
 import { AudioFrame, type AudioLayout, type AudioSampleFormat } from './audio-frame.js';
 import { Fraction } from './time-base.js';
@@ -23,8 +23,10 @@ export class AudioResampler {
   private inputRate = 0;
   /** Position of the next output sample, in input samples, relative to the start of the pending input. */
   private position = 0;
-  /** The last input sample of each channel, for interpolation across the frame boundary. */
-  private previous: number[] = [];
+  /** The last 2×TAPS input samples of each channel: the filter's view across the frame boundary. */
+  private previous: Float32Array[] = [];
+  private nextHistory: Float32Array[] = [];
+  private readonly weightCache = new Map<number, Float32Array>();
   private pending: Float32Array[] = [];
   private nextPts: number | null = null;
 
@@ -42,37 +44,66 @@ export class AudioResampler {
       this.inputRate = frame.sampleRate;
       this.position = 0;
       this.previous = [];
+      this.weightCache.clear();
     }
     if (this.nextPts === null) {
       this.nextPts = frame.pts === null ? 0 : Math.round((frame.pts * outRate) / frame.sampleRate);
     }
-    const mixed = mixChannels(frame.toFloat32(), this.layout === 'stereo' ? 2 : 1);
+    const outChannels = this.layout === 'stereo' ? 2 : 1;
+    const input = frame.toFloat32();
+    // Rate-convert as few channels as possible: downmix before, upmix after.
+    const before = input.length > outChannels ? mixChannels(input, outChannels) : input;
     const converted =
-      frame.sampleRate === outRate ? mixed : mixed.map((c, i) => this.convertRate(c, i, outRate));
-    this.position -= outRate === frame.sampleRate ? 0 : frame.samples;
-    this.previous = mixed.map((c, i) => (c.length ? c[c.length - 1]! : (this.previous[i] ?? 0)));
-    return this.emit(converted, outRate);
+      frame.sampleRate === outRate
+        ? before
+        : before.map((c, i) => this.convertRate(c, i, before.length, outRate));
+    const mixed = mixChannels(converted, outChannels);
+    if (outRate !== frame.sampleRate) {
+      this.position -= frame.samples;
+      this.previous = this.nextHistory;
+      this.nextHistory = [];
+    }
+    return this.emit(mixed, outRate);
   }
 
-  private convertRate(input: Float32Array, channel: number, outRate: number): Float32Array {
+  private convertRate(input: Float32Array, channel: number, channels: number, outRate: number): Float32Array {
     const step = this.inputRate / outRate;
-    const prev = this.previous[channel] ?? input[0] ?? 0;
-    // Emit every output sample whose position lies at or before the last input sample; later ones wait for the
-    // next frame, where they interpolate from this frame's last sample.
-    const count = Math.max(0, Math.floor((input.length - 1 - this.position) / step + 1e-9) + 1);
+    // Band-limited interpolation: a Blackman-windowed sinc, cut off below the lower Nyquist rate so that
+    // downsampling does not alias and upsampling does not image.
+    const cutoff = Math.min(1, outRate / this.inputRate) * 0.95;
+    const history = this.previous[channel] ?? new Float32Array(2 * TAPS);
+    const x = new Float32Array(history.length + input.length);
+    x.set(history);
+    x.set(input, history.length);
+    const offset = history.length;
+    // Emit every output whose filter window is inside the input seen so far; the rest waits for the next frame.
+    const count = Math.max(0, Math.floor((input.length - 1 - TAPS - this.position) / step + 1e-9) + 1);
     const out = new Float32Array(count);
     let pos = this.position;
     for (let i = 0; i < count; i++, pos += step) {
-      // pos is relative to input[0]; -1 < pos < 0 interpolates from the previous frame's last sample.
-      const i0 = Math.floor(pos);
-      const frac = pos - i0;
-      const a = i0 < 0 ? prev : input[i0]!;
-      const b = input[i0 + 1] ?? a;
-      out[i] = a + (b - a) * frac;
+      const center = Math.floor(pos);
+      const weights = this.weights(pos - center, cutoff);
+      const base = center - TAPS + 1 + offset;
+      let acc = 0;
+      for (let j = 0; j < 2 * TAPS; j++) acc += x[base + j]! * weights[j]!;
+      out[i] = acc;
     }
+    this.nextHistory[channel] = x.slice(x.length - 2 * TAPS);
     // All channels advance identically; the shared position moves once per frame (after the last channel).
-    if (channel === (this.layout === 'stereo' ? 1 : 0)) this.position = pos;
+    if (channel === channels - 1) this.position = pos;
     return out;
+  }
+
+  /** Filter weights for a fractional phase, cached: rational rate ratios revisit few phases (6 for 8→48 kHz). */
+  private weights(phase: number, cutoff: number): Float32Array {
+    const key = Math.round(phase * 1e6);
+    let w = this.weightCache.get(key);
+    if (!w) {
+      w = new Float32Array(2 * TAPS);
+      for (let j = 0; j < 2 * TAPS; j++) w[j] = kernel(phase + TAPS - 1 - j, cutoff);
+      if (this.weightCache.size < 4096) this.weightCache.set(key, w);
+    }
+    return w;
   }
 
   private emit(channels: Float32Array[], rate: number): AudioFrame[] {
@@ -109,6 +140,17 @@ export class AudioResampler {
     this.nextPts = (this.nextPts ?? 0) + channels[0]!.length;
     return out;
   }
+}
+
+/** Filter half-length in input samples. */
+const TAPS = 16;
+
+/** Blackman-windowed sinc at distance `t` (input samples), scaled by the cutoff for unity gain. */
+function kernel(t: number, cutoff: number): number {
+  if (Math.abs(t) >= TAPS) return 0;
+  const w = 0.42 + 0.5 * Math.cos((Math.PI * t) / TAPS) + 0.08 * Math.cos((2 * Math.PI * t) / TAPS);
+  const a = Math.PI * cutoff * t;
+  return cutoff * w * (t === 0 ? 1 : Math.sin(a) / a);
 }
 
 function mixChannels(input: Float32Array[], outChannels: number): Float32Array[] {
