@@ -8,7 +8,7 @@ import { type Cipher, createCipheriv } from 'node:crypto';
 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 /** Most keystream bytes one batch precomputes, and most packets it covers. */
-const BATCH_BYTES = 16 * 1024;
+const BATCH_BYTES = 8 * 1024;
 const BATCH_PACKETS = 16;
 
 /** Writes the IV (bytes 14–15 zero) of a stream's packet `index`; implemented by the profile's cipher. */
@@ -18,8 +18,8 @@ export interface IvSource {
 
 /**
  * Keystream precomputed for a run of upcoming packet indices of one stream (one ECB call covers up to 16
- * packets, since the per-call cost of `update` outweighs the AES work on short packets). Owned by the
- * stream's state; a miss (reordering far back, a larger packet) refills from the requested index.
+ * packets or 8 KiB, since the per-call cost of `update` outweighs the AES work on short packets). Owned
+ * by the stream's state; a miss (reordering far back, a larger packet) refills from the requested index.
  */
 export class KeystreamBatch {
   ssrc = -1;
@@ -126,8 +126,9 @@ export class AesCmKeystream {
 class WordViews {
   private buffer: ArrayBufferLike | undefined;
   private words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
-  get(buffer: ArrayBufferLike): Uint32Array {
-    if (buffer !== this.buffer) {
+  /** A view covering at least bytes [0, end) of `buffer`. */
+  get(buffer: ArrayBufferLike, end: number): Uint32Array {
+    if (buffer !== this.buffer || end > this.words.byteLength) {
       this.buffer = buffer;
       this.words = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
     }
@@ -150,8 +151,8 @@ export function xorInto(
   let i = 0;
   if ((start & 3) === 0 && (ksStart & 3) === 0) {
     const words = length >>> 2;
-    const d32 = dataWords.get(data.buffer);
-    const k32 = keyWords.get(ks.buffer);
+    const d32 = dataWords.get(data.buffer, start + words * 4);
+    const k32 = keyWords.get(ks.buffer, ksStart + words * 4);
     const d0 = start >>> 2;
     const k0 = ksStart >>> 2;
     for (let w = 0; w < words; w++) d32[d0 + w]! ^= k32[k0 + w]!;

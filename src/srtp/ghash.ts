@@ -56,7 +56,7 @@ export class Ghash {
   update(data: Uint8Array, offset: number, length: number): void {
     const full = length >>> 4;
     if (full) {
-      if (data.buffer !== this.viewBuffer) {
+      if (data.buffer !== this.viewBuffer || data.byteOffset + offset + full * 16 > this.view.byteLength) {
         this.viewBuffer = data.buffer;
         this.view = new DataView(data.buffer); // whole-buffer view, reused while packets share a pool slab
       }
