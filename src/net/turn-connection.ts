@@ -78,6 +78,20 @@ export class TurnConnection {
     return this.client.mappedAddress;
   }
 
+  /** This end of the connection to the server, once the socket is bound or connected. */
+  get localAddress(): TransportAddress | undefined {
+    try {
+      if (this.udp) {
+        const a = this.udp.address();
+        return { address: a.address, port: a.port };
+      }
+    } catch {
+      return undefined; // not bound yet, or closed
+    }
+    const s = this.stream;
+    return s?.localAddress && s.localPort ? { address: s.localAddress, port: s.localPort } : undefined;
+  }
+
   /** Open the socket and allocate. Rejects with a TurnError (401 bad credentials, 486 quota, 701 …). */
   allocate(): Promise<TurnAllocation> {
     if (this.client.state !== 'new') {

@@ -5,9 +5,12 @@
  * close() deallocates. Run inside ../shared/scripts/netns.sh.
  */
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import type { TransportAddress } from '../../src/common/engine.js';
 import { TurnConnection, type TurnConnectionOptions, TurnError } from '../../src/net/turn-connection.js';
+import { StunMethod } from '../../src/stun/constants.js';
+import { StunMessage } from '../../src/stun/message.js';
 import { type CoturnServer, coturnSkipReason, startCoturn } from './coturn.js';
 
 const skip = coturnSkipReason();
@@ -94,6 +97,27 @@ describe('TURN client against coturn', { skip }, () => {
       assert.equal(b.state, 'closed');
     });
   }
+
+  it('ignores datagrams that do not come from the server (no injected Data indications)', async () => {
+    const a = connect(turn, 'udp');
+    const got: string[] = [];
+    a.onData = (_p, d) => got.push(Buffer.from(d).toString());
+    const forger = createSocket('udp4');
+    try {
+      const { relayed } = await a.allocate();
+      const local = a.localAddress!;
+      const forged = new StunMessage(StunMethod.Data, 'indication')
+        .setXorPeerAddress({ address: LOCAL, port: relayed.port })
+        .setData(Buffer.from('forged'))
+        .serialize();
+      await new Promise<void>((r) => forger.send(forged, local.port, local.address, () => r()));
+      await sleep(200);
+      assert.deepEqual(got, []);
+    } finally {
+      forger.close();
+      await a.close();
+    }
+  });
 
   it('relays with Send/Data indications only when channels are off', async () => {
     const a = connect(turn, 'udp', { useChannels: false });
