@@ -5,6 +5,8 @@
  */
 import { ByteReader, ByteWriter, TruncatedError } from '../../common/bytes.js';
 import { ProtocolError } from '../../common/errors.js';
+import { parseApp, writeApp } from './app.js';
+import { parseBye, writeBye } from './bye.js';
 import {
   PSFB_FMT,
   parseAfb,
@@ -20,7 +22,7 @@ import {
 } from './feedback.js';
 import { RTCP_HEADER_SIZE } from './header.js';
 import { parseReceiverReport, parseSenderReport, writeReceiverReport, writeSenderReport } from './reports.js';
-import { parseApp, parseBye, parseSdes, writeApp, writeBye, writeSdes } from './sdes.js';
+import { parseSdes, writeSdes } from './sdes.js';
 import { parseTwcc, writeTwcc } from './twcc.js';
 import { RTCP_PT, type RtcpPacket } from './types.js';
 import { parseXr, writeXr } from './xr.js';
