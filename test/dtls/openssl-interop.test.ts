@@ -33,6 +33,8 @@ interface Case {
   group?: NamedGroupName;
   /** Expect a different certificate than the peer has. */
   wrongFingerprint?: boolean;
+  /** Extra openssl arguments. */
+  extra?: string[];
 }
 
 const OPENSSL_GROUP: Record<NamedGroupName, string> = {
@@ -66,6 +68,7 @@ function opensslArgs(c: Case): string[] {
     'EXTRACTOR-dtls_srtp',
     '-keymatexportlen',
     String(srtpKeyingMaterialLength(profile)),
+    ...(c.extra ?? []),
   ];
   return args;
 }
@@ -189,6 +192,23 @@ describe('DTLS interop with OpenSSL', { skip, timeout: 600_000 }, () => {
         await peer.stop();
       });
     }
+  }
+
+  for (const role of ['client', 'server'] as const) {
+    it(`RSA PKCS#1 v1.5 signatures both ways when OpenSSL allows nothing else (${role})`, async () => {
+      // -sigalgs limits OpenSSL's own signatures and what it offers; -client_sigalgs what it requests.
+      const c: Case = {
+        suite: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+        srtp: 'SRTP_AES128_CM_HMAC_SHA1_80',
+        extra: ['-sigalgs', 'RSA+SHA256', ...(role === 'client' ? ['-client_sigalgs', 'RSA+SHA256'] : [])],
+      };
+      const { dtls, peer, started } = role === 'client' ? await ourClient(c) : await ourServer(c);
+      await started;
+      await exchange(dtls, peer, c);
+      // OpenSSL names what we signed with: PKCS#1 v1.5 is "RSA" (PSS would be "RSA-PSS").
+      await peer.waitFor(/Peer signature type: RSA\r?\n/);
+      await peer.stop();
+    });
   }
 
   it('our client refuses an OpenSSL server with the wrong certificate (bad_certificate sent)', async () => {
