@@ -85,7 +85,7 @@ function ourFrames(): VideoFrame[] {
 }
 
 /** Encode and packetize with tsrtc into RtpPackets. */
-async function ourRtp(codec: 'vp8' | 'h264', frames: VideoFrame[]): Promise<RtpPacket[]> {
+async function ourRtp(codec: 'vp8' | 'vp9' | 'h264', frames: VideoFrame[]): Promise<RtpPacket[]> {
   const encoder = createVideoEncoder(codec, { bitrate: 1_000_000 });
   const payloader = createPayloader(codec, 1100);
   const packets: RtpPacket[] = [];
@@ -113,22 +113,42 @@ async function ourRtp(codec: 'vp8' | 'h264', frames: VideoFrame[]): Promise<RtpP
   return packets;
 }
 
-for (const codec of ['vp8', 'h264'] as const) {
-  const ffEncoder =
-    codec === 'vp8'
-      ? ['-c:v', 'libvpx', '-deadline', 'realtime', '-b:v', '1M', '-auto-alt-ref', '0']
-      : [
-          '-c:v',
-          'libx264',
-          '-profile:v',
-          'baseline',
-          '-tune',
-          'zerolatency',
-          '-preset',
-          'ultrafast',
-          '-b:v',
-          '1M',
-        ];
+const FFMPEG_ENCODERS = {
+  vp8: ['-c:v', 'libvpx', '-deadline', 'realtime', '-b:v', '1M', '-auto-alt-ref', '0'],
+  // FFmpeg's VP9 RTP packetizer is marked experimental.
+  vp9: [
+    '-c:v',
+    'libvpx-vp9',
+    '-deadline',
+    'realtime',
+    '-b:v',
+    '1M',
+    '-lag-in-frames',
+    '0',
+    '-strict',
+    'experimental',
+  ],
+  h264: [
+    '-c:v',
+    'libx264',
+    '-profile:v',
+    'baseline',
+    '-tune',
+    'zerolatency',
+    '-preset',
+    'ultrafast',
+    '-b:v',
+    '1M',
+  ],
+};
+const SDP_MEDIA = {
+  vp8: 'm=video PORT RTP/AVP 96\r\na=rtpmap:96 VP8/90000',
+  vp9: 'm=video PORT RTP/AVP 96\r\na=rtpmap:96 VP9/90000',
+  h264: 'm=video PORT RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1;profile-level-id=42e01f',
+};
+
+for (const codec of ['vp8', 'vp9', 'h264'] as const) {
+  const ffEncoder = FFMPEG_ENCODERS[codec];
 
   describe(`${codec} RTP interop with FFmpeg`, () => {
     it('FFmpeg → tsrtc: depayloads and decodes every frame', async (t) => {
@@ -157,11 +177,7 @@ for (const codec of ['vp8', 'h264'] as const) {
       const source = ourFrames();
       const packets = await ourRtp(codec, source);
       const port = await freePortPair();
-      const media =
-        codec === 'vp8'
-          ? 'm=video PORT RTP/AVP 96\r\na=rtpmap:96 VP8/90000'
-          : 'm=video PORT RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1;profile-level-id=42e01f';
-      const receiver = await startFfmpegReceiver(media, port, [
+      const receiver = await startFfmpegReceiver(SDP_MEDIA[codec], port, [
         '-fps_mode',
         'passthrough',
         '-frames:v',
