@@ -171,8 +171,8 @@ export class RtpPacket {
   /** Which form the extension block is written in: keeps the parsed form when the elements still fit it. */
   private extensionForm(): 'none' | 'raw' | 'one-byte' | 'two-byte' {
     if (this.extensionData !== undefined && this.extensionProfile !== undefined) return 'raw';
-    if (this.extensions.length === 0) return this.extensionProfile === undefined ? 'none' : 'one-byte';
     if (this.extensionProfile !== undefined && isTwoByteProfile(this.extensionProfile)) return 'two-byte';
+    if (this.extensions.length === 0) return this.extensionProfile === undefined ? 'none' : 'one-byte';
     return fitsOneByteForm(this.extensions) ? 'one-byte' : 'two-byte';
   }
 

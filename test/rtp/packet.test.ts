@@ -14,6 +14,7 @@ import {
   rewriteTimestamp,
 } from '../../src/rtp/rewrite.js';
 import { unwrapRtx, wrapRtx } from '../../src/rtp/rtx.js';
+import { Prng } from '../sim/network.js';
 
 // V=2 P=0 X=1 CC=1, M=1 PT=96, seq 0x1234, ts 0xdeadbeef, ssrc 0x01020304, csrc 0x0a0b0c0d,
 // one-byte block: id 1 len 1 (0x7f), id 3 len 2 (0x0102), pad to 4 bytes -> length 2 words; payload aabbcc
@@ -189,5 +190,53 @@ describe('RTX (RFC 4588)', () => {
       unwrapRtx(new RtpPacket({ payloadType: 97, sequenceNumber: 1, timestamp: 0, ssrc: 1 }), original),
       undefined,
     );
+  });
+});
+
+describe('RtpPacket property round trip', () => {
+  it('parse(serialize(p)) keeps every field for 2,000 seeded random packets', () => {
+    const rng = new Prng(0xabc);
+    const bytes = (n: number) => Uint8Array.from({ length: n }, () => rng.int(256));
+    for (let i = 0; i < 2000; i++) {
+      const twoByte = rng.int(3) === 0;
+      const extensions = Array.from({ length: rng.int(5) }, (_, k) => ({
+        id: twoByte ? 1 + k * 40 + rng.int(40) : 1 + k * 3 + rng.int(3),
+        data: bytes(twoByte ? rng.int(30) : 1 + rng.int(16)),
+      }));
+      const p = new RtpPacket({
+        payloadType: rng.int(128),
+        sequenceNumber: rng.int(65536),
+        timestamp: rng.int(2 ** 32),
+        ssrc: rng.int(2 ** 32),
+        marker: rng.int(2) === 1,
+        csrcs: Array.from({ length: rng.int(16) }, () => rng.int(2 ** 32)),
+        payload: bytes(rng.int(300)),
+        padding: rng.int(3) === 0 ? 1 + rng.int(255) : 0,
+        extensions,
+      });
+      if (twoByte) p.extensionProfile = 0x1000;
+      const wire = p.serialize();
+      assert.equal(wire.byteLength, p.serializedLength);
+      const q = RtpPacket.parse(wire);
+      for (const key of [
+        'payloadType',
+        'sequenceNumber',
+        'timestamp',
+        'ssrc',
+        'marker',
+        'padding',
+      ] as const) {
+        assert.equal(q[key], p[key], key);
+      }
+      assert.deepEqual(q.csrcs, p.csrcs);
+      assert.equal(q.extensionProfile, p.extensionProfile ?? (extensions.length ? 0xbede : undefined));
+      assert.equal(toHex(q.payload), toHex(p.payload));
+      assert.deepEqual(
+        q.extensions.map((e) => [e.id, toHex(e.data)]),
+        p.extensions.map((e) => [e.id, toHex(e.data)]),
+      );
+      const into = new Uint8Array(wire.byteLength + 10);
+      assert.equal(q.serializeTo(into, 7 - (i % 8)), wire.byteLength);
+    }
   });
 });
