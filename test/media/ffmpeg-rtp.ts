@@ -155,6 +155,9 @@ export async function startFfmpegReceiver(
         // Our streams are short: probe 0.3 s of media, not the default 5 s, or ffmpeg is still probing at the end.
         '-analyzeduration',
         '300000',
+        // …and do not wait for more frames to guess the frame rate (VP8/VP9 otherwise stall ~10 s at the end).
+        '-fpsprobesize',
+        '1',
         // One decoder thread: frame threading holds the last frames back until more input comes.
         '-threads',
         '1',
