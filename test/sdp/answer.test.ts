@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  type AnswerOptions,
   createAnswer,
   type MediaSection,
   parseSdp,
@@ -9,16 +8,7 @@ import {
   writeSdp,
 } from '../../src/sdp/index.js';
 import { fixture } from './fixtures.js';
-import { LOCAL_CODECS, LOCAL_HEADER_EXTENSIONS } from './local-capabilities.js';
-
-export const ANSWER_OPTIONS: AnswerOptions = {
-  sessionId: '1234567890123456789',
-  iceUfrag: 'tsRT',
-  icePwd: 'abcdefghijklmnopqrstuvwx',
-  fingerprints: [{ algorithm: 'sha-256', value: Array(32).fill('AB').join(':') }],
-  codecs: LOCAL_CODECS,
-  headerExtensions: LOCAL_HEADER_EXTENSIONS,
-};
+import { ANSWER_OPTIONS, LOCAL_CODECS } from './local-capabilities.js';
 
 function pts(section: MediaSection): number[] {
   return section.codecs.map((c) => c.payloadType);

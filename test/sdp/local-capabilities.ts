@@ -1,5 +1,5 @@
 /** A codec and header-extension set like the one the peer connection will offer (aiortc's plus H.264 CB). */
-import type { LocalCodec, LocalHeaderExtension } from '../../src/sdp/index.js';
+import type { AnswerOptions, LocalCodec, LocalHeaderExtension, OfferOptions } from '../../src/sdp/index.js';
 
 const VIDEO_FEEDBACK = [
   { type: 'nack' },
@@ -48,5 +48,35 @@ export const LOCAL_HEADER_EXTENSIONS: Record<'audio' | 'video', (LocalHeaderExte
     'urn:ietf:params:rtp-hdrext:sdes:mid',
     'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
     'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
+  ],
+};
+
+/** Our side of the answers in the tests. */
+export const ANSWER_OPTIONS: AnswerOptions = {
+  sessionId: '1234567890123456789',
+  iceUfrag: 'tsRT',
+  icePwd: 'abcdefghijklmnopqrstuvwx',
+  fingerprints: [{ algorithm: 'sha-256', value: Array(32).fill('AB').join(':') }],
+  codecs: LOCAL_CODECS,
+  headerExtensions: LOCAL_HEADER_EXTENSIONS,
+};
+
+/** Our offer in the tests: audio and video with a sending track each (video with RTX), and data. */
+export const OFFER_OPTIONS: OfferOptions = {
+  sessionId: '7654321',
+  iceUfrag: ANSWER_OPTIONS.iceUfrag,
+  icePwd: ANSWER_OPTIONS.icePwd,
+  fingerprints: ANSWER_OPTIONS.fingerprints,
+  codecs: LOCAL_CODECS,
+  headerExtensions: LOCAL_HEADER_EXTENSIONS,
+  initial: true,
+  sections: [
+    { kind: 'audio', mid: '0', sender: { streamIds: ['s'], trackId: 'a', cname: 'tsrtc', ssrc: 1001 } },
+    {
+      kind: 'video',
+      mid: '1',
+      sender: { streamIds: ['s'], trackId: 'v', cname: 'tsrtc', ssrc: 2001, rtxSsrc: 2002 },
+    },
+    { kind: 'application', mid: '2' },
   ],
 };

@@ -169,3 +169,69 @@ export async function peerSamples(peer: PeerName): Promise<SdpSamples> {
   else await weriftSamples(out);
   return out;
 }
+
+/** What a peer did with our JSEP output. */
+export interface PeerExchange {
+  /** The peer's offer, to which `ourAnswer` answered. */
+  theirOffer: string;
+  /** currentDirection of the peer's audio/video transceivers after our answer (W3C peers only). */
+  currentDirections: (string | null)[];
+  /** The peer's answer to our offer. */
+  theirAnswer: string;
+}
+
+/** Offer from the peer → our answer; our offer → the peer's answer. */
+export async function peerExchange(
+  peer: PeerName,
+  ourAnswer: (offer: string) => string,
+  ourOffer: string,
+): Promise<PeerExchange> {
+  if (peer === 'node-datachannel') {
+    const ndc = (await import('node-datachannel')).default;
+    const offerer = new ndc.PeerConnection('offerer', { iceServers: [], bindAddress: '127.0.0.1' });
+    const answerer = new ndc.PeerConnection('answerer', { iceServers: [], bindAddress: '127.0.0.1' });
+    try {
+      let theirOffer: string | undefined;
+      offerer.onLocalDescription((sdp) => {
+        theirOffer ??= sdp;
+      });
+      offerer.createDataChannel('chat');
+      await until(() => theirOffer !== undefined, 'node-datachannel offer');
+      offerer.setRemoteDescription(ourAnswer(theirOffer!), 'answer');
+      if (offerer.signalingState() !== 'stable')
+        throw new Error('node-datachannel did not accept our answer');
+      let theirAnswer: string | undefined;
+      answerer.onLocalDescription((sdp, type) => {
+        if (type === 'answer') theirAnswer ??= sdp;
+      });
+      answerer.setRemoteDescription(ourOffer, 'offer');
+      await until(() => theirAnswer !== undefined, 'node-datachannel answer');
+      return { theirOffer: theirOffer!, currentDirections: [], theirAnswer: theirAnswer! };
+    } finally {
+      offerer.close();
+      answerer.close();
+    }
+  }
+  const offerer = await createW3cPeer(peer);
+  const answerer = await createW3cPeer(peer);
+  try {
+    offerer.addTransceiver('audio', { direction: 'sendrecv' });
+    offerer.addTransceiver('video', { direction: 'sendrecv' });
+    offerer.createDataChannel('chat');
+    const offer = await offerer.createOffer();
+    await offerer.setLocalDescription(offer);
+    const theirOffer = sdpOf(offer, 'offer');
+    await offerer.setRemoteDescription({ type: 'answer', sdp: ourAnswer(theirOffer) });
+    const currentDirections = offerer
+      .getTransceivers()
+      .filter((t) => t.mid === '0' || t.mid === '1')
+      .map((t) => t.currentDirection ?? null);
+    await answerer.setRemoteDescription({ type: 'offer', sdp: ourOffer });
+    const answer = await answerer.createAnswer();
+    await answerer.setLocalDescription(answer);
+    return { theirOffer, currentDirections, theirAnswer: sdpOf(answer, 'answer') };
+  } finally {
+    await offerer.close();
+    await answerer.close();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * An offer (RFC 8829 §5.2) from a list of sections, in the form Chromium writes: per section our codecs with
+ * payload types, header extensions, direction, rtcp-mux/rsize, msid and ssrc lines for a sending track, the
+ * data section, ICE/DTLS attributes with `setup:actpass`, one BUNDLE group, `bundle-only` per policy in an
+ * initial offer. The peer connection keeps payload types and extension ids stable across re-offers by
+ * passing `previous`.
+ */
+import { isRtx, sameCodecFormat } from '../codecs.js';
+import type { Fingerprint, MediaDirection, MediaKind, MediaSection, SessionDescription } from '../types.js';
+import { emptyMediaSection, emptySession } from '../types.js';
+import { type BundlePolicy, bundleOnlyForInitialOffer, markBundleOnly } from './bundle.js';
+import { type LocalCodec, offerCodecs } from './codec-negotiation.js';
+import { createDataChannelSection } from './data-channel.js';
+import { type LocalHeaderExtension, offerHeaderExtensions } from './header-extensions.js';
+
+/** A track we send in a section: its msid and SSRCs (RTX in an FID group). */
+export interface OfferedSender {
+  streamIds: string[];
+  trackId: string;
+  cname: string;
+  ssrc: number;
+  rtxSsrc?: number;
+}
+
+export interface OfferSection {
+  kind: MediaKind;
+  mid: string;
+  direction?: MediaDirection;
+  sender?: OfferedSender;
+  /** A stopped transceiver's section: port 0, kept for its m-line slot. */
+  rejected?: boolean;
+  /** The section as last negotiated, to keep its payload types and extension ids. */
+  previous?: MediaSection;
+}
+
+export interface OfferOptions {
+  sessionId: string;
+  sessionVersion?: string;
+  iceUfrag: string;
+  icePwd: string;
+  iceLite?: boolean;
+  trickle?: boolean;
+  fingerprints: Fingerprint[];
+  codecs: Partial<Record<MediaKind, LocalCodec[]>>;
+  headerExtensions?: Partial<Record<MediaKind, (LocalHeaderExtension | string)[]>>;
+  sections: OfferSection[];
+  bundlePolicy?: BundlePolicy;
+  /** True for the first offer of a session: only then are sections marked `bundle-only`. */
+  initial?: boolean;
+  maxMessageSize?: number;
+  sctpPort?: number;
+}
+
+function rtpSection(spec: OfferSection, o: OfferOptions): MediaSection {
+  // Re-offers keep the payload types already negotiated for the same formats.
+  const local = (o.codecs[spec.kind] ?? []).map((c) => {
+    const name = c.mimeType.slice(c.mimeType.indexOf('/') + 1);
+    const known = spec.previous?.codecs.find(
+      (p) =>
+        !isRtx(p) &&
+        sameCodecFormat(spec.kind, p, {
+          name,
+          clockRate: c.clockRate,
+          channels: c.channels,
+          parameters: c.parameters ?? {},
+        }),
+    );
+    return known && c.preferredPayloadType === undefined
+      ? { ...c, preferredPayloadType: known.payloadType }
+      : c;
+  });
+  const codecs = offerCodecs(spec.kind, local);
+  const s = emptyMediaSection(
+    spec.kind,
+    'UDP/TLS/RTP/SAVPF',
+    codecs.map((c) => String(c.payloadType)),
+  );
+  s.rtcp = { port: 9, netType: 'IN', addrType: 'IP4', address: '0.0.0.0' };
+  s.headerExtensions = offerHeaderExtensions(
+    o.headerExtensions?.[spec.kind] ?? [],
+    spec.previous?.headerExtensions,
+  );
+  s.direction = spec.direction ?? 'sendrecv';
+  s.rtcpMux = true;
+  s.rtcpReducedSize = true;
+  s.codecs = codecs;
+  const sender = spec.sender;
+  if (sender) {
+    const streams = sender.streamIds.length > 0 ? sender.streamIds : ['-'];
+    s.msids = streams.map((streamId) => ({ streamId, trackId: sender.trackId }));
+    if (sender.rtxSsrc !== undefined)
+      s.ssrcGroups = [{ semantics: 'FID', ssrcs: [sender.ssrc, sender.rtxSsrc] }];
+    for (const ssrc of [sender.ssrc, sender.rtxSsrc]) {
+      if (ssrc !== undefined) s.ssrcs.push({ ssrc, attribute: 'cname', value: sender.cname });
+    }
+  }
+  return s;
+}
+
+/** Build the offer model. */
+export function createOffer(o: OfferOptions): SessionDescription {
+  const offer = emptySession(o.sessionId, o.sessionVersion ?? '2');
+  offer.iceLite = o.iceLite ?? false;
+  offer.extmapAllowMixed = true;
+  offer.msidSemantics = [{ semantic: 'WMS', identifiers: [] }];
+  const live = o.sections.filter((s) => !s.rejected);
+  const bundleOnly = o.initial
+    ? bundleOnlyForInitialOffer(
+        o.bundlePolicy ?? 'balanced',
+        live.map((s) => s.kind),
+      )
+    : live.map(() => false);
+  offer.media = o.sections.map((spec) => {
+    const s =
+      spec.kind === 'application'
+        ? createDataChannelSection({ sctpPort: o.sctpPort, maxMessageSize: o.maxMessageSize ?? 262144 })
+        : rtpSection(spec, o);
+    s.connection = { netType: 'IN', addrType: 'IP4', address: '0.0.0.0' };
+    s.iceUfrag = o.iceUfrag;
+    s.icePwd = o.icePwd;
+    if (o.trickle ?? true) s.iceOptions = ['trickle'];
+    s.fingerprints = o.fingerprints.map((f) => ({ ...f }));
+    s.setup = 'actpass';
+    s.mid = spec.mid;
+    if (spec.rejected) s.port = 0;
+    else if (bundleOnly[live.indexOf(spec)]) markBundleOnly(s);
+    return s;
+  });
+  if (live.length > 0) offer.groups = [{ semantics: 'BUNDLE', mids: live.map((s) => s.mid) }];
+  return offer;
+}
