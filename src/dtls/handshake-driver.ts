@@ -1,0 +1,240 @@
+/**
+ * Drives one handshake for the engine: frames incoming handshake fragments (the server's stateless
+ * cookie step, reassembly, refused renegotiation), delivers messages in order to the client or server
+ * state machine, sends and resends flights, and keeps the retransmission timer and the handshake deadline.
+ */
+import { AlertDescription, AlertLevel, HANDSHAKE_HEADER_LENGTH, HandshakeType } from './constants.js';
+import { type FlightEntry, packFlight, RetransmitTimer } from './flight.js';
+import { ClientHandshake } from './handshake-client.js';
+import { type HandshakeConfig, HandshakeFailure, type HandshakeHost } from './handshake-common.js';
+import {
+  type FragmentHeader,
+  type HandshakeMessage,
+  HandshakeReassembler,
+  readFragmentHeader,
+} from './handshake-reassembly.js';
+import { ServerHandshake } from './handshake-server.js';
+import { verifyClientHello } from './hello-verify.js';
+import type { EpochKeys } from './record-cipher.js';
+import type { RecordLayer } from './record-layer.js';
+import type { EngineStats } from './stats.js';
+
+/** What the driver needs from the engine that owns it. */
+export interface DriverOwner {
+  readonly records: RecordLayer;
+  readonly stats: EngineStats;
+  readonly now: number;
+  readonly connected: boolean;
+  readonly handshaking: boolean;
+  transmit(datagram: Uint8Array): void;
+  sendAlert(level: number, description: number): void;
+  /** A local failure: the owner sends the fatal alert (when given) and fails. */
+  fail(alert: number | undefined, reason: string): void;
+  onComplete(): void;
+}
+
+export interface DriverOptions {
+  readonly mtu: number;
+  readonly initialRetransmitMs: number;
+  readonly maxRetransmitMs: number;
+  readonly handshakeTimeoutMs: number;
+  readonly cookieSecret: Uint8Array;
+}
+
+export class HandshakeDriver {
+  handshake: ClientHandshake | ServerHandshake | undefined;
+  readonly reassembler = new HandshakeReassembler();
+  private readonly timer: RetransmitTimer;
+  private deadline: number | undefined;
+  private flight: FlightEntry[] = [];
+  /** message_seq of the first message of the peer's latest flight; seeing it again means it retransmitted. */
+  private peerFlightStart = -1;
+  private awaitingPeerFlight = false;
+  private readonly fragment: FragmentHeader = {
+    type: 0,
+    length: 0,
+    seq: 0,
+    fragmentOffset: 0,
+    fragmentLength: 0,
+  };
+
+  constructor(
+    private readonly role: 'client' | 'server',
+    private readonly config: HandshakeConfig,
+    private readonly options: DriverOptions,
+    private readonly owner: DriverOwner,
+  ) {
+    this.timer = new RetransmitTimer(options.initialRetransmitMs, options.maxRetransmitMs);
+  }
+
+  /** A client sends its ClientHello; a server waits, statelessly, for one with a valid cookie. */
+  start(): void {
+    if (this.role !== 'client') return;
+    this.armDeadline();
+    const client = new ClientHandshake(this.config, this.host);
+    this.handshake = client;
+    this.guard(() => client.start());
+  }
+
+  /** A client counts from its first ClientHello, a server from the first ClientHello with a valid cookie. */
+  private armDeadline(): void {
+    this.deadline = this.owner.now + this.options.handshakeTimeoutMs;
+  }
+
+  pollTimeout(): number | undefined {
+    const t = this.timer.expiry;
+    const d = this.deadline;
+    if (t === undefined) return d;
+    return d === undefined ? t : Math.min(t, d);
+  }
+
+  /** Resend the flight when its timer expired; false when the handshake deadline has passed. */
+  handleTimeout(now: number): boolean {
+    if (this.deadline !== undefined && now >= this.deadline) return false;
+    const expiry = this.timer.expiry;
+    if (expiry !== undefined && now >= expiry) {
+      this.owner.stats.retransmissions++;
+      this.transmitFlight();
+      this.timer.backoff(now);
+    }
+    return true;
+  }
+
+  /** Forget the flight and timers (the connection ended). */
+  stop(): void {
+    this.timer.stop();
+    this.deadline = undefined;
+    this.flight = [];
+    this.reassembler.reset(0);
+  }
+
+  onHandshakeRecord(epoch: number, recordSeq: number, body: Uint8Array): void {
+    const f = this.fragment;
+    const { owner } = this;
+    let offset = 0;
+    while (offset < body.byteLength) {
+      if (!readFragmentHeader(body, offset, f)) {
+        owner.stats.malformedHandshake++;
+        return;
+      }
+      const start = offset + HANDSHAKE_HEADER_LENGTH;
+      const piece = body.subarray(start, start + f.fragmentLength);
+      offset = start + f.fragmentLength;
+      if (this.role === 'server' && !this.handshake) {
+        this.onInitialClientHello(epoch, recordSeq, f, piece);
+        continue;
+      }
+      if (!this.handshake) return;
+      if (owner.connected && epoch === owner.records.readEpoch && f.seq >= this.reassembler.nextSeq) {
+        this.refuseRenegotiation(f);
+        continue;
+      }
+      // Once keys are in use, plaintext handshake records only tell us the peer is retransmitting.
+      const outcome = epoch < owner.records.readEpoch ? 'old' : this.reassembler.addFragment(epoch, f, piece);
+      if (outcome === 'old') {
+        if (f.seq === this.peerFlightStart && f.fragmentOffset === 0 && this.flight.length > 0) {
+          owner.stats.retransmissions++;
+          this.transmitFlight();
+        }
+        continue;
+      }
+      if (outcome === 'dropped') {
+        owner.stats.malformedHandshake++;
+        continue;
+      }
+      this.deliverMessages();
+      if (!owner.handshaking) return;
+    }
+  }
+
+  /**
+   * A new handshake on a connected session is a renegotiation, which WebRTC never uses: answer a
+   * ClientHello or HelloRequest with a no_renegotiation warning (RFC 5746 §4.5) and ignore anything else.
+   */
+  private refuseRenegotiation(f: FragmentHeader): void {
+    this.owner.stats.renegotiationsRefused++;
+    const hello = this.role === 'server' ? HandshakeType.clientHello : HandshakeType.helloRequest;
+    if (f.type === hello && f.fragmentOffset === 0) {
+      this.owner.sendAlert(AlertLevel.warning, AlertDescription.noRenegotiation);
+    }
+  }
+
+  /** A server with no handshake yet answers ClientHellos statelessly until one carries a valid cookie. */
+  private onInitialClientHello(epoch: number, recordSeq: number, f: FragmentHeader, piece: Uint8Array): void {
+    const verdict = verifyClientHello(this.options.cookieSecret, epoch, recordSeq, f, piece);
+    if (verdict.kind === 'drop') {
+      this.owner.stats.malformedHandshake++;
+      return;
+    }
+    if (verdict.kind === 'verify') {
+      this.owner.stats.helloVerifyRequestsSent++;
+      this.owner.transmit(verdict.record);
+      return;
+    }
+    const server = new ServerHandshake(this.config, this.host);
+    this.handshake = server;
+    this.armDeadline();
+    this.reassembler.reset(f.seq + 1);
+    this.peerFlightStart = f.seq;
+    const message: HandshakeMessage = { type: f.type, seq: f.seq, epoch, body: piece.slice() };
+    this.guard(() => server.start(message, verdict.hello));
+  }
+
+  private deliverMessages(): void {
+    const handshake = this.handshake!;
+    for (;;) {
+      const message = this.reassembler.next();
+      if (!message) return;
+      if (this.awaitingPeerFlight) {
+        this.awaitingPeerFlight = false;
+        this.peerFlightStart = message.seq;
+        this.timer.stop();
+      }
+      this.guard(() => handshake.handle(message));
+      if (!this.owner.handshaking) return;
+      if (handshake.complete) {
+        this.timer.stop();
+        this.deadline = undefined;
+        // A client's last flight needs no resending now; a server keeps its own to answer retransmissions.
+        if (this.role === 'client') this.flight = [];
+        this.owner.onComplete();
+        return;
+      }
+    }
+  }
+
+  private readonly host: HandshakeHost = {
+    sendFlight: (entries, final) => {
+      this.flight = entries;
+      this.awaitingPeerFlight = true;
+      if (entries.some((e) => e.kind === 'changeCipherSpec')) this.owner.records.writeEpoch = 1;
+      this.transmitFlight();
+      if (final) this.timer.stop();
+      else this.timer.start(this.owner.now);
+    },
+    installKeys: (keys: EpochKeys) => {
+      const isClient = this.role === 'client';
+      this.owner.records.installKeys(
+        isClient ? keys.clientWrite : keys.serverWrite,
+        isClient ? keys.serverWrite : keys.clientWrite,
+      );
+    },
+    expectReceiveSeq: (seq) => this.reassembler.reset(seq),
+  };
+
+  private transmitFlight(): void {
+    for (const d of packFlight(this.flight, this.options.mtu, this.owner.records)) this.owner.transmit(d);
+  }
+
+  /** Run handshake code; a failure becomes a fatal alert, never an exception out of the engine. */
+  private guard(step: () => void): void {
+    try {
+      step();
+    } catch (e) {
+      if (e instanceof HandshakeFailure) this.owner.fail(e.alert, e.message);
+      else if (e instanceof Error && (e.name === 'ProtocolError' || e.name === 'TruncatedError'))
+        this.owner.fail(AlertDescription.decodeError, e.message);
+      else this.owner.fail(AlertDescription.internalError, e instanceof Error ? e.message : String(e));
+    }
+  }
+}
