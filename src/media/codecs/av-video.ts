@@ -4,10 +4,11 @@
  * converted to yuv420p first. Encode and decode calls run on libuv's worker pool, one at a time per codec.
  */
 import type { CodecContext, Frame, Packet } from 'node-av/lib';
+import { createLogger } from '../../common/logger.js';
 import { VIDEO_TIME_BASE } from '../constants.js';
 import { EncodedFrame } from '../encoded-frame.js';
 import { rescale } from '../time-base.js';
-import { VideoFrame, VideoPlane } from '../video-frame.js';
+import { MAX_VIDEO_DIMENSION, VideoFrame, VideoPlane } from '../video-frame.js';
 import type { Decoder, DecoderStats, Encoder, EncoderOptions } from './codec.js';
 import { loadNodeAv, type NodeAv, setOptions } from './node-av.js';
 
@@ -23,6 +24,8 @@ interface VideoCodecProfile {
   liveBitrate: boolean;
   options: Record<string, string>;
 }
+
+const log = createLogger('media');
 
 const PROFILES: Record<VideoCodecName, VideoCodecProfile> = {
   vp8: {
@@ -299,8 +302,10 @@ export class AvVideoDecoder implements Decoder<VideoFrame> {
         frame.unref();
         return this.fail(ctx);
       }
-      out.push(this.copyOut(av, frame, encoded.pts));
+      const picture = this.copyOut(av, frame, encoded.pts);
       frame.unref();
+      if (!picture) return this.fail(ctx);
+      out.push(picture);
     }
     if (out.length) this.needKeyframe = false;
     this.stats.framesDecoded += out.length;
@@ -314,20 +319,29 @@ export class AvVideoDecoder implements Decoder<VideoFrame> {
     return [];
   }
 
-  /** Copy the decoder's picture out in one native call (its buffers are reused); planes are views into it. */
-  private copyOut(av: NodeAv, frame: Frame, pts: number): VideoFrame {
+  /**
+   * Copy the decoder's picture out in one native call (its buffers are reused); planes are views into it.
+   * Null (the frame is refused, and counted) for pictures tsrtc cannot represent: a peer sending 4:4:4 or
+   * 10-bit video, or a size beyond MAX_VIDEO_DIMENSION.
+   */
+  private copyOut(av: NodeAv, frame: Frame, pts: number): VideoFrame | null {
     const { width, height } = frame;
     const C = av.constants;
     if (frame.format !== C.AV_PIX_FMT_YUV420P && frame.format !== C.AV_PIX_FMT_YUVJ420P) {
-      throw new Error(`${this.codec} decoder produced pixel format ${frame.format}, expected yuv420p`);
+      log.debug(
+        `${this.codec} decoder produced pixel format ${frame.format}, expected yuv420p: frame refused`,
+      );
+      return null;
+    }
+    if (width < 1 || height < 1 || width > MAX_VIDEO_DIMENSION || height > MAX_VIDEO_DIMENSION) {
+      log.debug(`${this.codec} decoder produced a ${width}x${height} picture: frame refused`);
+      return null;
     }
     const packed = frame.toBuffer(); // Y, U, V tightly packed (no stride padding)
     const cw = (width + 1) >> 1;
     const ch = (height + 1) >> 1;
     const bytes = new Uint8Array(packed.buffer, packed.byteOffset, packed.byteLength);
-    if (bytes.byteLength < width * height + 2 * cw * ch) {
-      throw new Error(`${this.codec} decoder returned ${bytes.byteLength} bytes for ${width}x${height}`);
-    }
+    if (bytes.byteLength < width * height + 2 * cw * ch) return null;
     const ySize = width * height;
     const cSize = cw * ch;
     const out = new VideoFrame(width, height, 'yuv420p', [
