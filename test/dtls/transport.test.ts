@@ -6,6 +6,8 @@ import type { IceTransportLike, RTCIceRole, RTCIceTransportState } from '../../s
 import { RTCDtlsParameters, RTCDtlsTransport, RTCError, type RTCErrorEvent } from '../../src/dtls/index.js';
 import { RTCIceGatherer } from '../../src/ice/gatherer.js';
 import { RTCIceTransport } from '../../src/ice/transport.js';
+import { RtpPacket } from '../../src/rtp/packet.js';
+import { SrtpSession } from '../../src/srtp/index.js';
 import { testCertificates } from './harness.js';
 
 /** Two ends of a lossless in-memory link that deliver asynchronously, as sockets do. */
@@ -84,6 +86,42 @@ describe('RTCDtlsTransport over an in-memory ICE pair', () => {
     assert.equal(b.state, 'closed');
     assert.equal(a.state, 'closed');
     assert.deepEqual(statesA, ['connecting', 'connected', 'closed']);
+  });
+
+  it('keys SRTP: the keying material of each side protects what the other unprotects, for every profile', async () => {
+    const { ecdsa } = await testCertificates();
+    for (const profile of [
+      'SRTP_AEAD_AES_128_GCM',
+      'SRTP_AEAD_AES_256_GCM',
+      'SRTP_AES128_CM_HMAC_SHA1_80',
+      'SRTP_AES128_CM_HMAC_SHA1_32',
+    ] as const) {
+      const [iceA, iceB] = MemoryIce.pair();
+      iceA.state = 'connected';
+      iceB.state = 'connected';
+      const a = new RTCDtlsTransport(iceA, [ecdsa], { srtpProfiles: [profile] });
+      const b = new RTCDtlsTransport(iceB, [ecdsa]);
+      await Promise.all([a.start(b.getLocalParameters()), b.start(a.getLocalParameters())]);
+      assert.equal(b.srtpProfile, profile);
+      const srtpA = SrtpSession.fromDtls(a.getSrtpKeyingMaterial()!);
+      const srtpB = SrtpSession.fromDtls(b.getSrtpKeyingMaterial()!);
+      const payload = new Uint8Array(160).fill(0x42);
+      const received = new Promise<Uint8Array | undefined>((resolve) => {
+        b.onRtp = (packet) => resolve(srtpB.unprotectRtp(packet.slice()));
+      });
+      const rtp = new RtpPacket({
+        payloadType: 111,
+        sequenceNumber: 1,
+        timestamp: 960,
+        ssrc: 1234,
+        payload,
+      }).serialize();
+      a.sendRtp(srtpA.protectRtp(rtp));
+      const plain = await received;
+      assert.ok(plain && bytesEqual(plain, rtp), `${profile}: the packet survives protect/unprotect`);
+      await a.stop();
+      await b.stop();
+    }
   });
 
   it('explicit roles win over the ICE role', async () => {
