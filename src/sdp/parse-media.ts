@@ -109,6 +109,9 @@ export class MediaSectionBuilder {
       case 'rtcp-rsize':
         s.rtcpReducedSize = true;
         return;
+      case 'rtcp-xr':
+        s.rtcpXr = required(a).trim();
+        return;
       case 'ice-ufrag':
         s.iceUfrag = required(a).trim();
         return;

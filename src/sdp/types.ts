@@ -176,6 +176,8 @@ export interface MediaSection {
   rtcpMux: boolean;
   rtcpMuxOnly: boolean;
   rtcpReducedSize: boolean;
+  /** `a=rtcp-xr:<value>` (RFC 3611), verbatim; Chromium writes `rcvr-rtt=all`. */
+  rtcpXr?: string;
 
   iceUfrag?: string;
   icePwd?: string;

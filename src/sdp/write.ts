@@ -95,6 +95,7 @@ function mediaLines(out: string[], m: MediaSection): void {
   if (m.rtcpMux) out.push('a=rtcp-mux');
   if (m.rtcpMuxOnly) out.push('a=rtcp-mux-only');
   if (m.rtcpReducedSize) out.push('a=rtcp-rsize');
+  if (m.rtcpXr !== undefined) out.push(`a=rtcp-xr:${m.rtcpXr}`);
   for (const fb of m.wildcardFeedback) out.push(writeFeedback('*', fb));
   for (const codec of m.codecs) codecLines(out, codec);
   for (const g of m.ssrcGroups)

@@ -2,9 +2,10 @@
  * One npm peer's live SDP work, in its own process: the live samples and the exchange with our JSEP output,
  * printed as one JSON line. Its own process because @roamhq/wrtc crashes (SIGSEGV) when a process that used
  * media transceivers exits normally, and werift leaves sockets open after close(); `process.exit` avoids both.
- *   npx tsx test/sdp/peer-worker.ts <node-datachannel|wrtc|werift>
+ *   npx tsx test/sdp/peer-worker.ts <node-datachannel|wrtc|werift|chromium>
  */
 import { createAnswer, createOffer, parseSdp, writeSdp } from '../../src/sdp/index.js';
+import { CHROMIUM, chromiumExchange, chromiumSamples } from './chromium-sdp.js';
 import { ANSWER_OPTIONS, OFFER_OPTIONS } from './local-capabilities.js';
 import { type PeerName, peerExchange, peerSamples } from './peer-sdp.js';
 
@@ -14,15 +15,21 @@ export interface PeerWorkerResult {
   exchange: Awaited<ReturnType<typeof peerExchange>>;
 }
 
-const peer = process.argv[2] as PeerName;
+const peer = process.argv[2] as PeerName | 'chromium';
 try {
-  const samples = Object.fromEntries(await peerSamples(peer));
   const ourOffer = writeSdp(createOffer(OFFER_OPTIONS));
-  const exchange = await peerExchange(
-    peer,
-    (offer) => writeSdp(createAnswer(parseSdp(offer), ANSWER_OPTIONS)),
-    ourOffer,
-  );
+  const ourAnswer = (offer: string): string => writeSdp(createAnswer(parseSdp(offer), ANSWER_OPTIONS));
+  let samples: Record<string, string>;
+  let exchange: PeerWorkerResult['exchange'];
+  if (peer === 'chromium') {
+    const live = await chromiumSamples();
+    if (!live) throw new Error(`${CHROMIUM} is not installed`);
+    samples = Object.fromEntries(live);
+    exchange = await chromiumExchange(ourAnswer, ourOffer);
+  } else {
+    samples = Object.fromEntries(await peerSamples(peer));
+    exchange = await peerExchange(peer, ourAnswer, ourOffer);
+  }
   const result: PeerWorkerResult = { samples, ourOffer, exchange };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   if (peer === 'node-datachannel') (await import('node-datachannel')).default.cleanup();

@@ -5,10 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parseSdp, type SessionDescription, validateDescription, writeSdp } from '../../src/sdp/index.js';
+import { CHROMIUM } from './chromium-sdp.js';
 import { fixture, fixtureNames } from './fixtures.js';
 import { ok } from './ok.js';
 import type { PeerName } from './peer-sdp.js';
@@ -21,8 +23,13 @@ const MODULES: Record<PeerName, string> = {
   werift: 'werift',
 };
 
-/** Undefined when the peer's module loads; under CI a missing module fails, else the test skips. */
-async function skipReason(peer: PeerName): Promise<string | undefined> {
+/** Undefined when the peer is there; under CI a missing peer fails, else the test skips. */
+async function skipReason(peer: PeerName | 'chromium'): Promise<string | undefined> {
+  if (peer === 'chromium') {
+    if (existsSync(CHROMIUM)) return undefined;
+    if (process.env.CI) throw new Error(`${CHROMIUM} is required in CI (apt-get install chromium)`);
+    return `${CHROMIUM} is not installed`;
+  }
   try {
     await import(MODULES[peer]);
     return undefined;
@@ -32,7 +39,7 @@ async function skipReason(peer: PeerName): Promise<string | undefined> {
   }
 }
 
-async function runWorker(peer: PeerName): Promise<PeerWorkerResult> {
+async function runWorker(peer: PeerName | 'chromium'): Promise<PeerWorkerResult> {
   const { stdout } = await run(
     process.execPath,
     ['--import', 'tsx', join(import.meta.dirname, 'peer-worker.ts'), peer],
@@ -48,7 +55,7 @@ function shape(d: SessionDescription): string[] {
   return d.media.map((m) => `${m.kind} ${m.protocol} ${m.codecs.map((c) => c.name.toLowerCase()).join(',')}`);
 }
 
-for (const peer of ['node-datachannel', 'wrtc', 'werift'] as const) {
+for (const peer of ['node-datachannel', 'wrtc', 'werift', 'chromium'] as const) {
   describe(`SDP with ${peer}`, { timeout: 180_000 }, async () => {
     const skip = await skipReason(peer);
     const result = skip ? undefined : await runWorker(peer);
@@ -56,9 +63,16 @@ for (const peer of ['node-datachannel', 'wrtc', 'werift'] as const) {
     it('live SDP parses, round-trips, validates, and keeps the committed fixtures’ shape', { skip }, () => {
       const samples = Object.entries(result!.samples);
       ok(samples.length >= 8, `only ${samples.length} samples`);
+      if (peer === 'chromium')
+        ok(
+          samples.every(([name]) => name.startsWith('chromium-live-')),
+          'sample names',
+        );
       for (const [name, text] of samples) {
         const model = parseSdp(text);
         assert.deepEqual(parseSdp(writeSdp(model)), model, name);
+        // libwebrtc's output is our writer's canonical form: it must come back byte for byte.
+        if (peer === 'chromium' || peer === 'wrtc') assert.equal(writeSdp(model), text, name);
         assert.deepEqual(validateDescription(model, name.includes('answer') ? 'answer' : 'offer'), [], name);
         ok(fixtureNames().includes(name), `no committed fixture for ${name}`);
         assert.deepEqual(shape(model), shape(parseSdp(fixture(name))), `${name} changed shape`);

@@ -138,9 +138,14 @@ export function negotiateCodecs(
  * Codecs for an offer: our list in preference order with payload types assigned (static ones for the
  * RFC 3551 formats, else `preferredPayloadType`, else free dynamic ones), and an RTX codec after each video
  * primary when `video/rtx` is among `local`. Codecs that do not fit in the payload type space are dropped.
+ * `reserved` payload types (another kind's, in the same BUNDLE group) are not used for new assignments.
  */
-export function offerCodecs(kind: MediaKind, local: readonly LocalCodec[]): Codec[] {
-  const used = new Set<number>();
+export function offerCodecs(
+  kind: MediaKind,
+  local: readonly LocalCodec[],
+  reserved: ReadonlySet<number> = new Set(),
+): Codec[] {
+  const used = new Set<number>(reserved);
   for (const l of local) if (l.preferredPayloadType !== undefined) used.add(l.preferredPayloadType);
   const take = (preferred: number | undefined): number | undefined => {
     const pt = preferred ?? freeDynamicPayloadType(used);

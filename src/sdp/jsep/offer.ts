@@ -6,7 +6,15 @@
  * passing `previous`.
  */
 import { isRtx, sameCodecFormat } from '../codecs.js';
-import type { Fingerprint, MediaDirection, MediaKind, MediaSection, SessionDescription } from '../types.js';
+import type {
+  Codec,
+  Fingerprint,
+  HeaderExtension,
+  MediaDirection,
+  MediaKind,
+  MediaSection,
+  SessionDescription,
+} from '../types.js';
 import { emptyMediaSection, emptySession } from '../types.js';
 import { type BundlePolicy, bundleOnlyForInitialOffer, markBundleOnly } from './bundle.js';
 import { type LocalCodec, offerCodecs } from './codec-negotiation.js';
@@ -51,39 +59,46 @@ export interface OfferOptions {
   sctpPort?: number;
 }
 
-function rtpSection(spec: OfferSection, o: OfferOptions): MediaSection {
-  // Re-offers keep the payload types already negotiated for the same formats.
-  const local = (o.codecs[spec.kind] ?? []).map((c) => {
+/** Our codecs for a kind, keeping the payload types `previous` negotiated for the same formats. */
+function kindCodecs(
+  kind: MediaKind,
+  o: OfferOptions,
+  previous: MediaSection | undefined,
+  reserved: Set<number>,
+): Codec[] {
+  const local = (o.codecs[kind] ?? []).map((c) => {
     const name = c.mimeType.slice(c.mimeType.indexOf('/') + 1);
-    const known = spec.previous?.codecs.find(
-      (p) =>
-        !isRtx(p) &&
-        sameCodecFormat(spec.kind, p, {
-          name,
-          clockRate: c.clockRate,
-          channels: c.channels,
-          parameters: c.parameters ?? {},
-        }),
-    );
+    const format = { name, clockRate: c.clockRate, channels: c.channels, parameters: c.parameters ?? {} };
+    const known = previous?.codecs.find((p) => !isRtx(p) && sameCodecFormat(kind, p, format));
     return known && c.preferredPayloadType === undefined
       ? { ...c, preferredPayloadType: known.payloadType }
       : c;
   });
-  const codecs = offerCodecs(spec.kind, local);
+  const codecs = offerCodecs(kind, local, reserved);
+  for (const c of codecs) reserved.add(c.payloadType);
+  return codecs;
+}
+
+function rtpSection(
+  spec: OfferSection,
+  codecs: readonly Codec[],
+  extensions: readonly HeaderExtension[],
+  o: OfferOptions,
+): MediaSection {
   const s = emptyMediaSection(
     spec.kind,
     'UDP/TLS/RTP/SAVPF',
     codecs.map((c) => String(c.payloadType)),
   );
   s.rtcp = { port: 9, netType: 'IN', addrType: 'IP4', address: '0.0.0.0' };
-  s.headerExtensions = offerHeaderExtensions(
-    o.headerExtensions?.[spec.kind] ?? [],
-    spec.previous?.headerExtensions,
+  const wanted = new Set(
+    (o.headerExtensions?.[spec.kind] ?? []).map((e) => (typeof e === 'string' ? e : e.uri)),
   );
+  s.headerExtensions = extensions.filter((e) => wanted.has(e.uri)).map((e) => ({ ...e }));
   s.direction = spec.direction ?? 'sendrecv';
   s.rtcpMux = true;
   s.rtcpReducedSize = true;
-  s.codecs = codecs;
+  s.codecs = structuredClone([...codecs]);
   const sender = spec.sender;
   if (sender) {
     const streams = sender.streamIds.length > 0 ? sender.streamIds : ['-'];
@@ -95,6 +110,35 @@ function rtpSection(spec: OfferSection, o: OfferOptions): MediaSection {
     }
   }
   return s;
+}
+
+/**
+ * Codecs per kind and one extension id map for the whole offer: bundled sections must agree on what a
+ * payload type and an extension id mean (browsers reject "codec collision" across a BUNDLE group).
+ */
+function sharedRtpParameters(o: OfferOptions): {
+  codecs: Map<MediaKind, Codec[]>;
+  extensions: HeaderExtension[];
+} {
+  const codecs = new Map<MediaKind, Codec[]>();
+  const reserved = new Set<number>();
+  const uris: (LocalHeaderExtension | string)[] = [];
+  const taken: HeaderExtension[] = [];
+  for (const spec of o.sections) {
+    if (spec.kind === 'application') continue;
+    taken.push(...(spec.previous?.headerExtensions ?? []));
+    if (codecs.has(spec.kind)) continue;
+    const previous = o.sections.find((s) => s.kind === spec.kind && s.previous)?.previous;
+    codecs.set(spec.kind, kindCodecs(spec.kind, o, previous, reserved));
+    uris.push(...(o.headerExtensions?.[spec.kind] ?? []));
+  }
+  const unique = uris.filter(
+    (u, i) =>
+      uris.findIndex((v) => (typeof v === 'string' ? v : v.uri) === (typeof u === 'string' ? u : u.uri)) ===
+      i,
+  );
+  const known = taken.filter((t, i) => taken.findIndex((u) => u.uri === t.uri) === i);
+  return { codecs, extensions: offerHeaderExtensions(unique, known) };
 }
 
 /** Build the offer model. */
@@ -110,11 +154,12 @@ export function createOffer(o: OfferOptions): SessionDescription {
         live.map((s) => s.kind),
       )
     : live.map(() => false);
+  const shared = sharedRtpParameters(o);
   offer.media = o.sections.map((spec) => {
     const s =
       spec.kind === 'application'
         ? createDataChannelSection({ sctpPort: o.sctpPort, maxMessageSize: o.maxMessageSize ?? 262144 })
-        : rtpSection(spec, o);
+        : rtpSection(spec, shared.codecs.get(spec.kind) ?? [], shared.extensions, o);
     s.connection = { netType: 'IN', addrType: 'IP4', address: '0.0.0.0' };
     s.iceUfrag = o.iceUfrag;
     s.icePwd = o.icePwd;
