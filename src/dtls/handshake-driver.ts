@@ -19,6 +19,9 @@ import type { EpochKeys } from './record-cipher.js';
 import type { RecordLayer } from './record-layer.js';
 import type { EngineStats } from './stats.js';
 
+/** Largest fragmented ClientHello the server reassembles before the cookie check (bytes). */
+const MAX_CLIENT_HELLO = 8192;
+
 /** What the driver needs from the engine that owns it. */
 export interface DriverOwner {
   readonly records: RecordLayer;
@@ -121,7 +124,8 @@ export class HandshakeDriver {
       const piece = body.subarray(start, start + f.fragmentLength);
       offset = start + f.fragmentLength;
       if (this.role === 'server' && !this.handshake) {
-        this.onInitialClientHello(epoch, recordSeq, f, piece);
+        const whole = this.collectInitialClientHello(epoch, f, piece);
+        if (whole) this.onInitialClientHello(epoch, recordSeq, whole.header, whole.body);
         continue;
       }
       if (!this.handshake) return;
@@ -157,6 +161,60 @@ export class HandshakeDriver {
     if (f.type === hello && f.fragmentOffset === 0) {
       this.owner.sendAlert(AlertLevel.warning, AlertDescription.noRenegotiation);
     }
+  }
+
+  /**
+   * Chromium 156 offers DTLS 1.3 with a post-quantum key share, so its ClientHello (~1.4 kB) arrives in two
+   * fragments. Until a cookie round trip proves the peer, the server keeps one bounded buffer for it, reset by
+   * every new message_seq: a few kilobytes, not per-peer state that grows.
+   */
+  private helloParts:
+    | { seq: number; length: number; bytes: Uint8Array; covered: Uint8Array; missing: number }
+    | undefined;
+
+  private collectInitialClientHello(
+    epoch: number,
+    f: FragmentHeader,
+    piece: Uint8Array,
+  ): { header: FragmentHeader; body: Uint8Array } | undefined {
+    if (f.fragmentOffset === 0 && f.fragmentLength === f.length) return { header: f, body: piece };
+    if (
+      epoch !== 0 ||
+      f.type !== HandshakeType.clientHello ||
+      f.length > MAX_CLIENT_HELLO ||
+      f.fragmentOffset + f.fragmentLength > f.length ||
+      piece.byteLength !== f.fragmentLength
+    ) {
+      return undefined;
+    }
+    let parts = this.helloParts;
+    if (!parts || parts.seq !== f.seq || parts.length !== f.length) {
+      parts = {
+        seq: f.seq,
+        length: f.length,
+        bytes: new Uint8Array(f.length),
+        covered: new Uint8Array(f.length),
+        missing: f.length,
+      };
+      this.helloParts = parts;
+    }
+    parts.bytes.set(piece, f.fragmentOffset);
+    for (let i = f.fragmentOffset; i < f.fragmentOffset + f.fragmentLength; i++) {
+      if (parts.covered[i] === 0) {
+        parts.covered[i] = 1;
+        parts.missing--;
+      }
+    }
+    if (parts.missing > 0) return undefined;
+    this.helloParts = undefined;
+    const header: FragmentHeader = {
+      type: f.type,
+      length: f.length,
+      seq: f.seq,
+      fragmentOffset: 0,
+      fragmentLength: f.length,
+    };
+    return { header, body: parts.bytes };
   }
 
   /** A server with no handshake yet answers ClientHellos statelessly until one carries a valid cookie. */

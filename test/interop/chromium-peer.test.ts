@@ -1,0 +1,234 @@
+/**
+ * tsrtc's RTCPeerConnection against Chromium (libwebrtc) in headless mode: data channels of every type with
+ * tsrtc offering, a browser offer with audio + video + data answered by tsrtc, and ICE restart keeping the
+ * data channel alive. Signaling runs through Playwright (exposeFunction / evaluate), trickle both ways.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { RTCDataChannel } from '../../src/datachannel/data-channel.js';
+import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
+import { chromiumSkipReason, launchChromium } from './chromium.js';
+
+const skip = chromiumSkipReason();
+
+/** Runs in the page: a peer that answers or offers, echoes every data channel message, trickles candidates. */
+const BROWSER_PEER = `
+window.peer = {
+  pc: null,
+  async start(withMedia) {
+    const pc = new RTCPeerConnection();
+    this.pc = pc;
+    pc.onicecandidate = (e) => window.toNode({ kind: 'candidate', candidate: e.candidate ? e.candidate.toJSON() : null });
+    const echo = (ch) => { ch.binaryType = 'arraybuffer'; ch.onmessage = (e) => ch.send(e.data); };
+    pc.ondatachannel = (e) => echo(e.channel);
+    if (withMedia) {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+      for (const t of stream.getTracks()) pc.addTrack(t, stream);
+      echo(pc.createDataChannel('browser-data'));
+      await pc.setLocalDescription();
+      window.toNode({ kind: 'description', description: pc.localDescription.toJSON() });
+    }
+  },
+  async receive(msg) {
+    const pc = this.pc;
+    if (msg.kind === 'candidate') {
+      await pc.addIceCandidate(msg.candidate ?? undefined);
+    } else if (msg.description.type === 'offer') {
+      await pc.setRemoteDescription(msg.description);
+      await pc.setLocalDescription();
+      window.toNode({ kind: 'description', description: pc.localDescription.toJSON() });
+    } else {
+      await pc.setRemoteDescription(msg.description);
+    }
+  },
+  state() { return this.pc ? this.pc.connectionState : 'none'; },
+};
+`;
+
+interface SignalMessage {
+  kind: 'candidate' | 'description';
+  candidate?: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null } | null;
+  description?: { type: 'offer' | 'answer'; sdp: string };
+}
+
+async function bridge(page: Page, pc: RTCPeerConnection): Promise<(m: SignalMessage) => Promise<void>> {
+  const toBrowser = (m: SignalMessage) =>
+    page.evaluate(
+      (msg) => (window as never as { peer: { receive(m: unknown): Promise<void> } }).peer.receive(msg),
+      m as never,
+    );
+  await page.exposeFunction('toNode', async (m: SignalMessage) => {
+    if (m.kind === 'candidate') await pc.addIceCandidate(m.candidate ?? null);
+    else if (m.description?.type === 'offer') {
+      await pc.setRemoteDescription(m.description);
+      await pc.setLocalDescription();
+      await toBrowser({
+        kind: 'description',
+        description: pc.localDescription!.toJSON() as SignalMessage['description'],
+      });
+    } else if (m.description) await pc.setRemoteDescription(m.description);
+  });
+  pc.onicecandidate = (e) =>
+    void toBrowser({
+      kind: 'candidate',
+      candidate: e.candidate ? (e.candidate.toJSON() as SignalMessage['candidate']) : null,
+    });
+  await page.evaluate(BROWSER_PEER);
+  return toBrowser;
+}
+
+function waitFor<T extends Event>(target: EventTarget, type: string, ms = 30_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), ms);
+    target.addEventListener(
+      type,
+      (e) => {
+        clearTimeout(t);
+        resolve(e as T);
+      },
+      { once: true },
+    );
+  });
+}
+
+async function echoCheck(ch: RTCDataChannel, payloads: (string | Uint8Array)[]): Promise<void> {
+  ch.binaryType = 'arraybuffer';
+  const got: (string | number[])[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    const t = setTimeout(
+      () => reject(new Error(`echoed ${got.length}/${payloads.length} on ${ch.label}`)),
+      30_000,
+    );
+    ch.onmessage = (e) => {
+      got.push(typeof e.data === 'string' ? e.data : [...new Uint8Array(e.data as ArrayBuffer)]);
+      if (got.length === payloads.length) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+  });
+  for (const p of payloads) ch.send(p);
+  await done;
+  assert.deepEqual(
+    got,
+    payloads.map((p) => (typeof p === 'string' ? p : [...p])),
+  );
+}
+
+describe('tsrtc ↔ Chromium', { skip }, () => {
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  // getUserMedia needs a secure context: a page served from 127.0.0.1 is one, about:blank is not.
+  let server: Server;
+  let url = '';
+  const newPage = async (): Promise<Page> => {
+    const page = await browser.context.newPage();
+    await page.goto(url);
+    return page;
+  };
+  before(async () => {
+    browser = await launchChromium();
+    server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>peer</title>'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+  });
+  after(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('tsrtc offers data channels of every type; Chromium echoes text, binary, empty and 64 KiB', async () => {
+    const page = await newPage();
+    const pc = new RTCPeerConnection({ iceLoopbackOnly: true });
+    try {
+      await bridge(page, pc);
+      await page.evaluate('window.peer.start(false)');
+      const channels = [
+        pc.createDataChannel('reliable'),
+        pc.createDataChannel('unordered', { ordered: false }),
+        pc.createDataChannel('rexmit', { maxRetransmits: 2 }),
+        pc.createDataChannel('lifetime', { maxPacketLifeTime: 1000, ordered: false }),
+      ];
+      const toBrowser = (m: SignalMessage) =>
+        page.evaluate(
+          (msg) => (window as never as { peer: { receive(m: unknown): Promise<void> } }).peer.receive(msg),
+          m as never,
+        );
+      await pc.setLocalDescription();
+      await toBrowser({
+        kind: 'description',
+        description: pc.localDescription!.toJSON() as SignalMessage['description'],
+      });
+      for (const ch of channels) if (ch.readyState !== 'open') await waitFor(ch, 'open');
+      const big = new Uint8Array(65_536).map((_, i) => (i * 7) & 0xff);
+      await echoCheck(channels[0]!, ['hello', '', 'ünï ✓', new Uint8Array(0), Uint8Array.of(1, 2, 3), big]);
+      for (const ch of channels.slice(1)) await echoCheck(ch, ['x', Uint8Array.of(4, 5)]);
+      assert.equal(await page.evaluate('window.peer.state()'), 'connected');
+      assert.equal(pc.connectionState, 'connected');
+    } finally {
+      await pc.close();
+      await page.close();
+    }
+  });
+
+  it('answers a browser offer with audio, video and data; the browser data channel works', async () => {
+    const page = await newPage();
+    const pc = new RTCPeerConnection({ iceLoopbackOnly: true });
+    try {
+      const kinds: string[] = [];
+      pc.ontrack = (e) => kinds.push(e.track.kind);
+      const incoming = waitFor<Event & { channel: RTCDataChannel }>(pc, 'datachannel');
+      await bridge(page, pc);
+      await page.evaluate('window.peer.start(true)');
+      const ch = (await incoming).channel;
+      if (ch.readyState !== 'open') await waitFor(ch, 'open');
+      await echoCheck(ch, ['from node', Uint8Array.of(9)]);
+      assert.deepEqual(kinds.sort(), ['audio', 'video']);
+      const sdp = pc.localDescription!.sdp;
+      assert.match(sdp, /m=audio .* UDP\/TLS\/RTP\/SAVPF/);
+      assert.match(sdp, /m=video .* UDP\/TLS\/RTP\/SAVPF/);
+      assert.match(sdp, /a=recvonly/);
+      assert.equal(pc.getTransceivers().length, 2);
+    } finally {
+      await pc.close();
+      await page.close();
+    }
+  });
+
+  it('ICE restart from tsrtc keeps the data channel alive', async () => {
+    const page = await newPage();
+    const pc = new RTCPeerConnection({ iceLoopbackOnly: true });
+    try {
+      const toBrowser = await bridge(page, pc);
+      await page.evaluate('window.peer.start(false)');
+      const ch = pc.createDataChannel('restart');
+      await pc.setLocalDescription();
+      await toBrowser({
+        kind: 'description',
+        description: pc.localDescription!.toJSON() as SignalMessage['description'],
+      });
+      if (ch.readyState !== 'open') await waitFor(ch, 'open');
+      await echoCheck(ch, ['before']);
+      const ufrag = /a=ice-ufrag:(\S+)/.exec(pc.localDescription!.sdp)![1];
+      pc.restartIce();
+      await pc.setLocalDescription();
+      const newUfrag = /a=ice-ufrag:(\S+)/.exec(pc.localDescription!.sdp)![1];
+      assert.notEqual(newUfrag, ufrag);
+      await toBrowser({
+        kind: 'description',
+        description: pc.localDescription!.toJSON() as SignalMessage['description'],
+      });
+      await echoCheck(ch, ['during restart']);
+      await new Promise((r) => setTimeout(r, 500));
+      await echoCheck(ch, ['after']);
+      assert.equal(pc.connectionState, 'connected');
+    } finally {
+      await pc.close();
+      await page.close();
+    }
+  });
+});
