@@ -56,7 +56,7 @@ interface SignalMessage {
 async function bridge(page: Page, pc: RTCPeerConnection): Promise<(m: SignalMessage) => Promise<void>> {
   const toBrowser = (m: SignalMessage) =>
     page.evaluate(
-      (msg) => (window as never as { peer: { receive(m: unknown): Promise<void> } }).peer.receive(msg),
+      (msg) => (globalThis as unknown as { peer: { receive(m: unknown): Promise<void> } }).peer.receive(msg),
       m as never,
     );
   await page.exposeFunction('toNode', async (m: SignalMessage) => {
@@ -155,7 +155,8 @@ describe('tsrtc ↔ Chromium', { skip }, () => {
       ];
       const toBrowser = (m: SignalMessage) =>
         page.evaluate(
-          (msg) => (window as never as { peer: { receive(m: unknown): Promise<void> } }).peer.receive(msg),
+          (msg) =>
+            (globalThis as unknown as { peer: { receive(m: unknown): Promise<void> } }).peer.receive(msg),
           m as never,
         );
       await pc.setLocalDescription();
