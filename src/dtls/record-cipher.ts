@@ -9,17 +9,15 @@ import {
   type CipherGCM,
   createCipheriv,
   createDecipheriv,
-  createHmac,
   createSecretKey,
   type DecipherChaCha20Poly1305,
   type DecipherGCM,
   type KeyObject,
-  randomFillSync,
-  timingSafeEqual,
 } from 'node:crypto';
 import type { CipherSuite } from './cipher-suites.js';
 import { DTLS_1_2, RECORD_HEADER_LENGTH } from './constants.js';
 import { writeEpochSequence, writeRecordHeader } from './record.js';
+import { CbcProtection } from './record-cipher-cbc.js';
 
 export interface RecordProtection {
   /** Encrypt `plaintext` and return the whole record (header included). */
@@ -142,79 +140,6 @@ class AeadProtection implements RecordProtection {
     } catch {
       return undefined;
     }
-  }
-}
-
-const BLOCK = 16;
-const SHA1 = 20;
-
-class CbcProtection implements RecordProtection {
-  private readonly key: KeyObject;
-  private readonly macKey: KeyObject;
-  private readonly algorithm: string;
-  private readonly macHeader = Buffer.alloc(13);
-  readonly overhead = BLOCK + SHA1 + BLOCK;
-
-  constructor(key: Uint8Array, macKey: Uint8Array) {
-    this.key = createSecretKey(key);
-    this.macKey = createSecretKey(macKey);
-    this.algorithm = `aes-${key.byteLength * 8}-cbc`;
-  }
-
-  private mac(type: number, epoch: number, sequence: number, content: Uint8Array): Buffer {
-    const h = this.macHeader;
-    writeEpochSequence(h, 0, epoch, sequence);
-    h[8] = type;
-    h[9] = DTLS_1_2 >>> 8;
-    h[10] = DTLS_1_2 & 0xff;
-    h[11] = content.byteLength >>> 8;
-    h[12] = content.byteLength & 0xff;
-    return createHmac('sha1', this.macKey).update(h).update(content).digest();
-  }
-
-  seal(type: number, epoch: number, sequence: number, plaintext: Uint8Array): Uint8Array {
-    const mac = this.mac(type, epoch, sequence, plaintext);
-    const unpadded = plaintext.byteLength + SHA1 + 1;
-    const pad = (BLOCK - (unpadded % BLOCK)) % BLOCK;
-    const inner = Buffer.allocUnsafe(unpadded + pad);
-    inner.set(plaintext, 0);
-    inner.set(mac, plaintext.byteLength);
-    inner.fill(pad, plaintext.byteLength + SHA1);
-    const payload = BLOCK + inner.byteLength;
-    const out = recordBuffer(RECORD_HEADER_LENGTH + payload);
-    writeRecordHeader(out, 0, type, epoch, sequence, payload);
-    const iv = out.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + BLOCK);
-    randomFillSync(iv);
-    const cipher = createCipheriv(this.algorithm, this.key, iv).setAutoPadding(false);
-    const body = cipher.update(inner);
-    out.set(body, RECORD_HEADER_LENGTH + BLOCK);
-    cipher.final();
-    return out;
-  }
-
-  open(type: number, epoch: number, sequence: number, fragment: Uint8Array): Uint8Array | undefined {
-    const bodyLength = fragment.byteLength - BLOCK;
-    if (bodyLength < BLOCK * 2 || bodyLength % BLOCK !== 0) return undefined;
-    let plain: Buffer;
-    try {
-      const decipher = createDecipheriv(this.algorithm, this.key, fragment.subarray(0, BLOCK)).setAutoPadding(
-        false,
-      );
-      plain = decipher.update(fragment.subarray(BLOCK));
-      decipher.final();
-    } catch {
-      return undefined;
-    }
-    // Check padding and MAC together so a bad pad and a bad MAC look alike (one drop path).
-    const pad = plain[plain.byteLength - 1]!;
-    let good = pad + 1 + SHA1 <= plain.byteLength;
-    const contentLength = good ? plain.byteLength - pad - 1 - SHA1 : 0;
-    if (good) for (let i = plain.byteLength - 1 - pad; i < plain.byteLength; i++) good &&= plain[i] === pad;
-    const content = plain.subarray(0, contentLength);
-    const expected = this.mac(type, epoch, sequence, content);
-    const received = plain.subarray(contentLength, contentLength + SHA1);
-    const macOk = received.byteLength === SHA1 && timingSafeEqual(expected, received);
-    return good && macOk ? content : undefined;
   }
 }
 
