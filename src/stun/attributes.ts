@@ -25,6 +25,9 @@ export function encodeAddress(a: TransportAddress): Uint8Array {
 }
 
 export function decodeAddress(value: Uint8Array): TransportAddress {
+  if (value.byteLength !== 8 && value.byteLength !== 20) {
+    throw new StunParseError(`an address attribute has 8 or 20 bytes, not ${value.byteLength}`);
+  }
   const r = new ByteReader(value);
   r.skip(1);
   const family = r.u8();
@@ -76,6 +79,7 @@ export function encodeErrorCode(code: number, reason = DEFAULT_REASON[code] ?? '
 }
 
 export function decodeErrorCode(value: Uint8Array): StunErrorValue {
+  if (value.byteLength < 4) throw new StunParseError(`ERROR-CODE of ${value.byteLength} bytes`);
   const r = new ByteReader(value);
   r.skip(2);
   const cls = r.u8() & 0x07;
