@@ -1,0 +1,33 @@
+/** RTCPeerConnection and its companions (W3C). */
+export { capabilitiesFor, type RTCRtpCapabilities, type RTCRtpCodecCapability } from './capabilities.js';
+export type {
+  RTCBundlePolicy,
+  RTCConfiguration,
+  RTCIceTransportPolicy,
+  RTCRtcpMuxPolicy,
+} from './configuration.js';
+export { RTCPeerConnectionIceEvent, RTCTrackEvent } from './events.js';
+export {
+  type RTCDataChannelInit,
+  type RTCIceGatheringState,
+  type RTCOfferOptions,
+  RTCPeerConnection,
+  type RTCPeerConnectionState,
+  type RTCRtpTransceiverInit,
+  type RTCSignalingState,
+} from './peer-connection.js';
+export { RemoteStreamTrack } from './remote-track.js';
+export {
+  type RTCSdpType,
+  RTCSessionDescription,
+  type RTCSessionDescriptionInit,
+} from './session-description.js';
+export { type RTCStats, RTCStatsReport } from './stats.js';
+export {
+  type RTCRtpEncodingParameters,
+  RTCRtpReceiver,
+  RTCRtpSender,
+  type RTCRtpSendParameters,
+  RTCRtpTransceiver,
+  type RTCRtpTransceiverDirection,
+} from './transceiver.js';
