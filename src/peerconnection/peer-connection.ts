@@ -711,7 +711,11 @@ export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
     if (desc.type === 'offer') {
       assertValidDescription(model, 'offer');
     } else {
-      assertValidDescription(model, desc.type === 'pranswer' ? 'pranswer' : 'answer', this.pendingLocal?.model);
+      assertValidDescription(
+        model,
+        desc.type === 'pranswer' ? 'pranswer' : 'answer',
+        this.pendingLocal?.model,
+      );
     }
     if (!remoteIceParameters(model)) throw invalidAccess('the remote description has no ICE ufrag/pwd');
     if (remoteFingerprints(model).length === 0)
