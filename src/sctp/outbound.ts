@@ -35,6 +35,8 @@ export interface SentChunk {
   inFlight: boolean;
   retransmit: boolean;
   missIndications: number;
+  /** Fast-retransmitted once already; later losses are left to T3 (RFC 9260 §7.2.4). */
+  fastRetransmitted: boolean;
   abandoned: boolean;
 }
 

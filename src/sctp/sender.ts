@@ -39,6 +39,9 @@ export class Sender {
   advancedPeerAckPoint: number;
   forwardTsnNeeded = false;
   rto: number;
+  /** Consecutive T3 expiries without progress. */
+  private t3Backoff = 0;
+  private lastT3At: number | undefined;
   private srtt: number | undefined;
   private rttvar = 0;
   t3At: number | undefined;
@@ -160,6 +163,7 @@ export class Sender {
         inFlight: false,
         retransmit: false,
         missIndications: 0,
+        fastRetransmitted: false,
         abandoned: false,
       };
       this.nextTsn = (this.nextTsn + 1) >>> 0;
@@ -168,7 +172,7 @@ export class Sender {
       this.writeChunk(b, c);
       added++;
     }
-    if (added > 0 && this.t3At === undefined) this.t3At = now + this.rto;
+    if (added > 0 && this.t3At === undefined) this.t3At = now + this.backedOffRto;
     return added;
   }
 
@@ -274,7 +278,7 @@ export class Sender {
       }
       if (!c.acked && !c.abandoned) {
         bytesAcked += c.payload.byteLength;
-        if (c.transmissions === 1) rttSample = now - c.sentAt;
+        if (this.sampleable(c)) rttSample = now - c.sentAt;
       }
     }
     if (this.inflightHead > 4096 && this.inflightHead * 2 > this.inflight.length) {
@@ -300,7 +304,8 @@ export class Sender {
         }
         if (!c.abandoned) {
           bytesAcked += c.payload.byteLength;
-          if (c.transmissions === 1) rttSample = now - c.sentAt;
+          if (this.sampleable(c) && (rttSample === undefined || now - c.sentAt < rttSample))
+            rttSample = now - c.sentAt;
         }
         if (highestNewlyAcked === undefined || tsnGt(c.tsn, highestNewlyAcked)) highestNewlyAcked = c.tsn;
       }
@@ -312,20 +317,32 @@ export class Sender {
     if (this.fastRecoveryExit !== undefined && tsnLte(this.fastRecoveryExit, cum))
       this.fastRecoveryExit = undefined;
     if (advanced && this.fastRecoveryExit === undefined) this.growCwnd(bytesAcked, flightBefore);
+    // Progress clears the timer backoff (as dcsctp and Linux do): otherwise, at heavy loss, RTO stays at
+    // its maximum because Karn's rule allows no new RTT sample from retransmitted chunks.
+    if (advanced) this.t3Backoff = 0;
     if (this.outstanding === 0) this.t3At = undefined;
-    else if (advanced) this.t3At = now + this.rto;
+    else if (advanced) this.t3At = now + this.backedOffRto;
     if (tsnLt(this.advancedPeerAckPoint, cum)) this.advancedPeerAckPoint = cum;
     this.advanceAckPoint();
     return advanced || bytesAcked > 0;
+  }
+
+  /**
+   * Karn's rule (only chunks sent once), and nothing sent before the last T3 expiry: such a chunk's
+   * ack may have waited out lost SACKs and a timeout, which would inflate the RTO.
+   */
+  private sampleable(c: SentChunk): boolean {
+    return c.transmissions === 1 && (this.lastT3At === undefined || c.sentAt > this.lastT3At);
   }
 
   private countMisses(highest: number): void {
     for (let i = this.inflightHead; i < this.inflight.length; i++) {
       const c = this.inflight[i]!;
       if (!tsnLt(c.tsn, highest)) break;
-      if (c.acked || c.abandoned || !c.inFlight) continue;
+      if (c.acked || c.abandoned || !c.inFlight || c.fastRetransmitted) continue;
       if (++c.missIndications < 3) continue;
       c.missIndications = 0;
+      c.fastRetransmitted = true;
       c.retransmit = true;
       c.inFlight = false;
       this.flightSize -= c.payload.byteLength;
@@ -376,13 +393,14 @@ export class Sender {
   /** T3-rtx expiry (RFC 9260 §6.3.3): back off, collapse cwnd, retransmit everything outstanding. */
   onT3Expired(now: number): void {
     this.stats.t3Expiries++;
+    this.lastT3At = now;
     this.t3At = undefined;
     if (this.outstanding === 0) return;
     this.ssthresh = Math.max(this.cwnd / 2, 4 * this.config.mtu);
     this.cwnd = this.config.mtu;
     this.partialBytesAcked = 0;
     this.fastRecoveryExit = undefined;
-    this.rto = Math.min(this.rto * 2, this.config.rtoMax);
+    this.t3Backoff = Math.min(this.t3Backoff + 1, 16);
     const queue: SentChunk[] = [];
     for (let i = this.inflightHead; i < this.inflight.length; i++) {
       const c = this.inflight[i]!;
@@ -401,7 +419,12 @@ export class Sender {
     // A lost FORWARD-TSN is sent again on every expiry until the peer's ack passes the ack point.
     if (tsnGt(this.advancedPeerAckPoint, this.cumulativeAck)) this.forwardTsnNeeded = true;
     // Keep the timer running while anything is unacknowledged (also abandoned chunks awaiting FORWARD-TSN).
-    this.t3At = now + this.rto;
+    this.t3At = now + this.backedOffRto;
+  }
+
+  /** The T3 duration: RTO doubled per unanswered expiry, capped at rtoMax. */
+  get backedOffRto(): number {
+    return Math.min(this.rto * 2 ** this.t3Backoff, this.config.rtoMax);
   }
 
   /** RFC 3758 §3.5 C: move the advanced peer ack point over abandoned chunks. */
