@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createOffer, parseSdp, validateDescription, writeSdp } from '../../src/sdp/index.js';
+import {
+  createOffer,
+  midsOf,
+  nextMid,
+  parseSdp,
+  recyclableSectionIndices,
+  validateDescription,
+  writeSdp,
+} from '../../src/sdp/index.js';
 import { LOCAL_CODECS, OFFER_OPTIONS } from './local-capabilities.js';
 import { ok } from './ok.js';
 
@@ -48,7 +56,7 @@ describe('JSEP offer builder', () => {
     assert.deepEqual(video.ssrcGroups, [{ semantics: 'FID', ssrcs: [2001, 2002] }]);
     assert.deepEqual(
       video.ssrcs.map((s) => `${s.ssrc} ${s.attribute}:${s.value}`),
-      ['2001 cname:tsrtc', '2002 cname:tsrtc'],
+      ['2001 cname:tsrtc', '2001 msid:s v', '2002 cname:tsrtc', '2002 msid:s v'],
     );
     assert.equal(video.direction, 'sendrecv');
     assert.equal(offer.media[2]!.sctpPort, 5000);
@@ -84,9 +92,30 @@ describe('JSEP offer builder', () => {
     const again = createOffer({ ...OFFER_OPTIONS, codecs: reordered, sections });
     const video = again.media[1]!;
     assert.equal(video.codecs.find((c) => c.name === 'VP8')!.payloadType, vp8);
+    const rtxOf = (codecs: typeof video.codecs): string[] =>
+      codecs
+        .filter((c) => c.name === 'rtx')
+        .map((c) => `${c.payloadType} apt=${c.parameters.apt}`)
+        .sort();
+    assert.deepEqual(rtxOf(video.codecs), rtxOf(previous.codecs), 'RTX keeps its payload types');
     assert.deepEqual(
       video.headerExtensions.map((e) => `${e.id} ${e.uri}`).sort(),
       previous.headerExtensions.map((e) => `${e.id} ${e.uri}`).sort(),
+    );
+  });
+});
+
+describe('JSEP mids and m-line recycling', () => {
+  it('next mid, and rejected sections to recycle', () => {
+    assert.equal(nextMid([]), '0');
+    assert.equal(nextMid(['0', '1', '3']), '2');
+    const sections = OFFER_OPTIONS.sections.map((s) => (s.mid === '1' ? { ...s, rejected: true } : s));
+    const o = createOffer({ ...OFFER_OPTIONS, sections });
+    assert.deepEqual(midsOf(o), ['0', '1', '2']);
+    assert.deepEqual(recyclableSectionIndices(o), [1]);
+    assert.deepEqual(
+      recyclableSectionIndices(createOffer({ ...OFFER_OPTIONS, bundlePolicy: 'max-bundle' })),
+      [],
     );
   });
 });

@@ -22,6 +22,8 @@ export interface LocalCodec {
   rtcpFeedback?: RtcpFeedback[];
   /** The payload type to use in our offers; a free dynamic one is chosen when absent. */
   preferredPayloadType?: number;
+  /** The payload type of this codec's RTX in our offers (re-offers keep the negotiated one). */
+  preferredRtxPayloadType?: number;
 }
 
 function nameOf(local: LocalCodec): string {
@@ -146,7 +148,10 @@ export function offerCodecs(
   reserved: ReadonlySet<number> = new Set(),
 ): Codec[] {
   const used = new Set<number>(reserved);
-  for (const l of local) if (l.preferredPayloadType !== undefined) used.add(l.preferredPayloadType);
+  for (const l of local) {
+    if (l.preferredPayloadType !== undefined) used.add(l.preferredPayloadType);
+    if (l.preferredRtxPayloadType !== undefined) used.add(l.preferredRtxPayloadType);
+  }
   const take = (preferred: number | undefined): number | undefined => {
     const pt = preferred ?? freeDynamicPayloadType(used);
     if (pt !== undefined) used.add(pt);
@@ -166,7 +171,7 @@ export function offerCodecs(
     out.push(asCodec(l, payloadType));
     const name = nameOf(l).toLowerCase();
     if (rtx && kind === 'video' && name !== 'ulpfec' && name !== 'flexfec-03') {
-      const rtxPt = take(undefined);
+      const rtxPt = take(l.preferredRtxPayloadType);
       if (rtxPt !== undefined) out.push({ ...asCodec(rtx, rtxPt), parameters: { apt: String(payloadType) } });
     }
   }

@@ -6,6 +6,7 @@ export * from './data-channel.js';
 export * from './direction.js';
 export * from './dtls-setup.js';
 export * from './header-extensions.js';
+export * from './mids.js';
 export * from './offer.js';
 export * from './transport.js';
 export * from './validate.js';

@@ -5,7 +5,7 @@
  * initial offer. The peer connection keeps payload types and extension ids stable across re-offers by
  * passing `previous`.
  */
-import { isRtx, sameCodecFormat } from '../codecs.js';
+import { isRtx, rtxFor, sameCodecFormat } from '../codecs.js';
 import type {
   Codec,
   Fingerprint,
@@ -70,9 +70,9 @@ function kindCodecs(
     const name = c.mimeType.slice(c.mimeType.indexOf('/') + 1);
     const format = { name, clockRate: c.clockRate, channels: c.channels, parameters: c.parameters ?? {} };
     const known = previous?.codecs.find((p) => !isRtx(p) && sameCodecFormat(kind, p, format));
-    return known && c.preferredPayloadType === undefined
-      ? { ...c, preferredPayloadType: known.payloadType }
-      : c;
+    if (!known || c.preferredPayloadType !== undefined) return c;
+    const rtx = previous ? rtxFor(previous.codecs, known.payloadType) : undefined;
+    return { ...c, preferredPayloadType: known.payloadType, preferredRtxPayloadType: rtx?.payloadType };
   });
   const codecs = offerCodecs(kind, local, reserved);
   for (const c of codecs) reserved.add(c.payloadType);
@@ -106,7 +106,10 @@ function rtpSection(
     if (sender.rtxSsrc !== undefined)
       s.ssrcGroups = [{ semantics: 'FID', ssrcs: [sender.ssrc, sender.rtxSsrc] }];
     for (const ssrc of [sender.ssrc, sender.rtxSsrc]) {
-      if (ssrc !== undefined) s.ssrcs.push({ ssrc, attribute: 'cname', value: sender.cname });
+      if (ssrc === undefined) continue;
+      // Chromium 156 still writes `msid` per SSRC too; older and SSRC-based stacks read it from there.
+      s.ssrcs.push({ ssrc, attribute: 'cname', value: sender.cname });
+      for (const m of s.msids) s.ssrcs.push({ ssrc, attribute: 'msid', value: `${m.streamId} ${m.trackId}` });
     }
   }
   return s;
