@@ -28,6 +28,8 @@ const log = createLogger('dtls');
 
 export type DtlsEngineState = 'new' | 'connecting' | 'connected' | 'closed' | 'failed';
 
+const MIN_MTU = 128;
+
 /** Application data that overtakes the peer's Finished is held until we connect, a few records at most. */
 const MAX_EARLY_APPLICATION_DATA = 16;
 
@@ -47,6 +49,10 @@ export class DtlsEngine {
   private readonly header = newRecordHeader();
 
   constructor(options: DtlsEngineOptions) {
+    // Below this a handshake fragment would not fit beside the record and fragment headers.
+    if (options.mtu !== undefined && !(options.mtu >= MIN_MTU)) {
+      throw new RangeError(`mtu must be at least ${MIN_MTU} bytes, not ${options.mtu}`);
+    }
     this.role = options.role;
     this.records = new RecordLayer(this.stats);
     this.driver = new HandshakeDriver(

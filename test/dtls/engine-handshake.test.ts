@@ -100,6 +100,20 @@ describe('DTLS engine handshake under bad network conditions', () => {
     });
   }
 
+  it('completes at the smallest MTU allowed (128 bytes), every message fragmented', async () => {
+    const { ecdsa } = await testCertificates();
+    const { net, client, server } = enginePair({
+      clientCert: ecdsa,
+      serverCert: ecdsa,
+      client: { mtu: 128 },
+      server: { mtu: 128 },
+      conditions: { mtu: 128, loss: 0.05 },
+      seed: 11,
+    });
+    assert.ok(net.runUntil(() => bothConnected(client, server), 60_000));
+    assert.equal(net.stats.tooBig, 0);
+  });
+
   it('fragments a large RSA certificate to a 300-byte MTU and reassembles it', async () => {
     const { rsa } = await testCertificates();
     let largest = 0;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AlertDescription } from '../../src/dtls/constants.js';
+import { DtlsEngine } from '../../src/dtls/engine.js';
 import { bothConnected, enginePair, testCertificates } from './harness.js';
 
 describe('DTLS engine: fingerprints, alerts and closing', () => {
@@ -53,6 +54,14 @@ describe('DTLS engine: fingerprints, alerts and closing', () => {
     assert.equal(server.engine.state, 'failed');
     assert.equal(client.engine.state, 'failed');
     assert.ok(client.events[0]?.type === 'failed' && client.events[0].reason.includes('timed out'));
+  });
+
+  it('refuses an MTU too small for a handshake fragment', async () => {
+    const { ecdsa } = await testCertificates();
+    assert.throws(
+      () => new DtlsEngine({ role: 'client', credential: ecdsa, verifyPeer: () => true, mtu: 60 }),
+      RangeError,
+    );
   });
 
   it('close_notify closes both sides and stops data', async () => {
