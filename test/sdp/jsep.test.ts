@@ -297,6 +297,16 @@ describe('JSEP: validation of remote descriptions', () => {
     ok(messages.some((m) => /m-section 1 has no DTLS fingerprint/.test(m)));
     ok(messages.some((m) => /duplicate a=mid:0/.test(m)));
     ok(validateDescription(offer, 'answer').some((p) => /actpass/.test(p.message)));
+    const activeOffer = parseSdp(fixture('chromium-data-answer'));
+    const activeAnswer = parseSdp(fixture('chromium-data-answer'));
+    ok(
+      validateDescription(activeAnswer, 'answer', activeOffer).some((p) =>
+        /setup:active does not fit/.test(p.message),
+      ),
+      'an active offer cannot be answered active',
+    );
+    activeAnswer.media[0]!.setup = 'passive';
+    assert.deepEqual(validateDescription(activeAnswer, 'answer', activeOffer), []);
     const short = parseSdp(fixture('chromium-data-answer'));
     const problems = validateDescription(short, 'answer', offer);
     assert.equal(problems[0]!.name, 'InvalidAccessError');

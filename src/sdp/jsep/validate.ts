@@ -87,6 +87,19 @@ function checkAnswerMatchesOffer(
   }
   answer.media.forEach((section, i) => {
     const offered = offer.media[i]!;
+    const answerSetup = section.port === 0 ? undefined : setupOf(answer, section);
+    const offerSetup = setupOf(offer, offered) ?? 'active';
+    // actpass may be answered either way; active needs passive and passive needs active (RFC 4145 §4.1).
+    if (
+      answerSetup !== undefined &&
+      ((offerSetup === 'active' && answerSetup !== 'passive') ||
+        (offerSetup === 'passive' && answerSetup !== 'active'))
+    )
+      problems.push({
+        name: 'InvalidAccessError',
+        message: `answer m-section ${i}: setup:${answerSetup} does not fit the offered setup:${offerSetup}`,
+        mediaIndex: i,
+      });
     if (section.kind !== offered.kind || section.mid !== offered.mid)
       problems.push({
         name: 'InvalidAccessError',
