@@ -117,7 +117,12 @@ async function runSuite(lib: LibName, processes: 1 | 2, pair: ConnectedPair): Pr
 
 function spawnChild(lib: LibName): { child: ChildProcess; signal: Signal } {
   const child = fork(fileURLToPath(import.meta.url), ['--child', lib], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_CPU_PROF=<dir> profiles the child too (the parent takes --cpu-prof on its own command line).
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const listeners: ((m: unknown) => void)[] = [];
@@ -196,7 +201,13 @@ async function main(): Promise<void> {
         console.log(JSON.stringify({ bench: 'datachannel', lib, processes, error: String(e) }));
       } finally {
         await pair?.close();
-        child?.kill();
+        if (child) {
+          // Disconnecting lets the child exit by itself (and write its profile, if asked).
+          const exited = new Promise((r) => child?.once('exit', r));
+          child.disconnect();
+          await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+          child.kill();
+        }
       }
     }
   }

@@ -74,6 +74,7 @@ export class Association {
   /** Control chunks to bundle at the front of the next packet. */
   private readonly control: Uint8Array[] = [];
   private readonly builder: PacketBuilder;
+  private readonly rawBuilder: PacketBuilder;
   private readonly header: PacketHeader = {
     sourcePort: 0,
     destinationPort: 0,
@@ -101,6 +102,7 @@ export class Association {
     this.localTag = randomUint32() || 1;
     this.localInitialTsn = randomUint32();
     this.builder = new PacketBuilder(this.options.localPort, this.options.remotePort, this.options.mtu);
+    this.rawBuilder = new PacketBuilder(this.options.localPort, this.options.remotePort, this.options.mtu);
     this.reconfig = new ReconfigHandler(this);
   }
 
@@ -255,7 +257,7 @@ export class Association {
   // ---- output ----
 
   private sendRaw(tag: number, chunk: Uint8Array, checksum = true): void {
-    const b = new PacketBuilder(this.options.localPort, this.options.remotePort, this.options.mtu);
+    const b = this.rawBuilder;
     b.begin(tag);
     b.addChunk(chunk);
     this.rawQueue.push(b.finish(checksum));

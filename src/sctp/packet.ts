@@ -62,10 +62,15 @@ export function checksumMatches(packet: Uint8Array, header: PacketHeader): boole
 }
 
 /** Writes chunks into one packet; callers check `room` before adding. */
+const SLAB_SIZE = 256 * 1024;
+
 export class PacketBuilder {
   private buf: Uint8Array;
   private view: DataView;
   private offset = COMMON_HEADER_SIZE;
+  private slab = new Uint8Array(0);
+  private slabOffset = 0;
+  private lastBegin = 0;
   /** Number of chunks written since `begin`. */
   chunks = 0;
 
@@ -83,10 +88,18 @@ export class PacketBuilder {
     this.destinationPort = destinationPort;
   }
 
-  /** Start a packet; a fresh buffer each time, since the finished packet is handed away. */
+  /**
+   * Start a packet. Each packet gets its own bytes (the finished packet is handed away), carved from a
+   * larger slab so there is no zero-filled allocation per packet.
+   */
   begin(verificationTag: number): void {
-    this.buf = new Uint8Array(this.mtu);
-    this.view = new DataView(this.buf.buffer);
+    if (this.slabOffset + this.mtu > this.slab.byteLength) {
+      this.slab = new Uint8Array(SLAB_SIZE);
+      this.slabOffset = 0;
+    }
+    this.buf = this.slab.subarray(this.slabOffset, this.slabOffset + this.mtu);
+    this.view = new DataView(this.slab.buffer, this.slabOffset, this.mtu);
+    this.lastBegin = this.slabOffset;
     this.view.setUint16(0, this.sourcePort);
     this.view.setUint16(2, this.destinationPort);
     this.view.setUint32(4, verificationTag);
@@ -149,6 +162,8 @@ export class PacketBuilder {
   /** Finish the packet; `withChecksum` false leaves zero for RFC 9653 zero-checksum peers. */
   finish(withChecksum: boolean): Uint8Array {
     const packet = this.buf.subarray(0, this.offset);
+    // The rest of this packet's slot is free for the next one (4-byte aligned).
+    if (this.buf.buffer === this.slab.buffer) this.slabOffset = this.lastBegin + ((this.offset + 3) & ~3);
     this.view.setUint32(8, withChecksum ? sctpChecksum(packet) : 0, true);
     return packet;
   }
