@@ -181,6 +181,7 @@ describe('JSEP: codecs and header extensions', () => {
       video.map((c) => `${c.payloadType} ${c.name}${c.parameters.apt ? ` apt=${c.parameters.apt}` : ''}`),
       ['96 VP8', '97 rtx apt=96', '98 H264', '99 rtx apt=98', '100 VP9', '101 rtx apt=100'],
     );
+    assert.deepEqual(audio[1]!.parameters, { '96/96': '' }, 'RED names opus as its redundant encoding');
     const preferred = offerCodecs('audio', [{ ...LOCAL_CODECS.audio[0]!, preferredPayloadType: 111 }]);
     assert.equal(preferred[0]!.payloadType, 111);
   });

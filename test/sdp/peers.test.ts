@@ -100,6 +100,11 @@ for (const peer of ['node-datachannel', 'wrtc', 'werift', 'chromium'] as const) 
         const offered = new Set(offer.media.find((o) => o.mid === m.mid)!.codecs.map((c) => c.payloadType));
         for (const c of m.codecs)
           ok(offered.has(c.payloadType), `${peer} answered PT ${c.payloadType}, not offered`);
+        if (peer === 'chromium' && m.kind === 'audio')
+          ok(
+            m.codecs.some((c) => c.name === 'red'),
+            'Chromium accepts our audio RED',
+          );
       }
       assert.equal(answer.media[2]!.kind, 'application');
       ok(answer.media[2]!.port !== 0, `${peer} rejected the data section`);

@@ -5,6 +5,7 @@
  */
 import {
   freeDynamicPayloadType,
+  isResilienceCodec,
   isRtx,
   rtxAssociatedPayloadType,
   sameCodecFormat,
@@ -174,6 +175,17 @@ export function offerCodecs(
       const rtxPt = take(l.preferredRtxPayloadType);
       if (rtxPt !== undefined) out.push({ ...asCodec(rtx, rtxPt), parameters: { apt: String(payloadType) } });
     }
+  }
+  // Audio RED names its redundant encoding (`111/111`, RFC 2198 as browsers use it): the first real codec.
+  const primary = out.find((c) => !isResilienceCodec(c));
+  for (const c of out) {
+    if (
+      c.name.toLowerCase() === 'red' &&
+      kind === 'audio' &&
+      primary &&
+      Object.keys(c.parameters).length === 0
+    )
+      c.parameters = { [`${primary.payloadType}/${primary.payloadType}`]: '' };
   }
   return out;
 }
