@@ -65,13 +65,13 @@ function setUp(pc: W3cPeer, scenario: Scenario): void {
 /** Offer and answer between two peers of one W3C stack, each before and after gathering. */
 async function w3cSamples(
   prefix: string,
-  make: () => W3cPeer,
+  make: () => Promise<W3cPeer>,
   scenarios: Scenario[],
   out: SdpSamples,
 ): Promise<void> {
   for (const scenario of scenarios) {
-    const offerer = make();
-    const answerer = make();
+    const offerer = await make();
+    const answerer = await make();
     try {
       setUp(offerer, scenario);
       const offer = await offerer.createOffer();
@@ -101,19 +101,6 @@ export async function createW3cPeer(peer: 'wrtc' | 'werift'): Promise<W3cPeer> {
   }
   const { RTCPeerConnection } = await import('werift');
   return new RTCPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'] }) as unknown as W3cPeer;
-}
-
-async function wrtcSamples(out: SdpSamples): Promise<void> {
-  const wrtc = (await import('@roamhq/wrtc')).default;
-  const make = (): W3cPeer => new wrtc.RTCPeerConnection({ iceServers: [] }) as unknown as W3cPeer;
-  await w3cSamples('wrtc', make, ['data', 'av-data', 'simulcast'], out);
-}
-
-async function weriftSamples(out: SdpSamples): Promise<void> {
-  const { RTCPeerConnection } = await import('werift');
-  const make = (): W3cPeer =>
-    new RTCPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'] }) as unknown as W3cPeer;
-  await w3cSamples('werift', make, ['data', 'av-data'], out);
 }
 
 /** libdatachannel through node-datachannel's own API (its polyfill has no media). */
@@ -165,8 +152,9 @@ async function nodeDatachannelSamples(out: SdpSamples): Promise<void> {
 export async function peerSamples(peer: PeerName): Promise<SdpSamples> {
   const out: SdpSamples = new Map();
   if (peer === 'node-datachannel') await nodeDatachannelSamples(out);
-  else if (peer === 'wrtc') await wrtcSamples(out);
-  else await weriftSamples(out);
+  else if (peer === 'wrtc')
+    await w3cSamples('wrtc', () => createW3cPeer('wrtc'), ['data', 'av-data', 'simulcast'], out);
+  else await w3cSamples('werift', () => createW3cPeer('werift'), ['data', 'av-data'], out);
   return out;
 }
 
