@@ -1,111 +1,34 @@
 /**
  * The SCTP association (RFC 9260) as a sans-I/O engine: feed packets with `handleInput(now, packet)`,
  * wake it at `pollTimeout()` with `handleTimeout(now)`, send what `pollTransmit()` returns, act on
- * `pollEvent()`. Sending side and receiving side live in Sender and Receiver; this class holds the
- * state machine, packet parsing and dispatch, bundling, timers, heartbeats and stream reconfiguration.
+ * `pollEvent()`. This file holds the commands, packet parsing and dispatch, and the handshake (state
+ * cookie, INIT collision); AssociationCore the output side, liveness and shutdown.
  */
 import { ByteReader } from '../common/bytes.js';
 import { createLogger } from '../common/logger.js';
-import { randomBytes, randomUint32 } from '../common/random.js';
+import { AssociationCore } from './association-core.js';
 import {
   decodeForwardTsn,
   decodeHeartbeat,
   decodeInit,
   decodeSack,
   encodeCause,
-  encodeForwardTsn,
   encodeHeartbeat,
   encodeInit,
-  encodeShutdown,
   encodeSimple,
   type InitChunk,
 } from './chunks.js';
 import { ChunkType, DATA_IMMEDIATE, ErrorCause } from './constants.js';
 import { type CookieContents, makeCookie, openCookie } from './cookie.js';
-import {
-  type AssociationEvent,
-  type AssociationOptions,
-  type AssociationState,
-  type AssociationStats,
-  type CloseReason,
-  type ResolvedOptions,
-  resolveOptions,
-  type SendOptions,
-} from './options.js';
+import type { SendOptions } from './options.js';
 import type { OutboundMessage } from './outbound.js';
-import { OutboundStream } from './outbound.js';
-import { ChunkSpans, checksumMatches, PacketBuilder, type PacketHeader, scanPacket } from './packet.js';
+import { type ChunkSpans, checksumMatches, scanPacket } from './packet.js';
 import { Receiver } from './receiver.js';
-import { ReconfigHandler } from './reconfig-handler.js';
 import { Sender } from './sender.js';
 
 const log = createLogger('sctp');
 
-export class Association {
-  readonly options: ResolvedOptions;
-  state: AssociationState = 'closed';
-  readonly localTag: number;
-  peerTag = 0;
-  readonly localInitialTsn: number;
-  /** Negotiated stream counts (valid once established). */
-  outboundStreams = 0;
-  inboundStreams = 0;
-  peerInterleaving = false;
-  peerForwardTsn = false;
-  peerReconfig = false;
-  peerZeroChecksum = false;
-  /** Set once established. */
-  sender: Sender | undefined;
-  receiver: Receiver | undefined;
-  readonly stats: AssociationStats = {
-    packetsReceived: 0,
-    packetsSent: 0,
-    dropped: { checksum: 0, tag: 0, malformed: 0, port: 0, state: 0 },
-    unrecognizedChunks: 0,
-  };
-  readonly outStreams = new Map<number, OutboundStream>();
-  private readonly reconfig: ReconfigHandler;
-  private readonly secret = randomBytes(32);
-  private now = 0;
-  private events: Array<AssociationEvent | undefined> = [];
-  private eventHead = 0;
-  /** Whole packets ready to go (INIT, INIT-ACK, ABORT: their own verification tags). */
-  private readonly rawQueue: Uint8Array[] = [];
-  /** Control chunks to bundle at the front of the next packet. */
-  private readonly control: Uint8Array[] = [];
-  private readonly builder: PacketBuilder;
-  private readonly rawBuilder: PacketBuilder;
-  private readonly header: PacketHeader = {
-    sourcePort: 0,
-    destinationPort: 0,
-    verificationTag: 0,
-    checksum: 0,
-  };
-  private readonly spans = new ChunkSpans();
-  private initChunk: Uint8Array | undefined;
-  private cookieEcho: Uint8Array | undefined;
-  private t1At: number | undefined;
-  private t1Count = 0;
-  private t2At: number | undefined;
-  private t2Count = 0;
-  private sackNow = false;
-  private delayedSackAt: number | undefined;
-  private packetsSinceSack = 0;
-  private heartbeatAt: number | undefined;
-  private heartbeatNonce: Uint8Array | undefined;
-  private heartbeatSentAt = 0;
-  private errorCount = 0;
-  private queuedBytes = 0;
-
-  constructor(options: AssociationOptions = {}) {
-    this.options = resolveOptions(options);
-    this.localTag = randomUint32() || 1;
-    this.localInitialTsn = randomUint32();
-    this.builder = new PacketBuilder(this.options.localPort, this.options.remotePort, this.options.mtu);
-    this.rawBuilder = new PacketBuilder(this.options.localPort, this.options.remotePort, this.options.mtu);
-    this.reconfig = new ReconfigHandler(this);
-  }
-
+export class Association extends AssociationCore {
   // ---- commands ----
 
   /** Start the handshake by sending INIT (both WebRTC peers may do this at once; collisions resolve). */
@@ -146,11 +69,6 @@ export class Association {
     return true;
   }
 
-  /** Bytes of this stream queued and not yet handed to the network. */
-  bufferedAmount(streamId: number): number {
-    return this.outStreams.get(streamId)?.buffered ?? 0;
-  }
-
   /** RFC 6525: reset the outgoing side of these streams once their queued data has been sent. */
   resetStreams(now: number, streamIds: readonly number[]): void {
     this.now = now;
@@ -174,53 +92,6 @@ export class Association {
     }
   }
 
-  /** Send ABORT and close at once (also used when the peer is found dead). */
-  abort(now: number, reason: CloseReason = 'abort'): void {
-    this.now = now;
-    if (this.closed) return;
-    if (this.peerTag !== 0) {
-      this.sendRaw(
-        this.peerTag,
-        encodeSimple(ChunkType.ABORT, 0, encodeCause(ErrorCause.USER_INITIATED_ABORT)),
-      );
-    }
-    this.close(reason);
-  }
-
-  // ---- engine contract ----
-
-  pollEvent(): AssociationEvent | undefined {
-    if (this.eventHead >= this.events.length) {
-      if (this.eventHead > 0) {
-        this.events = [];
-        this.eventHead = 0;
-      }
-      return undefined;
-    }
-    const e = this.events[this.eventHead]!;
-    this.events[this.eventHead++] = undefined;
-    return e;
-  }
-
-  emit(e: AssociationEvent): void {
-    this.events.push(e);
-  }
-
-  pollTimeout(): number | undefined {
-    let t: number | undefined;
-    for (const x of [
-      this.t1At,
-      this.t2At,
-      this.sender?.t3At,
-      this.delayedSackAt,
-      this.heartbeatAt,
-      this.reconfig.timerAt,
-    ]) {
-      if (x !== undefined && (t === undefined || x < t)) t = x;
-    }
-    return t;
-  }
-
   handleTimeout(now: number): void {
     this.now = now;
     if (this.t1At !== undefined && now >= this.t1At) this.onT1(now);
@@ -236,101 +107,6 @@ export class Association {
     }
     if (this.heartbeatAt !== undefined && now >= this.heartbeatAt) this.onHeartbeatTimer(now);
     if (this.reconfig.timerAt !== undefined && now >= this.reconfig.timerAt) this.reconfig.onTimer(now);
-  }
-
-  /** The next packet to send, built on demand so chunks bundle up to the MTU. */
-  pollTransmit(): Uint8Array | undefined {
-    const raw = this.rawQueue.shift();
-    if (raw) {
-      this.stats.packetsSent++;
-      return raw;
-    }
-    if (this.state === 'closed' || this.peerTag === 0 || !this.sender) {
-      if (this.cookieEcho && this.control.length) return this.buildControlOnly();
-      return undefined;
-    }
-    const packet = this.buildPacket();
-    if (!packet) this.reportDrained();
-    return packet;
-  }
-
-  // ---- output ----
-
-  private sendRaw(tag: number, chunk: Uint8Array, checksum = true): void {
-    const b = this.rawBuilder;
-    b.begin(tag);
-    b.addChunk(chunk);
-    this.rawQueue.push(b.finish(checksum));
-  }
-
-  queueControl(chunk: Uint8Array): void {
-    this.control.push(chunk);
-  }
-
-  private buildControlOnly(): Uint8Array | undefined {
-    const b = this.builder;
-    b.begin(this.peerTag);
-    while (this.control.length && (b.empty || this.control[0]!.byteLength <= b.room))
-      b.addChunk(this.control.shift()!);
-    this.stats.packetsSent++;
-    return b.finish(true);
-  }
-
-  private buildPacket(): Uint8Array | undefined {
-    const sender = this.sender!;
-    const b = this.builder;
-    this.reconfig.maybeSendRequest(this.now);
-    b.begin(this.peerTag);
-    while (this.control.length && (b.empty || this.control[0]!.byteLength <= b.room))
-      b.addChunk(this.control.shift()!);
-    if (sender.forwardTsnNeeded && this.peerForwardTsn) {
-      sender.forwardTsnNeeded = false;
-      const fwd = encodeForwardTsn(this.peerInterleaving, {
-        newCumulativeTsn: sender.advancedPeerAckPoint,
-        streams: sender.forwardTsnStreams(),
-      });
-      if (fwd.byteLength <= b.room) b.addChunk(fwd);
-    }
-    const canSendData =
-      this.state === 'established' || this.state === 'shutdown-pending' || this.state === 'shutdown-received';
-    const hasData = canSendData && sender.wantsToSend;
-    // A delayed SACK rides along with anything else that goes out; alone it waits for its timer.
-    const sackPending = this.sackNow || (this.delayedSackAt !== undefined && (hasData || !b.empty));
-    if (sackPending && this.receiver) {
-      b.addChunk(this.receiver.buildSack());
-      this.sackNow = false;
-      this.delayedSackAt = undefined;
-      this.packetsSinceSack = 0;
-    }
-    if (hasData) sender.fill(this.now, b);
-    if (b.empty) return undefined;
-    this.stats.packetsSent++;
-    this.maybeProgressShutdown();
-    return b.finish(!(this.options.zeroChecksum && this.peerZeroChecksum));
-  }
-
-  private totalBuffered(): number {
-    let total = 0;
-    for (const s of this.outStreams.values()) total += s.buffered;
-    return total;
-  }
-
-  private reportDrained(): void {
-    const sender = this.sender;
-    if (!sender || sender.drained.size === 0) return;
-    for (const id of sender.drained)
-      this.emit({ type: 'buffered-amount', streamId: id, amount: this.bufferedAmount(id) });
-    sender.drained.clear();
-    this.queuedBytes = this.totalBuffered();
-  }
-
-  outStream(id: number): OutboundStream {
-    let s = this.outStreams.get(id);
-    if (!s) {
-      s = new OutboundStream(id);
-      this.outStreams.set(id, s);
-    }
-    return s;
   }
 
   // ---- input ----
@@ -369,7 +145,7 @@ export class Association {
     if (this.sackNow) this.delayedSackAt = undefined;
   }
 
-  private tagAcceptable(tag: number, spans: ChunkSpans): boolean {
+  protected tagAcceptable(tag: number, spans: ChunkSpans): boolean {
     const first = spans.types[0]!;
     if (first === ChunkType.INIT) return tag === 0 && spans.count === 1;
     if ((first === ChunkType.ABORT || first === ChunkType.SHUTDOWN_COMPLETE) && spans.flags[0]! & 1) {
@@ -378,7 +154,7 @@ export class Association {
     return tag === this.localTag;
   }
 
-  private processChunks(now: number, packet: Uint8Array, view: DataView): void {
+  protected processChunks(now: number, packet: Uint8Array, view: DataView): void {
     const spans = this.spans;
     let hadData = false;
     let immediate = false;
@@ -415,7 +191,7 @@ export class Association {
     }
   }
 
-  private onDataChunk(
+  protected onDataChunk(
     type: number,
     flags: number,
     view: DataView,
@@ -444,7 +220,7 @@ export class Association {
   }
 
   /** Returns false to stop processing the rest of the packet. */
-  private onControlChunk(now: number, type: number, body: ByteReader, raw: Uint8Array): boolean {
+  protected onControlChunk(now: number, type: number, body: ByteReader, raw: Uint8Array): boolean {
     switch (type) {
       case ChunkType.INIT:
         this.onInit(decodeInit(body));
@@ -501,7 +277,7 @@ export class Association {
   }
 
   /** RFC 9260 §3.2: the two high bits of an unknown type say whether to go on and whether to report. */
-  private onUnknownChunk(type: number, raw: Uint8Array): boolean {
+  protected onUnknownChunk(type: number, raw: Uint8Array): boolean {
     this.stats.unrecognizedChunks++;
     if (type & 0x40 && this.peerTag !== 0) {
       const chunk = encodeSimple(
@@ -514,7 +290,7 @@ export class Association {
     return (type & 0x80) !== 0;
   }
 
-  private onSack(now: number, body: ByteReader): void {
+  protected onSack(now: number, body: ByteReader): void {
     const sender = this.sender!;
     if (sender.onSack(now, decodeSack(body))) this.errorCount = 0;
     this.maybeProgressShutdown();
@@ -522,7 +298,7 @@ export class Association {
 
   // ---- handshake ----
 
-  private ourInit(cookie: Uint8Array | undefined): InitChunk {
+  protected ourInit(cookie: Uint8Array | undefined): InitChunk {
     const o = this.options;
     return {
       initiateTag: this.localTag,
@@ -539,7 +315,7 @@ export class Association {
     };
   }
 
-  private onInit(init: InitChunk): void {
+  protected onInit(init: InitChunk): void {
     if (init.initiateTag === 0 || init.outboundStreams === 0 || init.inboundStreams === 0) {
       this.stats.dropped.malformed++;
       return;
@@ -568,7 +344,7 @@ export class Association {
     this.sendRaw(init.initiateTag, encodeInit(ChunkType.INIT_ACK, ack));
   }
 
-  private onInitAck(ack: InitChunk): void {
+  protected onInitAck(ack: InitChunk): void {
     if (this.state !== 'cookie-wait' || !ack.stateCookie || ack.initiateTag === 0) return;
     if (ack.outboundStreams === 0 || ack.inboundStreams === 0) return;
     this.applyPeer({
@@ -592,9 +368,9 @@ export class Association {
     this.t1Count = 0;
   }
 
-  private pendingPeer: CookieContents | undefined;
+  protected pendingPeer: CookieContents | undefined;
 
-  private applyPeer(c: CookieContents): void {
+  protected applyPeer(c: CookieContents): void {
     this.pendingPeer = c;
     this.peerTag = c.peerTag;
     this.inboundStreams = c.inboundStreams;
@@ -605,7 +381,7 @@ export class Association {
     this.peerZeroChecksum = c.peerZeroChecksum;
   }
 
-  private onCookieEcho(now: number, cookie: Uint8Array): void {
+  protected onCookieEcho(now: number, cookie: Uint8Array): void {
     const check = openCookie(this.secret, cookie, now, this.options.cookieLifetime);
     if (!check.ok) {
       if (check.reason === 'stale' && this.peerTag !== 0) {
@@ -628,7 +404,7 @@ export class Association {
     this.establish();
   }
 
-  private establish(): void {
+  protected establish(): void {
     const c = this.pendingPeer!;
     const o = this.options;
     this.t1At = undefined;
@@ -666,7 +442,7 @@ export class Association {
     this.emit({ type: 'established' });
   }
 
-  private onT1(now: number): void {
+  protected onT1(now: number): void {
     if (++this.t1Count > this.options.maxInitRetransmits) {
       this.t1At = undefined;
       this.close('init-failed');
@@ -676,113 +452,5 @@ export class Association {
     this.t1At = now + backoff;
     if (this.state === 'cookie-wait' && this.initChunk) this.sendRaw(0, this.initChunk);
     else if (this.state === 'cookie-echoed' && this.cookieEcho) this.control.push(this.cookieEcho);
-  }
-
-  // ---- liveness ----
-
-  private countError(): void {
-    if (++this.errorCount > this.options.maxRetransmissions) {
-      log.debug('peer unreachable: too many retransmissions');
-      this.abort(this.now, 'dead-peer');
-    }
-  }
-
-  private onHeartbeatTimer(now: number): void {
-    const sender = this.sender;
-    if (!sender || this.state === 'closed') {
-      this.heartbeatAt = undefined;
-      return;
-    }
-    if (this.heartbeatNonce) {
-      // The last heartbeat went unanswered within an RTO.
-      sender.rto = Math.min(sender.rto * 2, this.options.rtoMax);
-      this.countError();
-      if (this.closed) return;
-    }
-    if (sender.outstanding > 0) {
-      // Data in flight proves liveness through T3; look again later.
-      this.heartbeatNonce = undefined;
-      this.heartbeatAt = now + this.options.heartbeatInterval;
-      return;
-    }
-    this.heartbeatNonce = randomBytes(8);
-    this.heartbeatSentAt = now;
-    this.queueControl(encodeHeartbeat(ChunkType.HEARTBEAT, this.heartbeatNonce));
-    this.heartbeatAt = now + sender.rto;
-  }
-
-  private onHeartbeatAck(now: number, info: Uint8Array): void {
-    const nonce = this.heartbeatNonce;
-    if (!nonce || info.byteLength !== nonce.byteLength || !info.every((b, i) => b === nonce[i])) return;
-    this.heartbeatNonce = undefined;
-    this.errorCount = 0;
-    this.lastRtt = now - this.heartbeatSentAt;
-    this.heartbeatAt = now + this.options.heartbeatInterval;
-  }
-
-  /** Round-trip time measured by the last heartbeat. */
-  lastRtt: number | undefined;
-
-  // ---- shutdown ----
-
-  private onShutdown(now: number, cumulativeTsnAck: number): void {
-    if (!this.sender) return;
-    this.sender.onSack(now, {
-      cumulativeTsnAck,
-      advertisedReceiverWindow: this.sender.peerRwnd + this.sender.flightSize,
-      gaps: [],
-      duplicates: 0,
-    });
-    if (this.state === 'established' || this.state === 'shutdown-pending') this.state = 'shutdown-received';
-    if (this.state === 'shutdown-sent') {
-      this.state = 'shutdown-received';
-    }
-    this.maybeProgressShutdown();
-  }
-
-  private maybeProgressShutdown(): void {
-    const sender = this.sender;
-    if (!sender?.idle) return;
-    if (this.state === 'shutdown-pending') {
-      this.state = 'shutdown-sent';
-      this.queueControl(encodeShutdown(this.receiver!.cumulativeTsn));
-      this.t2At = this.now + sender.rto;
-    } else if (this.state === 'shutdown-received') {
-      this.state = 'shutdown-ack-sent';
-      this.queueControl(encodeSimple(ChunkType.SHUTDOWN_ACK));
-      this.t2At = this.now + sender.rto;
-    }
-  }
-
-  private onT2(now: number): void {
-    if (++this.t2Count > this.options.maxRetransmissions) {
-      this.t2At = undefined;
-      this.abort(now);
-      return;
-    }
-    const rto = this.sender?.rto ?? this.options.rtoInitial;
-    this.t2At = now + Math.min(rto * 2 ** this.t2Count, this.options.rtoMax);
-    if (this.state === 'shutdown-sent') this.queueControl(encodeShutdown(this.receiver!.cumulativeTsn));
-    else if (this.state === 'shutdown-ack-sent') this.queueControl(encodeSimple(ChunkType.SHUTDOWN_ACK));
-  }
-
-  private close(reason: CloseReason): void {
-    if (this.closed) return;
-    this.state = 'closed';
-    this.closed = true;
-    this.t1At = this.t2At = this.delayedSackAt = this.heartbeatAt = undefined;
-    if (this.sender) this.sender.t3At = undefined;
-    this.reconfig.timerAt = undefined;
-    this.control.length = 0;
-    for (const s of this.outStreams.values()) s.clear();
-    this.emit({ type: 'closed', reason });
-  }
-
-  /** True once the association has ended (any reason). */
-  closed = false;
-
-  /** The engine's current notion of time (last value passed in). */
-  get currentTime(): number {
-    return this.now;
   }
 }

@@ -7,6 +7,7 @@ export {
   type RTCSctpTransportState,
 } from '../datachannel/sctp-transport.js';
 export { Association } from './association.js';
+export { AssociationCore } from './association-core.js';
 export type { ForwardTsnChunk, InitChunk, SackChunk } from './chunks.js';
 export { ChunkType, DEFAULTS, ParamType } from './constants.js';
 export { crc32cFast, sctpChecksum } from './crc32c.js';
