@@ -43,9 +43,8 @@ export class UdpSocket {
   send(data: Uint8Array, destination: TransportAddress): void {
     if (this.closed) return;
     try {
-      this.socket.send(data, destination.port, destination.address, (err) => {
-        if (err) this.sendErrors++;
-      });
+      // No per-datagram callback (a closure per packet on the hot path): send errors arrive as 'error'.
+      this.socket.send(data, destination.port, destination.address);
     } catch {
       this.sendErrors++;
     }
