@@ -4,6 +4,7 @@ import {
   createOffer,
   midsOf,
   nextMid,
+  offerRtpParameters,
   parseSdp,
   recyclableSectionIndices,
   validateDescription,
@@ -117,5 +118,19 @@ describe('JSEP mids and m-line recycling', () => {
       recyclableSectionIndices(createOffer({ ...OFFER_OPTIONS, bundlePolicy: 'max-bundle' })),
       [],
     );
+  });
+});
+
+describe('JSEP shared RTP parameters for hand-built offers', () => {
+  it('audio and video get disjoint payload types and one id per extension URI', () => {
+    const { codecs, extensions } = offerRtpParameters(OFFER_OPTIONS);
+    const audio = codecs.get('audio')!.map((c) => c.payloadType);
+    const video = codecs.get('video')!.map((c) => c.payloadType);
+    assert.deepEqual(
+      audio.filter((pt) => video.includes(pt)),
+      [],
+    );
+    assert.equal(new Set(extensions.map((e) => e.id)).size, extensions.length);
+    assert.equal(new Set(extensions.map((e) => e.uri)).size, extensions.length);
   });
 });

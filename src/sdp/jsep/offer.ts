@@ -62,7 +62,7 @@ export interface OfferOptions {
 /** Our codecs for a kind, keeping the payload types `previous` negotiated for the same formats. */
 function kindCodecs(
   kind: MediaKind,
-  o: OfferOptions,
+  o: Pick<OfferOptions, 'codecs'>,
   previous: MediaSection | undefined,
   reserved: Set<number>,
 ): Codec[] {
@@ -117,9 +117,11 @@ function rtpSection(
 
 /**
  * Codecs per kind and one extension id map for the whole offer: bundled sections must agree on what a
- * payload type and an extension id mean (browsers reject "codec collision" across a BUNDLE group).
+ * payload type and an extension id mean (Chromium rejects an offer whose BUNDLE group has a "codec collision":
+ * one id for two URIs, or one payload type for two codecs). Use it when building sections by hand; filter
+ * `extensions` by the URIs a section's kind supports.
  */
-function sharedRtpParameters(o: OfferOptions): {
+export function offerRtpParameters(o: Pick<OfferOptions, 'sections' | 'codecs' | 'headerExtensions'>): {
   codecs: Map<MediaKind, Codec[]>;
   extensions: HeaderExtension[];
 } {
@@ -157,7 +159,7 @@ export function createOffer(o: OfferOptions): SessionDescription {
         live.map((s) => s.kind),
       )
     : live.map(() => false);
-  const shared = sharedRtpParameters(o);
+  const shared = offerRtpParameters(o);
   offer.media = o.sections.map((spec) => {
     const s =
       spec.kind === 'application'
