@@ -4,19 +4,18 @@
  */
 import type { RTCIceCandidate } from '../ice/candidate.js';
 import { createAnswer } from '../sdp/jsep/answer.js';
+import type { BundlePolicy } from '../sdp/jsep/bundle.js';
 import { transportSectionIndex } from '../sdp/jsep/bundle.js';
-import { type LocalCodec, offerCodecs } from '../sdp/jsep/codec-negotiation.js';
-import { createDataChannelSection, dataChannelSection } from '../sdp/jsep/data-channel.js';
-import { offerHeaderExtensions } from '../sdp/jsep/header-extensions.js';
+import type { LocalCodec } from '../sdp/jsep/codec-negotiation.js';
+import { dataChannelSection } from '../sdp/jsep/data-channel.js';
+import { createOffer, type OfferSection } from '../sdp/jsep/offer.js';
 import { iceParametersOf } from '../sdp/jsep/transport.js';
-import {
-  emptyMediaSection,
-  emptySession,
-  type Fingerprint,
-  type MediaDirection,
-  type MediaSection,
-  type SdpCandidate,
-  type SessionDescription,
+import type {
+  Fingerprint,
+  MediaDirection,
+  MediaSection,
+  SdpCandidate,
+  SessionDescription,
 } from '../sdp/types.js';
 import {
   AUDIO_CODECS,
@@ -51,18 +50,6 @@ function codecsFor(kind: 'audio' | 'video', preferences: readonly RTCRtpCodecCap
   return chosen;
 }
 
-function addTransportAttributes(
-  section: MediaSection,
-  info: LocalTransportInfo,
-  setup: 'actpass' | 'active' | 'passive',
-): void {
-  section.iceUfrag = info.usernameFragment;
-  section.icePwd = info.password;
-  section.iceOptions = ['trickle'];
-  section.fingerprints = info.fingerprints.map((f) => ({ ...f }));
-  section.setup = setup;
-}
-
 function addSenderAttributes(section: MediaSection, transceiver: RTCRtpTransceiver): void {
   const track = transceiver.sender.track;
   if (!track) return;
@@ -76,41 +63,58 @@ export function buildOffer(options: {
   slots: readonly SectionSlot[];
   transport: LocalTransportInfo;
   maxMessageSize: number;
+  cname: string;
+  /** The last negotiated local description: its sections keep their payload types and extension ids. */
+  previous: SessionDescription | undefined;
+  bundlePolicy: BundlePolicy;
 }): SessionDescription {
-  const desc = emptySession(options.sessionId, options.sessionVersion);
-  desc.msidSemantics = [{ semantic: 'WMS', identifiers: [] }];
-  desc.extmapAllowMixed = true;
-  for (const slot of options.slots) {
-    let section: MediaSection;
-    if (slot.kind === 'application') {
-      section = createDataChannelSection({ mid: slot.mid, maxMessageSize: options.maxMessageSize });
-    } else {
-      const t = slot.transceiver;
-      const codecs = offerCodecs(slot.kind, codecsFor(slot.kind, t.codecPreferences));
-      section = emptyMediaSection(
-        slot.kind,
-        'UDP/TLS/RTP/SAVPF',
-        codecs.map((c) => String(c.payloadType)),
-      );
-      section.codecs = codecs;
-      section.headerExtensions = offerHeaderExtensions(
-        slot.kind === 'audio' ? AUDIO_HEADER_EXTENSIONS : VIDEO_HEADER_EXTENSIONS,
-      );
-      section.rtcpMux = true;
-      section.rtcpReducedSize = true;
-      const dir = t.direction;
-      section.direction = dir === 'stopped' ? 'inactive' : dir;
-      if (t.stopped) section.port = 0;
-      addSenderAttributes(section, t);
+  const previousByMid = new Map((options.previous?.media ?? []).map((m) => [m.mid, m]));
+  const preferences = (kind: 'audio' | 'video'): readonly RTCRtpCodecCapability[] => {
+    for (const slot of options.slots) {
+      if (slot.kind === kind && slot.transceiver.codecPreferences.length > 0)
+        return slot.transceiver.codecPreferences;
     }
-    section.mid = slot.mid;
-    section.connection = { netType: 'IN', addrType: 'IP4', address: '0.0.0.0' };
-    addTransportAttributes(section, options.transport, 'actpass');
-    desc.media.push(section);
-  }
-  const live = desc.media.filter((m) => m.port !== 0 && m.mid !== undefined).map((m) => m.mid!);
-  if (live.length > 0) desc.groups = [{ semantics: 'BUNDLE', mids: live }];
-  return desc;
+    return [];
+  };
+  const sections: OfferSection[] = options.slots.map((slot) => {
+    const previous = previousByMid.get(slot.mid);
+    if (slot.kind === 'application') return { kind: 'application', mid: slot.mid };
+    const t = slot.transceiver;
+    const section: OfferSection = {
+      kind: slot.kind,
+      mid: slot.mid,
+      direction: t.direction === 'stopped' ? 'inactive' : t.direction,
+      rejected: t.stopped,
+    };
+    if (previous) section.previous = previous;
+    const track = t.sender.track;
+    if (track && !t.stopped) {
+      section.sender = {
+        streamIds: t.sender.streamIds,
+        trackId: track.id,
+        cname: options.cname,
+        ssrc: t.sender.ssrc,
+        rtxSsrc: t.sender.rtxSsrc,
+      };
+    }
+    return section;
+  });
+  return createOffer({
+    sessionId: options.sessionId,
+    sessionVersion: options.sessionVersion,
+    iceUfrag: options.transport.usernameFragment,
+    icePwd: options.transport.password,
+    fingerprints: options.transport.fingerprints,
+    codecs: {
+      audio: codecsFor('audio', preferences('audio')),
+      video: codecsFor('video', preferences('video')),
+    },
+    headerExtensions: { audio: AUDIO_HEADER_EXTENSIONS, video: VIDEO_HEADER_EXTENSIONS },
+    sections,
+    bundlePolicy: options.bundlePolicy,
+    initial: options.previous === undefined,
+    maxMessageSize: options.maxMessageSize,
+  });
 }
 
 export function buildAnswer(options: {

@@ -5,7 +5,7 @@
 import { invalidAccess, invalidState, operationError } from '../common/errors.js';
 import { type EventHandler, RtcEventTarget } from '../common/events.js';
 import { createLogger } from '../common/logger.js';
-import { randomUint64 } from '../common/random.js';
+import { randomUint64, uuid } from '../common/random.js';
 import type { RTCIceTransportState } from '../common/transport.js';
 import { RTCDataChannel, type RTCDataChannelParameters } from '../datachannel/data-channel.js';
 import { RTCDataChannelEvent, RTCSctpTransport } from '../datachannel/sctp-transport.js';
@@ -118,6 +118,8 @@ export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
   private slots: SectionSlot[] = [];
   private wantsData = false;
   private readonly sessionId = randomUint64().toString().slice(0, 18);
+  /** RTCP CNAME for every sender of this connection (RFC 7022: random per connection). */
+  private readonly cname = uuid();
   private sessionVersion = 1n;
 
   private _signalingState: RTCSignalingState = 'stable';
@@ -553,6 +555,9 @@ export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
       slots: this.planSlots(),
       transport,
       maxMessageSize: this.config.maxMessageSize ?? 262_144,
+      cname: this.cname,
+      previous: this.currentLocal?.model,
+      bundlePolicy: this.config.bundlePolicy,
     });
     const sdp = writeSdp(this.withLocalCandidates(model));
     this.lastOffer = sdp;

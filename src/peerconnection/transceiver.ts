@@ -3,6 +3,7 @@
  * preferences, tracks). The media path that sends and receives RTP attaches to these in a later layer.
  */
 import { invalidAccess, invalidState } from '../common/errors.js';
+import { randomUint32 } from '../common/random.js';
 import type { RTCDtlsTransport } from '../dtls/transport.js';
 import type { MediaStream } from '../media/media-stream.js';
 import type { MediaStreamTrack } from '../media/track.js';
@@ -43,6 +44,9 @@ export class RTCRtpSender {
   private transactionId = 0;
   /** Stream ids announced in a=msid. */
   streamIds: string[];
+  /** The SSRCs this sender announces (media and RTX), random as RFC 3550 asks. */
+  readonly ssrc = randomUint32();
+  readonly rtxSsrc = randomUint32();
   transport: RTCDtlsTransport | null = null;
 
   constructor(
