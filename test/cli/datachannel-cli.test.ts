@@ -1,6 +1,6 @@
 /** datachannel-cli as two real child processes over each socket signaling (loopback only). */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -80,6 +80,61 @@ describe('datachannel-cli offer/answer as two processes', () => {
 
   it('websocket', async () => {
     await pingPong(['--signaling', 'websocket', '--signaling-port', String(await freePort())]);
+  });
+
+  it('copy-and-paste: JSON lines carried between the two terminals by the test', async () => {
+    const spawnPeer = (role: string) =>
+      spawn(
+        process.execPath,
+        ['--import', 'tsx', CLI, role, '--loopback', ...(role === 'offer' ? ['--count', '2'] : [])],
+        {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          env: { ...process.env, DEBUG: '' },
+        },
+      );
+    const offer = spawnPeer('offer');
+    const answer = spawnPeer('answer');
+    const outputs = new Map<ChildProcessWithoutNullStreams, string>([
+      [offer, ''],
+      [answer, ''],
+    ]);
+    let carried = 0;
+    // A peer that already exited may refuse the last BYE; that is not a failure.
+    for (const child of [offer, answer]) child.stdin.on('error', () => undefined);
+    // The "user": copies each JSON line one side prints into the other side's terminal.
+    for (const [from, to] of [
+      [offer, answer],
+      [answer, offer],
+    ] as const) {
+      let partial = '';
+      from.stdout.on('data', (d: Buffer) => {
+        outputs.set(from, (outputs.get(from) ?? '') + d.toString());
+        partial += d.toString();
+        const lines = partial.split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          if (!line.startsWith('{')) continue;
+          carried++;
+          if (to.stdin.writable) to.stdin.write(`${line}\n`);
+        }
+      });
+    }
+    const exited = (child: ChildProcessWithoutNullStreams) =>
+      new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+      });
+    const [offerCode, answerCode] = await Promise.all([exited(offer), exited(answer)]);
+    assert.equal(offerCode, 0);
+    assert.equal(answerCode, 0);
+    const offerOut = outputs.get(offer) ?? '';
+    assert.match(offerOut, /-- Please send this message to the remote party --/);
+    assert.equal((offerOut.match(/^ RTT \d+\.\d\d ms$/gm) ?? []).length, 2, offerOut);
+    assert.ok(carried >= 3, `offer, answer and bye carried (${carried})`);
+    assert.match(outputs.get(answer) ?? '', /^Exiting$/m);
   });
 
   it('refuses bad arguments with usage and exit code 2', async () => {
