@@ -161,6 +161,39 @@ describe('LineSplitter and SignalingInbox', () => {
     assert.equal(oversize, 1);
   });
 
+  it('fuzz: random chunking gives the same lines as a one-shot split; no line exceeds the bound', () => {
+    const prng = new Prng(1234);
+    for (let round = 0; round < 300; round++) {
+      const text = Array.from({ length: 1 + prng.int(400) }, () =>
+        prng.int(10) === 0 ? '\n' : String.fromCharCode(97 + prng.int(26)),
+      ).join('');
+      const max = 1 + prng.int(40);
+      const expected = text.split('\n');
+      const last = expected.pop() ?? '';
+      if (last !== '') expected.push(last);
+      const lines: string[] = [];
+      let oversize = 0;
+      const s = new LineSplitter(
+        (l) => lines.push(l),
+        () => oversize++,
+        max,
+      );
+      const bytes = Buffer.from(text);
+      for (let i = 0; i < bytes.length; ) {
+        const n = 1 + prng.int(50);
+        s.push(bytes.subarray(i, i + n));
+        i += n;
+      }
+      s.flush();
+      const kept = expected.filter((l) => l.length <= max && l !== '');
+      assert.deepEqual(
+        lines.filter((l) => l !== ''),
+        kept,
+      );
+      assert.equal(oversize, expected.filter((l) => l.length > max).length);
+    }
+  });
+
   it('reports a bad message once, then delivers the next; BYE after the end', async () => {
     const inbox = new SignalingInbox();
     const first = inbox.receive();

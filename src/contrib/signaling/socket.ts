@@ -83,7 +83,17 @@ abstract class StreamSocketSignaling implements Signaling {
         // The peer is gone already; nothing to say goodbye to.
       }
     }
-    if (socket) await new Promise<void>((resolve) => socket.end(resolve));
+    if (socket && !socket.destroyed) {
+      // Let the BYE flush, but never hang on a peer that stopped reading.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => socket.end(resolve)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 1000);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     socket?.destroy();
     this.closeServer();
     this.inbox.end();
