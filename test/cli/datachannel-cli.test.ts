@@ -137,6 +137,28 @@ describe('datachannel-cli offer/answer as two processes', () => {
     assert.match(outputs.get(answer) ?? '', /^Exiting$/m);
   });
 
+  it('reports malformed signaling input on stderr, keeps going, and exits 0 on BYE', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'answer', '--loopback'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, DEBUG: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.stdin.end(`garbage\n{"type": "offer"}\n${'{'.repeat(300_000)}\n{"type": "bye"}\n`);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /signaling: signaling message is not JSON: "garbage" \(ignored\)/);
+    assert.match(stderr, /signaling: signaling offer has no "sdp" string \(ignored\)/);
+    assert.match(stderr, /signaling: signaling message over 262144 bytes refused \(ignored\)/);
+    assert.match(stdout, /^Exiting$/m);
+  });
+
   it('refuses bad arguments with usage and exit code 2', async () => {
     for (const args of [[], ['sideways'], ['offer', '--count', '0'], ['offer', '-s', 'smoke-signals']]) {
       const r = await run(args);

@@ -57,9 +57,11 @@ export class CopyAndPasteSignaling implements Signaling {
   async receive(): Promise<SignalingObject> {
     await this.connect();
     this.prompts.write('-- Please enter a message from remote party --\n');
-    const obj = await this.inbox.receive();
-    this.prompts.write('\n');
-    return obj;
+    try {
+      return await this.inbox.receive();
+    } finally {
+      this.prompts.write('\n');
+    }
   }
 
   async close(): Promise<void> {
