@@ -193,7 +193,11 @@ async function main(): Promise<void> {
           child = spawned.child;
           pair = await LIBRARIES[lib].offer(spawned.signal);
         }
-        for (const r of await runSuite(lib, processes, pair)) {
+        const suite = runSuite(lib, processes, pair);
+        const limit = new Promise<never>((_, reject) => {
+          setTimeout(() => reject(new Error('timed out after 240 s')), 240_000).unref();
+        });
+        for (const r of await Promise.race([suite, limit])) {
           results.push(r);
           print(r);
         }

@@ -56,7 +56,10 @@ export function respond(ch: BenchChannel): void {
       return;
     }
     count += d.byteLength;
-    if (count >= target) ch.send(`done:${count}`);
+    if (count >= target) {
+      ch.send(`done:${count}`);
+      target = Number.POSITIVE_INFINITY;
+    }
   });
 }
 
@@ -284,26 +287,48 @@ async function makePeer(lib: 'node-datachannel' | 'wrtc' | 'werift'): Promise<W3
 interface WeriftChannel {
   readyState: string;
   bufferedAmount: number;
-  bufferedAmountLowThreshold: number;
-  bufferedAmountLow: { subscribe(cb: () => void): unknown };
   onmessage?: (e: { data: unknown }) => void;
   onopen?: () => void;
   send(d: Buffer | string): void;
 }
 
+/** @roamhq/wrtc does not fire bufferedamountlow here: poll its bufferedAmount instead. */
+function polled(dc: W3cChannel): BenchChannel {
+  const ch = w3c(dc);
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    ...ch,
+    send: (d) => dc.send(d),
+    get bufferedAmount() {
+      return dc.bufferedAmount;
+    },
+    setBufferedAmountLow(t, cb) {
+      if (timer) clearInterval(timer);
+      timer = setInterval(() => {
+        if (dc.bufferedAmount <= t) cb();
+      }, 1);
+      timer.unref();
+    },
+  };
+}
+
 function adapt(lib: 'node-datachannel' | 'wrtc' | 'werift', channel: unknown): BenchChannel {
+  if (lib === 'wrtc') return polled(channel as W3cChannel);
   if (lib !== 'werift') return w3c(channel as W3cChannel);
   const dc = channel as WeriftChannel;
-  let low: () => void = () => {};
-  dc.bufferedAmountLow.subscribe(() => low());
+  let timer: NodeJS.Timeout | undefined;
   return {
     send: (d) => dc.send(typeof d === 'string' ? d : Buffer.from(d.buffer, d.byteOffset, d.byteLength)),
     get bufferedAmount() {
       return dc.bufferedAmount;
     },
     setBufferedAmountLow(t, cb) {
-      dc.bufferedAmountLowThreshold = t;
-      low = cb;
+      // Polled, as for wrtc: werift's bufferedAmountLow event proved unreliable for this pump.
+      if (timer) clearInterval(timer);
+      timer = setInterval(() => {
+        if (dc.bufferedAmount <= t) cb();
+      }, 1);
+      timer.unref();
     },
     onMessage(cb) {
       dc.onmessage = (e) => cb(normalize(e.data));
