@@ -193,6 +193,17 @@ describe('socket signaling with a misbehaving peer', () => {
     }
   });
 
+  it('a port already in use fails connect() or send() with an error, not a crash', async () => {
+    const port = await freePort();
+    const first = new WebSocketSignaling('127.0.0.1', port, { role: 'server' });
+    await first.connect();
+    const second = new WebSocketSignaling('127.0.0.1', port, { role: 'server' });
+    await assert.rejects(second.connect(), /EADDRINUSE/);
+    const tcpFirst = new TcpSocketSignaling('127.0.0.1', port);
+    await assert.rejects(tcpFirst.send(BYE), /EADDRINUSE/);
+    await Promise.all([first.close(), second.close(), tcpFirst.close()]);
+  });
+
   it('dialing gives up with a SignalingError after its timeout', async () => {
     const port = await freePort();
     const signaling = new TcpSocketSignaling('127.0.0.1', port, { role: 'client', connectTimeoutMs: 300 });

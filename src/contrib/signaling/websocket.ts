@@ -54,7 +54,11 @@ export class WebSocketSignaling implements Signaling {
   async connect(): Promise<void> {
     const role = this.options.role ?? 'auto';
     if (role === 'server') {
-      this.connecting ??= this.listen();
+      if (!this.connecting) {
+        this.connecting = this.listen();
+        // A listen failure surfaces through `listening` below; do not also leave this one unhandled.
+        this.connecting.catch(() => undefined);
+      }
       await this.listening;
     } else if (role === 'client') await this.ensureConnected(false);
   }
