@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { SignalingBye, SignalingError, TcpSocketSignaling } from '../../src/contrib/signaling/index.js';
 import { RTCIceCandidate } from '../../src/ice/candidate.js';
 import { RTCSessionDescription } from '../../src/peerconnection/session-description.js';
@@ -19,7 +19,7 @@ import {
   WERIFT,
 } from '../interop/w3c-peers.js';
 
-const CLI = join(import.meta.dirname, '../../src/cli/datachannel-cli.ts');
+const CLI = fileURLToPath(new URL('../../src/cli/datachannel-cli.ts', import.meta.url));
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

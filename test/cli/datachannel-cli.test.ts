@@ -6,8 +6,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
-const CLI = join(import.meta.dirname, '../../src/cli/datachannel-cli.ts');
+const CLI = fileURLToPath(new URL('../../src/cli/datachannel-cli.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tsrtc-dc-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
