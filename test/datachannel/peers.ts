@@ -12,8 +12,8 @@ import {
   RTCDtlsParameters,
   RTCDtlsTransport,
 } from '../../src/dtls/index.js';
-import { UdpDatagramTransport } from '../../src/net/udp-datagram-transport.js';
 import { memoryDtlsPair } from './memory-dtls.js';
+import { UdpLink } from './udp-link.js';
 
 export type Incoming = string | Uint8Array;
 
@@ -168,7 +168,7 @@ interface TsrtcOffer {
   fingerprints: { algorithm: string; value: string }[];
 }
 
-/** One tsrtc endpoint over DTLS on a UDP socket (no ICE): the offerer waits for its peer to send first. */
+/** One tsrtc endpoint over DTLS on a UDP socket with 4 MiB buffers (no ICE): the offerer waits for its peer. */
 function tsrtcOpened(dc: RTCDataChannel): Promise<void> {
   if (dc.readyState === 'open') return Promise.resolve();
   return new Promise((resolve) => dc.addEventListener('open', () => resolve(), { once: true }));
@@ -177,12 +177,9 @@ function tsrtcOpened(dc: RTCDataChannel): Promise<void> {
 async function tsrtcEndpoint(
   role: 'controlling' | 'controlled',
   remote?: { port: number; fingerprints: { algorithm: string; value: string }[] },
-): Promise<{ udp: UdpDatagramTransport; dtls: RTCDtlsTransport; sctp: RTCSctpTransport; local: TsrtcOffer }> {
+): Promise<{ udp: UdpLink; dtls: RTCDtlsTransport; sctp: RTCSctpTransport; local: TsrtcOffer }> {
   const cert = await RTCCertificate.generateCertificate();
-  const udp = await UdpDatagramTransport.create({
-    role,
-    ...(remote ? { remote: { address: '127.0.0.1', port: remote.port } } : {}),
-  });
+  const udp = await UdpLink.create(role, remote ? { address: '127.0.0.1', port: remote.port } : undefined);
   const dtls = new RTCDtlsTransport(udp, [cert]);
   const sctp = new RTCSctpTransport(dtls);
   const fingerprints = dtls
