@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import type { RTCDataChannel } from '../../src/datachannel/data-channel.js';
 import type { RTCDataChannelEvent } from '../../src/datachannel/sctp-transport.js';
 import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
-import { chromiumSkipReason, launchChromium } from './chromium.js';
+import { chromiumSkipReason, echoCheck, launchChromium, waitFor } from './chromium.js';
 
 const skip = chromiumSkipReason();
 
@@ -96,44 +96,6 @@ const CHANNELS: [string, Record<string, unknown>][] = [
   ['rexmit', { ordered: false, maxRetransmits: 0 }],
   ['lifetime', { maxPacketLifeTime: 500 }],
 ];
-
-function waitFor<T extends Event>(target: EventTarget, type: string, ms = 30_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), ms);
-    target.addEventListener(
-      type,
-      (e) => {
-        clearTimeout(t);
-        resolve(e as T);
-      },
-      { once: true },
-    );
-  });
-}
-
-async function echoCheck(ch: RTCDataChannel, payloads: (string | Uint8Array)[]): Promise<void> {
-  ch.binaryType = 'arraybuffer';
-  const got: (string | number[])[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    const t = setTimeout(
-      () => reject(new Error(`echoed ${got.length}/${payloads.length} on ${ch.label}`)),
-      30_000,
-    );
-    ch.onmessage = (e) => {
-      got.push(typeof e.data === 'string' ? e.data : [...new Uint8Array(e.data as ArrayBuffer)]);
-      if (got.length === payloads.length) {
-        clearTimeout(t);
-        resolve();
-      }
-    };
-  });
-  for (const p of payloads) ch.send(p);
-  await done;
-  assert.deepEqual(
-    got,
-    payloads.map((p) => (typeof p === 'string' ? p : [...p])),
-  );
-}
 
 /** Node's side of the signaling, perfect-negotiation aware when `polite` is set. */
 function nodeSide(
