@@ -23,6 +23,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const MB = 1024 * 1024;
 const HIGH_WATER = 1 * MB;
 const LOW_WATER = 256 * 1024;
+const STEP_LIMIT_MS = 60_000;
 
 // ---- the driver ----
 
@@ -33,6 +34,10 @@ class Inbox {
   }
   next(): Promise<string | Uint8Array> {
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  /** Forget waiters of a step that timed out, so the next step starts clean. */
+  clear(): void {
+    this.waiters = [];
   }
 }
 
@@ -99,17 +104,44 @@ async function runSuite(lib: LibName, processes: 1 | 2, pair: ConnectedPair): Pr
     const r = { lib, processes, metric, value: Math.round(value * 100) / 100, unit };
     out.push(r);
   };
+  /** One step with its own time limit: a stalled step is reported and the next one still runs. */
+  const step = async <T>(metric: string, run: () => Promise<T>): Promise<T | undefined> => {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), STEP_LIMIT_MS);
+    });
+    const result = await Promise.race([run(), limit]);
+    clearTimeout(timer);
+    if (result === undefined) {
+      inbox.clear();
+      console.log(
+        JSON.stringify({
+          bench: 'datachannel',
+          lib,
+          processes,
+          metric,
+          error: `no result within ${STEP_LIMIT_MS} ms`,
+        }),
+      );
+    }
+    return result;
+  };
   // Warm up the path (JIT, cwnd) before measuring.
-  await throughput(pair.tx, inbox, 16 * 1024, 2 * MB);
-  add('throughput-16KiB', await throughput(pair.tx, inbox, 16 * 1024, volume), 'MB/s');
-  add('throughput-64KiB', await throughput(pair.tx, inbox, 64 * 1024, volume), 'MB/s');
+  await step('warm-up', () => throughput(pair.tx, inbox, 16 * 1024, 2 * MB));
+  const t16 = await step('throughput-16KiB', () => throughput(pair.tx, inbox, 16 * 1024, volume));
+  if (t16 !== undefined) add('throughput-16KiB', t16, 'MB/s');
+  const t64 = await step('throughput-64KiB', () => throughput(pair.tx, inbox, 64 * 1024, volume));
+  if (t64 !== undefined) add('throughput-64KiB', t64, 'MB/s');
   const small = QUICK || slow ? 5_000 : 40_000;
   const rateStart = performance.now();
-  await throughput(pair.tx, inbox, 100, small * 100);
-  add('messages-100B', small / ((performance.now() - rateStart) / 1000), 'msg/s');
-  const lat = await latency(pair.tx, inbox, QUICK || slow ? 200 : 1000);
-  add('pingpong-5000B-p50', lat.p50, 'ms');
-  add('pingpong-5000B-p99', lat.p99, 'ms');
+  if (await step('messages-100B', () => throughput(pair.tx, inbox, 100, small * 100))) {
+    add('messages-100B', small / ((performance.now() - rateStart) / 1000), 'msg/s');
+  }
+  const lat = await step('pingpong-5000B', () => latency(pair.tx, inbox, QUICK || slow ? 200 : 1000));
+  if (lat) {
+    add('pingpong-5000B-p50', lat.p50, 'ms');
+    add('pingpong-5000B-p99', lat.p99, 'ms');
+  }
   return out;
 }
 
