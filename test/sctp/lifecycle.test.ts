@@ -83,6 +83,25 @@ describe('SCTP partial reliability, liveness, shutdown and limits', () => {
     assert.equal(sha256(server.messages.filter((m) => m.streamId === 0).map((m) => m.data)), sha256(big));
   });
 
+  it('large messages up to the limit and small ones on other streams all arrive intact without I-DATA', () => {
+    const opts = { maxMessageSize: 262_144, interleaving: false };
+    const { net, client, server } = makePair({ delay: 5, loss: 0.02 }, 10, opts, opts);
+    assert.equal(connect(net, client, server), true);
+    assert.equal(client.assoc.peerInterleaving, false);
+    const big = makeMessages(2, 4, 262_144, 262_144);
+    const small = makeMessages(3, 20, 200, 4);
+    for (const [i, m] of big.entries()) {
+      client.assoc.send(net.now, 0, 53, m);
+      for (const s of small.slice(i * 5, i * 5 + 5)) client.assoc.send(net.now, 1, 53, s);
+    }
+    assert.equal(
+      net.runUntil(() => server.messages.length === 24, 300_000),
+      true,
+    );
+    assert.equal(sha256(server.messages.filter((m) => m.streamId === 0).map((m) => m.data)), sha256(big));
+    assert.equal(sha256(server.messages.filter((m) => m.streamId === 1).map((m) => m.data)), sha256(small));
+  });
+
   it('detects a dead peer with heartbeats', () => {
     const { net, client, server } = makePair({ delay: 5 }, 2, {
       heartbeatInterval: 1000,
