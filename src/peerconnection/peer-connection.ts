@@ -12,7 +12,7 @@ import { RTCDataChannelEvent, RTCSctpTransport } from '../datachannel/sctp-trans
 import { RTCCertificate, type RTCCertificateKeygenAlgorithm } from '../dtls/certificate.js';
 import { RTCDtlsParameters } from '../dtls/parameters.js';
 import { RTCDtlsTransport } from '../dtls/transport.js';
-import { RTCIceCandidate, type RTCIceCandidateInit } from '../ice/candidate.js';
+import { RTCIceCandidate, type RTCIceCandidateInit, writeCandidate } from '../ice/candidate.js';
 import { RTCIceGatherer, type RTCIceGathererEvent } from '../ice/gatherer.js';
 import { RTCIceTransport } from '../ice/transport.js';
 import type { MediaStream } from '../media/media-stream.js';
@@ -757,18 +757,27 @@ export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
       this.iceTransport.updateRemoteParameters(params);
     }
     const section = transportSection(model);
+    const index = section ? model.media.indexOf(section) : 0;
     for (const c of section?.candidates ?? []) {
-      this.applyRemoteCandidate(
-        {
-          candidate: `candidate:${c.foundation} ${c.componentId} ${c.protocol} ${c.priority} ${c.address} ${c.port} typ ${c.type}${c.relatedAddress ? ` raddr ${c.relatedAddress} rport ${c.relatedPort}` : ''}`,
-          sdpMid: section?.mid ?? null,
-          sdpMLineIndex: 0,
-        },
-        false,
-      );
+      try {
+        this.applyRemoteCandidate(
+          { candidate: writeCandidate(c), sdpMid: section?.mid ?? null, sdpMLineIndex: index },
+          false,
+        );
+      } catch (err) {
+        log.debug(`ignored a candidate of the remote description: ${(err as Error).message}`);
+      }
     }
     if (section?.endOfCandidates) this.applyRemoteCandidate(null, false);
-    for (const c of this.earlyCandidates.splice(0)) this.applyRemoteCandidate(c);
+    for (const c of this.earlyCandidates.splice(0)) {
+      // A queued candidate may belong to a description that never came (a rolled-back offer of the peer):
+      // it is dropped, and must not undo the description being applied.
+      try {
+        this.applyRemoteCandidate(c);
+      } catch (err) {
+        log.debug(`dropped an early candidate: ${(err as Error).message}`);
+      }
+    }
   }
 
   private applyRemoteCandidate(init: RTCIceCandidateInit | null, record = true): void {
