@@ -30,7 +30,29 @@ interface AnyPeer {
   close(): void | Promise<void>;
 }
 
+interface Connected {
+  ms: number;
+  a: AnyPeer;
+  b: AnyPeer;
+  sender: Channel;
+  receiver: Channel;
+}
+
+interface Channel {
+  readyState: string;
+  bufferedAmount: number;
+  binaryType: string;
+  send(data: Uint8Array | string): void;
+}
+
 async function setupOnce(make: () => Promise<AnyPeer>): Promise<number> {
+  const c = await connect(make);
+  await c.a.close();
+  await c.b.close();
+  return c.ms;
+}
+
+async function connect(make: () => Promise<AnyPeer>): Promise<Connected> {
   const t0 = performance.now();
   const a = await make();
   const b = await make();
@@ -42,9 +64,11 @@ async function setupOnce(make: () => Promise<AnyPeer>): Promise<number> {
   });
   const channel = a.createDataChannel('bench');
   const openA = new Promise<void>((resolve) => listen(channel, 'open', () => resolve()));
+  let receiver: Channel | undefined;
   const openB = new Promise<void>((resolve) =>
     listen<{ channel: unknown }>(b, 'datachannel', (e) => {
-      const ch = e.channel as { readyState: string };
+      const ch = e.channel as Channel;
+      receiver = ch;
       if (ch.readyState === 'open') resolve();
       else listen(ch, 'open', () => resolve());
     }),
@@ -54,10 +78,52 @@ async function setupOnce(make: () => Promise<AnyPeer>): Promise<number> {
   await b.setLocalDescription((await b.createAnswer()) as never);
   await a.setRemoteDescription(b.localDescription as never);
   await Promise.all([openA, openB]);
-  const ms = performance.now() - t0;
-  await a.close();
-  await b.close();
-  return ms;
+  return { ms: performance.now() - t0, a, b, sender: channel as Channel, receiver: receiver! };
+}
+
+/** Reliable ordered throughput of 64 KiB messages (MB/s), sender kept under 1 MiB buffered. */
+async function throughput(c: Connected, totalBytes = 32 * 1024 * 1024): Promise<number> {
+  const size = 64 * 1024;
+  const count = Math.floor(totalBytes / size);
+  const payload = new Uint8Array(size).fill(7);
+  let received = 0;
+  const t0 = performance.now();
+  const done = new Promise<void>((resolve) =>
+    listen<{ data: unknown }>(c.receiver, 'message', (e) => {
+      const d = e.data as ArrayBuffer | Uint8Array | string;
+      received += typeof d === 'string' ? d.length : d.byteLength;
+      if (received >= count * size) resolve();
+    }),
+  );
+  c.receiver.binaryType = 'arraybuffer';
+  for (let i = 0; i < count; i++) {
+    while (c.sender.bufferedAmount > 1024 * 1024) await new Promise((r) => setTimeout(r, 1));
+    c.sender.send(payload);
+  }
+  await done;
+  return (count * size) / 1e6 / ((performance.now() - t0) / 1000);
+}
+
+/** Ping-pong of 5,000-byte messages: p50 and p99 round trip in ms. */
+async function pingPong(c: Connected, rounds = 300): Promise<{ p50: number; p99: number }> {
+  const msg = new Uint8Array(5000).fill(1);
+  listen<{ data: unknown }>(c.receiver, 'message', (e) =>
+    c.receiver.send(new Uint8Array(e.data as ArrayBuffer)),
+  );
+  const times: number[] = [];
+  let pending: (() => void) | undefined;
+  listen(c.sender, 'message', () => pending?.());
+  (c.sender as { binaryType: string }).binaryType = 'arraybuffer';
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    await new Promise<void>((resolve) => {
+      pending = resolve;
+      c.sender.send(msg);
+    });
+    times.push(performance.now() - t0);
+  }
+  times.sort((x, y) => x - y);
+  return { p50: times[Math.floor(rounds / 2)]!, p99: times[Math.floor(rounds * 0.99)]! };
 }
 
 function median(xs: number[]): number {
@@ -81,6 +147,41 @@ async function measure(name: string, make: () => Promise<AnyPeer>): Promise<numb
   return m;
 }
 
+type TransferResult = { mbps: number; p50: number; p99: number };
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} over ${ms / 1000} s`)), ms)),
+  ]);
+}
+
+async function transfer(name: string, make: () => Promise<AnyPeer>): Promise<TransferResult | undefined> {
+  let c: Connected | undefined;
+  try {
+    c = await connect(make);
+    const mbps = await within(throughput(c), 60_000, 'throughput step');
+    const lat = await within(pingPong(c), 60_000, 'ping-pong');
+    console.log(
+      JSON.stringify({
+        bench: 'pc.datachannel_64k_throughput_and_5000b_rtt',
+        stack: name,
+        mb_per_s: +mbps.toFixed(1),
+        rtt_p50_ms: +lat.p50.toFixed(3),
+        rtt_p99_ms: +lat.p99.toFixed(3),
+      }),
+    );
+    return { mbps, p50: lat.p50, p99: lat.p99 };
+  } catch (err) {
+    const error = (err as Error).message;
+    console.log(JSON.stringify({ bench: 'pc.datachannel_64k_throughput_and_5000b_rtt', stack: name, error }));
+    return undefined;
+  } finally {
+    await c?.a.close();
+    await c?.b.close();
+  }
+}
+
 async function main(): Promise<void> {
   const ours = await measure(
     'tsrtc',
@@ -94,6 +195,27 @@ async function main(): Promise<void> {
       await measure(p.name, async () => (await p.create()) as W3cPeer as unknown as AnyPeer),
     );
   const ndc = results.get(NODE_DATACHANNEL.name);
+  const ourTransfer = await transfer(
+    'tsrtc',
+    async () => new RTCPeerConnection({ iceLoopbackOnly: true }) as unknown as AnyPeer,
+  );
+  const transfers = new Map<string, Awaited<ReturnType<typeof transfer>>>();
+  for (const p of peers)
+    transfers.set(
+      p.name,
+      await transfer(p.name, async () => (await p.create()) as W3cPeer as unknown as AnyPeer),
+    );
+  const ndcTransfer = transfers.get(NODE_DATACHANNEL.name);
+  if (ourTransfer && ndcTransfer) {
+    console.log(
+      JSON.stringify({
+        bench: 'pc.datachannel.ratio',
+        reference: 'node-datachannel',
+        throughput_ratio: +(ourTransfer.mbps / ndcTransfer.mbps).toFixed(2),
+        rtt_p50_ratio: +(ourTransfer.p50 / ndcTransfer.p50).toFixed(2),
+      }),
+    );
+  }
   if (ours !== undefined && ndc !== undefined) {
     console.log(
       JSON.stringify({

@@ -2,6 +2,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { TransportAddress } from '../common/engine.js';
 
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export class UdpSocket {
   private constructor(
     private readonly socket: Socket,
@@ -23,6 +25,15 @@ export class UdpSocket {
       socket.once('error', reject);
       socket.bind(port, address, () => {
         socket.off('error', reject);
+        // The default ~208 KiB receive buffer overflows under a data-channel burst, and every loss halves
+        // SCTP's window; 4 MiB (or what the kernel allows) keeps bulk transfers at speed.
+        for (const set of [socket.setRecvBufferSize, socket.setSendBufferSize]) {
+          try {
+            set.call(socket, SOCKET_BUFFER_BYTES);
+          } catch {
+            // the kernel limit applies
+          }
+        }
         const a = socket.address();
         const s = new UdpSocket(socket, { address: a.address, port: a.port });
         socket.on('message', (msg, rinfo) => {
