@@ -6,4 +6,5 @@ export * from './events.js';
 export * from './ip.js';
 export * from './logger.js';
 export * from './random.js';
+export * from './rtc-error.js';
 export * from './transport.js';

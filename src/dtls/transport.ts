@@ -279,7 +279,7 @@ export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> impl
     if (this.currentState === 'failed' || this.currentState === 'closed') return;
     this.flush();
     this.shutdown('failed');
-    this.dispatchEvent(new RTCErrorEvent('error', error));
+    this.dispatchEvent(new RTCErrorEvent('error', { error }));
     this.startResult?.reject(error);
     this.startResult = undefined;
   }
