@@ -106,6 +106,12 @@ export class RTCDataChannel extends RtcEventTarget<RTCDataChannelEventMap> {
     if (register) transport.register(this);
   }
 
+  /** Counters for the W3C data-channel stats (getStats). */
+  messagesSent = 0;
+  bytesSent = 0;
+  messagesReceived = 0;
+  bytesReceived = 0;
+
   get id(): number | null {
     return this._id;
   }
@@ -208,6 +214,8 @@ export class RTCDataChannel extends RtcEventTarget<RTCDataChannelEventMap> {
     const wire = bytes.byteLength === 0 ? ONE_ZERO : bytes;
     if (!this.transport.sendMessage(this, ppid, wire)) throw operationError('send buffer is full');
     this.engineBuffered += bytes.byteLength;
+    this.messagesSent++;
+    this.bytesSent += bytes.byteLength;
   }
 
   private queueBlob(blob: Blob): void {
@@ -273,6 +281,8 @@ export class RTCDataChannel extends RtcEventTarget<RTCDataChannelEventMap> {
   /** @internal An incoming user message. */
   deliver(ppid: number, data: Uint8Array): void {
     if (this._readyState !== 'open' && this._readyState !== 'closing') return;
+    this.messagesReceived++;
+    if (ppid !== PPID.STRING_EMPTY && ppid !== PPID.BINARY_EMPTY) this.bytesReceived += data.byteLength;
     let payload: string | ArrayBuffer | Blob;
     if (ppid === PPID.STRING || ppid === PPID.STRING_PARTIAL) payload = utf8Decoder.decode(data);
     else if (ppid === PPID.STRING_EMPTY) payload = '';

@@ -382,6 +382,7 @@ export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
       throw new TypeError('a negotiated data channel needs an id');
     }
     const channel = new RTCDataChannel(this.sctpTransport ?? this.channelHost, params);
+    this.channelsForStats.push(channel);
     if (!this.wantsData) {
       this.wantsData = true;
       this.updateNegotiationNeeded();

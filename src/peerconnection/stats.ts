@@ -24,14 +24,6 @@ interface StatsSources {
   channels: readonly RTCDataChannel[];
 }
 
-/** Counters a data channel may keep (read defensively: absent counters report 0). */
-interface ChannelCounters {
-  messagesSent?: number;
-  bytesSent?: number;
-  messagesReceived?: number;
-  bytesReceived?: number;
-}
-
 function candidateStats(
   c: RTCIceCandidate,
   type: 'local-candidate' | 'remote-candidate',
@@ -73,7 +65,6 @@ export function collectStats(s: StatsSources): RTCStatsReport {
   });
 
   for (const ch of s.channels) {
-    const counters = ch as RTCDataChannel & ChannelCounters;
     add({
       id: `D${ch.id ?? `-${s.channels.indexOf(ch)}`}`,
       type: 'data-channel',
@@ -82,10 +73,10 @@ export function collectStats(s: StatsSources): RTCStatsReport {
       protocol: ch.protocol,
       dataChannelIdentifier: ch.id,
       state: ch.readyState,
-      messagesSent: counters.messagesSent ?? 0,
-      bytesSent: counters.bytesSent ?? 0,
-      messagesReceived: counters.messagesReceived ?? 0,
-      bytesReceived: counters.bytesReceived ?? 0,
+      messagesSent: ch.messagesSent,
+      bytesSent: ch.bytesSent,
+      messagesReceived: ch.messagesReceived,
+      bytesReceived: ch.bytesReceived,
     });
   }
 

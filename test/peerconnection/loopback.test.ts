@@ -68,6 +68,12 @@ describe('RTCPeerConnection ↔ RTCPeerConnection (loopback)', () => {
       ]) {
         assert.ok(types.has(t), `stats has ${t}`);
       }
+      const dcStats = [...stats.values()].find((s) => s.type === 'data-channel' && s.label === 'chat')!;
+      assert.equal(dcStats.messagesSent, 1);
+      assert.equal(dcStats.bytesSent, 5);
+      assert.equal(dcStats.messagesReceived, 1);
+      assert.equal(dcStats.bytesReceived, 4);
+      assert.equal(dcStats.state, 'open');
       const transport = [...stats.values()].find((s) => s.type === 'transport')!;
       assert.equal(transport.dtlsState, 'connected');
       assert.ok(transport.selectedCandidatePairId);
