@@ -202,8 +202,13 @@ export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> impl
 
   private iceStateChanged(): void {
     const engine = this.engine;
-    if (!engine || this.currentState !== 'connecting') return;
     const ice = this.iceTransport.state;
+    // The ICE transport closing under a connected session closes it too (nothing can be sent any more).
+    if (engine && this.currentState === 'connected' && ice === 'closed') {
+      this.shutdown('closed');
+      return;
+    }
+    if (!engine || this.currentState !== 'connecting') return;
     if (ice === 'failed' || ice === 'closed') {
       this.fail(new RTCError({ errorDetail: 'dtls-failure' }, `ICE transport ${ice} before DTLS connected`));
       return;
