@@ -31,8 +31,8 @@ function connectPair(
   loss: number,
 ): { net: SimNetwork; a: SimIcePeer; b: SimIcePeer; ok: boolean } {
   const net = new SimNetwork({ seed, conditions: { delay: 10, jitter: 5, loss } });
-  const a = net.add(new SimIcePeer('a', ['10.0.0.1', '10.0.1.1'], { role: 'controlling', seed }));
-  const b = net.add(new SimIcePeer('b', ['10.0.0.2', '10.0.1.2'], { role: 'controlled', seed: seed + 1 }));
+  const a = net.add(new SimIcePeer('a', ['203.0.113.101', '203.0.113.201'], { role: 'controlling', seed }));
+  const b = net.add(new SimIcePeer('b', ['203.0.113.102', '203.0.113.202'], { role: 'controlled', seed: seed + 1 }));
   a.addHostCandidates();
   b.addHostCandidates();
   signal(net, a, b);
@@ -54,7 +54,7 @@ function stunReference(count: number): number {
     const m = StunMessage.parse(req);
     m.verifyIntegrity(key);
     m.createResponse('success')
-      .setXorMappedAddress({ address: '10.0.0.1', port: 5000 })
+      .setXorMappedAddress({ address: '203.0.113.101', port: 5000 })
       .serialize({ integrityKey: key, fingerprint: true });
   }
   return cpuMs() - start;

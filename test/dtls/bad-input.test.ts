@@ -83,7 +83,7 @@ describe('DTLS hostile input', () => {
     const { net, client } = enginePair({ clientCert: ecdsa, serverCert: ecdsa });
     // Let flights 1-4 pass, then hold everything: the client waits for the server's CCS+Finished.
     let flights = 0;
-    net.tap = (d) => d.source.address === '10.0.0.1' || ++flights <= 2;
+    net.tap = (d) => d.source.address === '203.0.113.101' || ++flights <= 2;
     net.runFor(50);
     assert.equal(client.engine.state, 'connecting');
     // The server's messages were HelloVerifyRequest (0), then 1-5 (ServerHello..ServerHelloDone): Finished is 6.
@@ -149,7 +149,8 @@ describe('DTLS renegotiation', () => {
     payload.set(hello, 12);
     const alerts: number[] = [];
     net.tap = (d) => {
-      if (d.source.address === '10.0.0.2' && d.data[0] === ContentType.alert) alerts.push(d.data.byteLength);
+      if (d.source.address === '203.0.113.102' && d.data[0] === ContentType.alert)
+        alerts.push(d.data.byteLength);
       return true;
     };
     server.engine.handleInput(net.now, engine.seal(ContentType.handshake, 1, payload));

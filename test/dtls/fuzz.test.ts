@@ -141,7 +141,7 @@ describe('DTLS fuzzing (seeded)', () => {
     const captured: { fromClient: boolean; data: Uint8Array }[] = [];
     const { net, client, server } = enginePair({ clientCert: ecdsa, serverCert: ecdsa });
     net.tap = (d) => {
-      captured.push({ fromClient: d.source.address === '10.0.0.1', data: d.data.slice() });
+      captured.push({ fromClient: d.source.address === '203.0.113.101', data: d.data.slice() });
       return true;
     };
     assert.ok(net.runUntil(() => bothConnected(client, server), 10_000));

@@ -78,8 +78,8 @@ export interface PairOptions {
 
 export function enginePair(o: PairOptions): { net: SimNetwork; client: DtlsPeer; server: DtlsPeer } {
   const net = new SimNetwork({ seed: o.seed ?? 1, conditions: o.conditions });
-  const a = { address: '10.0.0.1', port: 5000 };
-  const b = { address: '10.0.0.2', port: 5000 };
+  const a = { address: '203.0.113.101', port: 5000 };
+  const b = { address: '203.0.113.102', port: 5000 };
   const clientExpects = (o.clientExpects ?? o.serverCert).getFingerprints();
   const serverExpects = (o.serverExpects ?? o.clientCert).getFingerprints();
   const client = new DtlsPeer(

@@ -12,7 +12,7 @@ const LOCAL = { usernameFragment: 'LOCL', password: 'local-password-0123456789' 
 const REMOTE = { usernameFragment: 'REMO', password: 'remote-password-012345678' };
 const localCreds = credentials(LOCAL.usernameFragment, LOCAL.password);
 const remoteCreds = credentials(REMOTE.usernameFragment, REMOTE.password);
-const SOURCE = { address: '10.0.0.2', port: 6000 };
+const SOURCE = { address: '203.0.113.102', port: 6000 };
 
 function host(address: string, port: number, localPref = 65535): RTCIceCandidate {
   return new RTCIceCandidate({
@@ -27,7 +27,7 @@ function host(address: string, port: number, localPref = 65535): RTCIceCandidate
 
 function newAgent(options: Partial<ConstructorParameters<typeof IceAgent>[0]> = {}): IceAgent {
   const agent = new IceAgent({ role: 'controlled', local: LOCAL, random: () => 0.5, ...options });
-  agent.addLocalCandidate(host('10.0.0.1', 5000), 'h0');
+  agent.addLocalCandidate(host('203.0.113.101', 5000), 'h0');
   agent.setRemoteParameters(0, REMOTE);
   return agent;
 }
@@ -146,12 +146,14 @@ describe('IceAgent incoming checks', () => {
     agent.handleTimeout(agent.pollTimeout()!);
     const [check] = transmits(agent);
     const req = StunMessage.parse(check!.data);
-    const forged = req.createResponse('success').setXorMappedAddress({ address: '10.0.0.1', port: 5000 });
+    const forged = req
+      .createResponse('success')
+      .setXorMappedAddress({ address: '203.0.113.101', port: 5000 });
     agent.handleStun(20, 'h0', SOURCE, forged.serialize({ integrityKey: localCreds.key, fingerprint: true }));
     assert.equal(agent.counters.unauthorized, 1);
     assert.equal(agent.getStats()[0]!.state, 'in-progress');
     const good = forged.serialize({ integrityKey: remoteCreds.key, fingerprint: true });
-    agent.handleStun(21, 'h0', { address: '10.0.0.3', port: 6000 }, good);
+    agent.handleStun(21, 'h0', { address: '203.0.113.103', port: 6000 }, good);
     assert.equal(
       agent.getStats()[0]!.state,
       'failed',
@@ -167,7 +169,7 @@ describe('IceAgent incoming checks', () => {
 describe('IceAgent check scheduling', () => {
   it('paces new checks Ta apart, highest priority first', () => {
     const agent = newAgent({ pacing: 20 });
-    for (let i = 0; i < 8; i++) agent.addRemoteCandidate(0, host(`10.0.1.${i + 1}`, 7000, 65535 - i));
+    for (let i = 0; i < 8; i++) agent.addRemoteCandidate(0, host(`203.0.113.${201 + i}`, 7000, 65535 - i));
     const sends: { at: number; to: string }[] = [];
     let now = 0;
     while (sends.length < 8) {
@@ -181,20 +183,20 @@ describe('IceAgent check scheduling', () => {
     }
     assert.deepEqual(
       sends.map((s) => s.to),
-      Array.from({ length: 8 }, (_, i) => `10.0.1.${i + 1}`),
+      Array.from({ length: 8 }, (_, i) => `203.0.113.${201 + i}`),
     );
     for (let i = 1; i < sends.length; i++) assert.ok(sends[i]!.at - sends[i - 1]!.at >= 20);
   });
 
   it('a check from a waiting pair’s address jumps the queue as a triggered check', () => {
     const agent = newAgent({ pacing: 50 });
-    for (let i = 0; i < 8; i++) agent.addRemoteCandidate(0, host(`10.0.1.${i + 1}`, 7000, 65535 - i));
+    for (let i = 0; i < 8; i++) agent.addRemoteCandidate(0, host(`203.0.113.${201 + i}`, 7000, 65535 - i));
     agent.handleTimeout(agent.pollTimeout()!);
-    assert.equal(transmits(agent)[0]!.destination.address, '10.0.1.1');
-    agent.handleStun(5, 'h0', { address: '10.0.1.8', port: 7000 }, peerCheck().bytes);
+    assert.equal(transmits(agent)[0]!.destination.address, '203.0.113.201');
+    agent.handleStun(5, 'h0', { address: '203.0.113.208', port: 7000 }, peerCheck().bytes);
     transmits(agent); // the response
     agent.handleTimeout(agent.pollTimeout()!);
-    assert.equal(transmits(agent)[0]!.destination.address, '10.0.1.8');
+    assert.equal(transmits(agent)[0]!.destination.address, '203.0.113.208');
   });
 
   it('without any pair fails only when the check-list timeout runs out', () => {
@@ -212,9 +214,10 @@ describe('IceAgent check scheduling', () => {
 
   it('caps remote candidates and pairs against a flood', () => {
     const agent = newAgent({ maxPairs: 100, maxRemoteCandidates: 100 });
-    for (let i = 0; i < 400; i++) agent.addRemoteCandidate(0, host(`10.1.${i >> 8}.${i & 255}`, 7000 + i));
     for (let i = 0; i < 400; i++)
-      agent.handleStun(1, 'h0', { address: '10.2.0.1', port: 1000 + i }, peerCheck().bytes);
+      agent.addRemoteCandidate(0, host(i < 256 ? `198.51.100.${i}` : `192.0.2.${i - 256}`, 7000 + i));
+    for (let i = 0; i < 400; i++)
+      agent.handleStun(1, 'h0', { address: '203.0.113.251', port: 1000 + i }, peerCheck().bytes);
     assert.ok(agent.getRemoteCandidates().length <= 100);
     assert.ok(agent.getStats().length <= 100);
     assert.ok(agent.counters.ignoredCandidates >= 300);
@@ -246,7 +249,7 @@ describe('IceAgent misuse', () => {
   it('ignores late candidates from an earlier generation and generates credentials', () => {
     const agent = newAgent();
     const stale = new RTCIceCandidate({
-      ...host('10.0.0.9', 1).parsed!,
+      ...host('203.0.113.109', 1).parsed!,
       component: 1,
       usernameFragment: 'OLD1',
     });

@@ -9,10 +9,10 @@ function pairOfPeers(
   bOptions: ConstructorParameters<typeof SimIcePeer>[2] = {},
 ): [SimIcePeer, SimIcePeer] {
   const a = net.add(
-    new SimIcePeer('a', ['10.0.0.1', '10.0.1.1'], { role: 'controlling', seed: 1, ...aOptions }),
+    new SimIcePeer('a', ['203.0.113.101', '203.0.113.201'], { role: 'controlling', seed: 1, ...aOptions }),
   );
   const b = net.add(
-    new SimIcePeer('b', ['10.0.0.2', '10.0.1.2'], { role: 'controlled', seed: 2, ...bOptions }),
+    new SimIcePeer('b', ['203.0.113.102', '203.0.113.202'], { role: 'controlled', seed: 2, ...bOptions }),
   );
   a.addHostCandidates();
   b.addHostCandidates();
@@ -93,9 +93,9 @@ describe('IceAgent on the simulated network', () => {
     const best = a.agent.getStats().filter((s) => s.state === 'succeeded')[0]!;
     assert.equal(nominated[0]!.id, best.id);
     // The controlling side's selected pair is the highest-priority one: host 0 to host 0.
-    assert.equal(a.agent.getSelectedPair()!.local.address, '10.0.0.1');
-    assert.equal(a.agent.getSelectedPair()!.remote.address, '10.0.0.2');
-    assert.equal(b.agent.getSelectedPair()!.remote.address, '10.0.0.1');
+    assert.equal(a.agent.getSelectedPair()!.local.address, '203.0.113.101');
+    assert.equal(a.agent.getSelectedPair()!.remote.address, '203.0.113.102');
+    assert.equal(b.agent.getSelectedPair()!.remote.address, '203.0.113.101');
   });
 
   it('aggressive nomination selects on the first successful check', () => {
@@ -129,8 +129,10 @@ describe('IceAgent on the simulated network', () => {
 
   it('trickles late candidates in both directions and completes on end-of-candidates', () => {
     const net = new SimNetwork({ seed: 14, conditions: { delay: 5 } });
-    const a = net.add(new SimIcePeer('a', ['10.0.0.1'], { role: 'controlling', seed: 1 }));
-    const b = net.add(new SimIcePeer('b', ['10.0.9.9', '10.0.0.2'], { role: 'controlled', seed: 2 }));
+    const a = net.add(new SimIcePeer('a', ['203.0.113.101'], { role: 'controlling', seed: 1 }));
+    const b = net.add(
+      new SimIcePeer('b', ['203.0.113.250', '203.0.113.102'], { role: 'controlled', seed: 2 }),
+    );
     // Parameters first, no candidates yet on either side.
     a.agent.setRemoteParameters(net.now, b.agent.localParameters);
     b.agent.setRemoteParameters(net.now, a.agent.localParameters);
@@ -158,14 +160,14 @@ describe('IceAgent on the simulated network', () => {
   it('connects through NATs with server-reflexive candidates', () => {
     const net = new SimNetwork({ seed: 15, conditions: { delay: 10 } });
     net.addNat(
-      new SimNat('198.51.100.1', ['192.168.1.10'], 'endpoint-independent', 'address-and-port-dependent'),
+      new SimNat('198.51.100.1', ['198.51.100.30'], 'endpoint-independent', 'address-and-port-dependent'),
     );
     net.addNat(
-      new SimNat('198.51.100.2', ['192.168.2.20'], 'endpoint-independent', 'address-and-port-dependent'),
+      new SimNat('198.51.100.2', ['198.51.100.40'], 'endpoint-independent', 'address-and-port-dependent'),
     );
     const stun = net.add(new SimStunServer({ address: '198.51.100.200', port: 3478 }));
-    const a = net.add(new SimIcePeer('a', ['192.168.1.10'], { role: 'controlling', seed: 1 }));
-    const b = net.add(new SimIcePeer('b', ['192.168.2.20'], { role: 'controlled', seed: 2 }));
+    const a = net.add(new SimIcePeer('a', ['198.51.100.30'], { role: 'controlling', seed: 1 }));
+    const b = net.add(new SimIcePeer('b', ['198.51.100.40'], { role: 'controlled', seed: 2 }));
     a.addHostCandidates();
     b.addHostCandidates();
     a.querySrflx(stun.address);
@@ -194,8 +196,8 @@ describe('IceAgent on the simulated network', () => {
 
   it('learns a local peer-reflexive candidate behind a NAT without a STUN server', () => {
     const net = new SimNetwork({ seed: 18, conditions: { delay: 10 } });
-    net.addNat(new SimNat('198.51.100.1', ['192.168.1.10'], 'endpoint-independent', 'endpoint-independent'));
-    const a = net.add(new SimIcePeer('a', ['192.168.1.10'], { role: 'controlling', seed: 1 }));
+    net.addNat(new SimNat('198.51.100.1', ['198.51.100.30'], 'endpoint-independent', 'endpoint-independent'));
+    const a = net.add(new SimIcePeer('a', ['198.51.100.30'], { role: 'controlling', seed: 1 }));
     const b = net.add(new SimIcePeer('b', ['198.51.100.7'], { role: 'controlled', seed: 2 }));
     a.addHostCandidates();
     b.addHostCandidates();
@@ -208,7 +210,7 @@ describe('IceAgent on the simulated network', () => {
     const local = a.agent.getSelectedPair()!.local;
     assert.equal(local.type, 'prflx');
     assert.equal(local.address, '198.51.100.1');
-    assert.equal(local.relatedAddress, '192.168.1.10');
+    assert.equal(local.relatedAddress, '198.51.100.30');
     assert.equal(b.agent.getSelectedPair()!.remote.type, 'prflx', 'b learned the same address from checks');
     assert.ok(
       a.agent.getLocalCandidates().every((c) => c.type === 'host'),
@@ -218,7 +220,7 @@ describe('IceAgent on the simulated network', () => {
 
   it('pairs IPv6 with IPv6 and IPv4 with IPv4 only', () => {
     const net = new SimNetwork({ seed: 17, conditions: { delay: 5 } });
-    const a = net.add(new SimIcePeer('a', ['fd00::1', '10.0.0.1'], { role: 'controlling', seed: 1 }));
+    const a = net.add(new SimIcePeer('a', ['fd00::1', '203.0.113.101'], { role: 'controlling', seed: 1 }));
     const b = net.add(new SimIcePeer('b', ['fd00::2'], { role: 'controlled', seed: 2 }));
     a.addHostCandidates();
     b.addHostCandidates();

@@ -5,8 +5,8 @@ import { connected, SimIcePeer, signal } from './sim-ice.js';
 
 function connectedPair(seed: number): { net: SimNetwork; a: SimIcePeer; b: SimIcePeer } {
   const net = new SimNetwork({ seed, conditions: { delay: 10 } });
-  const a = net.add(new SimIcePeer('a', ['10.0.0.1'], { role: 'controlling', seed: 1 }));
-  const b = net.add(new SimIcePeer('b', ['10.0.0.2'], { role: 'controlled', seed: 2 }));
+  const a = net.add(new SimIcePeer('a', ['203.0.113.101'], { role: 'controlling', seed: 1 }));
+  const b = net.add(new SimIcePeer('b', ['203.0.113.102'], { role: 'controlled', seed: 2 }));
   a.addHostCandidates();
   b.addHostCandidates();
   signal(net, a, b);
@@ -39,7 +39,7 @@ describe('IceAgent consent freshness (RFC 7675)', () => {
   it('turns disconnected when the peer vanishes, then failed after 30 s, and stops sending', () => {
     const { net, a, b } = connectedPair(32);
     const vanishedAt = net.now;
-    net.tap = (d) => d.source.address !== '10.0.0.2' && d.destination.address !== '10.0.0.2';
+    net.tap = (d) => d.source.address !== '203.0.113.102' && d.destination.address !== '203.0.113.102';
     assert.ok(
       net.runUntil(() => a.state === 'disconnected', 15_000),
       a.state,
@@ -63,7 +63,7 @@ describe('IceAgent consent freshness (RFC 7675)', () => {
 
   it('returns to connected when consent resumes', () => {
     const { net, a } = connectedPair(33);
-    net.tap = (d) => d.source.address !== '10.0.0.2';
+    net.tap = (d) => d.source.address !== '203.0.113.102';
     assert.ok(net.runUntil(() => a.state === 'disconnected', 15_000));
     net.runFor(5000);
     assert.equal(a.state, 'disconnected');

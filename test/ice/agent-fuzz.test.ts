@@ -8,6 +8,9 @@ import { StunAttr, StunMethod } from '../../src/stun/constants.js';
 import { StunMessage } from '../../src/stun/message.js';
 import { Prng } from '../sim/network.js';
 
+/** Documentation address blocks (RFC 5737): simulated peers never use real addresses. */
+const DOC_NETS = ['192.0.2', '198.51.100', '203.0.113', '192.0.2'];
+
 const LOCAL = { usernameFragment: 'LOCL', password: 'local-password-0123456789' };
 const REMOTE = { usernameFragment: 'REMO', password: 'remote-password-012345678' };
 const remoteKey = credentials(REMOTE.usernameFragment, REMOTE.password).key;
@@ -67,7 +70,7 @@ describe('IceAgent fuzz (seeded)', () => {
       new RTCIceCandidate({
         foundation: '1',
         priority: candidatePriority('host'),
-        ip: '10.0.0.1',
+        ip: '203.0.113.101',
         port: 5000,
         type: 'host',
       }),
@@ -78,7 +81,7 @@ describe('IceAgent fuzz (seeded)', () => {
     let now = 0;
     for (let i = 0; i < 20_000; i++) {
       now += rng.int(20);
-      let source = { address: `10.9.${rng.int(4)}.${rng.int(256)}`, port: 1000 + rng.int(50_000) };
+      let source = { address: `${DOC_NETS[rng.int(4)]}.${rng.int(256)}`, port: 1000 + rng.int(50_000) };
       let data: Uint8Array;
       const pick = rng.next();
       if (pick < 0.2) data = validCheck(rng);

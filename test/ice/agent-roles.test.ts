@@ -13,8 +13,8 @@ describe('IceAgent roles', () => {
   for (const role of ['controlling', 'controlled'] as const) {
     it(`repairs a role conflict when both start ${role} (tie-breaker and 487)`, () => {
       const net = new SimNetwork({ seed: 21, conditions: { delay: 5, jitter: 3 } });
-      const a = net.add(new SimIcePeer('a', ['10.0.0.1'], { role, tieBreaker: 1000n, seed: 1 }));
-      const b = net.add(new SimIcePeer('b', ['10.0.0.2'], { role, tieBreaker: 2000n, seed: 2 }));
+      const a = net.add(new SimIcePeer('a', ['203.0.113.101'], { role, tieBreaker: 1000n, seed: 1 }));
+      const b = net.add(new SimIcePeer('b', ['203.0.113.102'], { role, tieBreaker: 2000n, seed: 2 }));
       a.addHostCandidates();
       b.addHostCandidates();
       signal(net, a, b);
@@ -35,8 +35,12 @@ describe('IceAgent roles', () => {
 
   it('a 487 response makes the agent switch role and retry the pair', () => {
     const net = new SimNetwork({ seed: 22, conditions: { delay: 5 } });
-    const a = net.add(new SimIcePeer('a', ['10.0.0.1'], { role: 'controlling', tieBreaker: 5n, seed: 1 }));
-    const b = net.add(new SimIcePeer('b', ['10.0.0.2'], { role: 'controlling', tieBreaker: 9n, seed: 2 }));
+    const a = net.add(
+      new SimIcePeer('a', ['203.0.113.101'], { role: 'controlling', tieBreaker: 5n, seed: 1 }),
+    );
+    const b = net.add(
+      new SimIcePeer('b', ['203.0.113.102'], { role: 'controlling', tieBreaker: 9n, seed: 2 }),
+    );
     a.addHostCandidates();
     b.addHostCandidates();
     // Only a checks at first (b has no candidates for a): a's request meets b's larger tie-breaker → 487.
@@ -54,9 +58,9 @@ describe('IceAgent roles', () => {
 
   it('becomes controlling against an ICE-lite peer and connects with it', () => {
     const net = new SimNetwork({ seed: 23, conditions: { delay: 5, loss: 0.1 } });
-    const full = net.add(new SimIcePeer('full', ['10.0.0.1'], { role: 'controlled', seed: 1 }));
+    const full = net.add(new SimIcePeer('full', ['203.0.113.101'], { role: 'controlled', seed: 1 }));
     const lite = net.add(
-      new LiteResponder({ address: '10.0.0.9', port: 3000 }, 'liteufrag', 'lite-password-0123456789'),
+      new LiteResponder({ address: '203.0.113.109', port: 3000 }, 'liteufrag', 'lite-password-0123456789'),
     );
     full.addHostCandidates();
     full.agent.setRemoteParameters(net.now, {

@@ -5,7 +5,7 @@ import { candidateFoundation, candidatePriority, pairPriority } from '../../src/
 import { Prng } from '../sim/network.js';
 
 const CHROME_HOST =
-  'candidate:842163049 1 udp 1677729535 192.0.2.7 46154 typ srflx raddr 10.0.0.5 rport 46154 generation 0 ufrag EsAw network-cost 999';
+  'candidate:842163049 1 udp 1677729535 192.0.2.7 46154 typ srflx raddr 203.0.113.105 rport 46154 generation 0 ufrag EsAw network-cost 999';
 
 describe('RTCIceCandidate', () => {
   it('parses a browser candidate line into the W3C fields', () => {
@@ -19,7 +19,7 @@ describe('RTCIceCandidate', () => {
     assert.equal(c.ip, '192.0.2.7');
     assert.equal(c.port, 46154);
     assert.equal(c.type, 'srflx');
-    assert.equal(c.relatedAddress, '10.0.0.5');
+    assert.equal(c.relatedAddress, '203.0.113.105');
     assert.equal(c.relatedPort, 46154);
     assert.equal(c.tcpType, null);
     assert.equal(c.usernameFragment, 'EsAw');
@@ -75,7 +75,8 @@ describe('RTCIceCandidate', () => {
       /address/,
     );
     assert.throws(
-      () => new RTCIceCandidate({ foundation: 'x', priority: 1, ip: '1.2.3.4', port: 70000, type: 'host' }),
+      () =>
+        new RTCIceCandidate({ foundation: 'x', priority: 1, ip: '192.0.2.234', port: 70000, type: 'host' }),
       TypeError,
     );
     assert.throws(() => RTCIceCandidate.fromSdp('candidate:1 1 udp'), TypeError);
@@ -89,14 +90,14 @@ describe('RTCIceCandidate', () => {
 
   it('rejects malformed fields in candidate lines', () => {
     for (const bad of [
-      'candidate:1 1 udp 1 1.2.3.4 99999 typ host',
-      'candidate:1 0 udp 1 1.2.3.4 9 typ host',
-      'candidate:1 1 sctp 1 1.2.3.4 9 typ host',
-      'candidate:1 1 udp 99999999999 1.2.3.4 9 typ host',
-      'candidate:1 1 udp 1 1.2.3.4 9 type host',
-      'candidate:1 1 udp 1 1.2.3.4 9 typ nat',
-      'candidate:f@o 1 udp 1 1.2.3.4 9 typ host',
-      'cand:1 1 udp 1 1.2.3.4 9 typ host',
+      'candidate:1 1 udp 1 192.0.2.234 99999 typ host',
+      'candidate:1 0 udp 1 192.0.2.234 9 typ host',
+      'candidate:1 1 sctp 1 192.0.2.234 9 typ host',
+      'candidate:1 1 udp 99999999999 192.0.2.234 9 typ host',
+      'candidate:1 1 udp 1 192.0.2.234 9 type host',
+      'candidate:1 1 udp 1 192.0.2.234 9 typ nat',
+      'candidate:f@o 1 udp 1 192.0.2.234 9 typ host',
+      'cand:1 1 udp 1 192.0.2.234 9 typ host',
     ]) {
       assert.equal(parseCandidate(bad), undefined, bad);
     }
@@ -135,11 +136,14 @@ describe('priorities and foundations', () => {
   });
 
   it('gives equal foundations only to equal type, base, protocol and server', () => {
-    assert.equal(candidateFoundation('host', '10.0.0.1'), candidateFoundation('host', '10.0.0.1'));
-    assert.notEqual(candidateFoundation('host', '10.0.0.1'), candidateFoundation('host', '10.0.0.2'));
+    assert.equal(candidateFoundation('host', '203.0.113.101'), candidateFoundation('host', '203.0.113.101'));
     assert.notEqual(
-      candidateFoundation('srflx', '10.0.0.1', 'udp', 'a'),
-      candidateFoundation('srflx', '10.0.0.1', 'udp', 'b'),
+      candidateFoundation('host', '203.0.113.101'),
+      candidateFoundation('host', '203.0.113.102'),
+    );
+    assert.notEqual(
+      candidateFoundation('srflx', '203.0.113.101', 'udp', 'a'),
+      candidateFoundation('srflx', '203.0.113.101', 'udp', 'b'),
     );
     assert.match(candidateFoundation('relay', '::1'), /^[0-9]{1,10}$/);
   });

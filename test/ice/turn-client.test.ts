@@ -6,7 +6,7 @@ import { Prng, SimNetwork } from '../sim/network.js';
 import { type MiniTurnOptions, MiniTurnServer } from './turn-server.js';
 import { TurnClientNode } from './turn-sim.js';
 
-const SERVER = { address: '10.0.0.1', port: 3478 };
+const SERVER = { address: '203.0.113.101', port: 3478 };
 const USERS = { alice: 'wonderland', bob: 'builder' };
 
 function setup(
@@ -21,7 +21,7 @@ function setup(
 ) {
   const net = new SimNetwork({ seed });
   const server = net.add(
-    new MiniTurnServer(net, { address: SERVER, relayIp: '10.0.0.1', users: USERS, ...serverOptions }),
+    new MiniTurnServer(net, { address: SERVER, relayIp: '203.0.113.101', users: USERS, ...serverOptions }),
   );
   const client = (name: 'alice' | 'bob', ip: string) =>
     net.add(
@@ -34,7 +34,7 @@ function setup(
           credential: clientOptions.credential ?? USERS[name],
           useChannels: clientOptions.useChannels,
           lifetime: clientOptions.lifetime,
-          url: 'turn:10.0.0.1:3478',
+          url: 'turn:203.0.113.101:3478',
         },
       ),
     );
@@ -71,13 +71,13 @@ function allocatePair(net: SimNetwork, a: TurnClientNode, b: TurnClientNode): vo
 describe('TurnClient on the simulated network', () => {
   it('answers the 401 challenge with long-term credentials and allocates', () => {
     const { net, server, client } = setup();
-    const a = client('alice', '192.168.1.2');
+    const a = client('alice', '198.51.100.22');
     a.client.allocate(net.now);
     assert.ok(net.runUntil(() => a.has('allocated'), 5_000));
     const ev = a.events.find((e) => e.type === 'allocated');
     assert.ok(ev?.type === 'allocated');
-    assert.equal(ev.relayed.address, '10.0.0.1');
-    assert.deepEqual(ev.mapped, { address: '192.168.1.2', port: 40000 });
+    assert.equal(ev.relayed.address, '203.0.113.101');
+    assert.deepEqual(ev.mapped, { address: '198.51.100.22', port: 40000 });
     assert.equal(ev.lifetime, 600);
     assert.equal(server.counts.unauthorized, 1);
     assert.equal(server.counts.allocate, 1);
@@ -86,13 +86,16 @@ describe('TurnClient on the simulated network', () => {
 
   it('reports 401 with the URL on a wrong credential and leaves no allocation', () => {
     const { net, server, client } = setup({}, { credential: 'wrong' });
-    const a = client('alice', '192.168.1.2');
+    const a = client('alice', '198.51.100.22');
     a.client.allocate(net.now);
     net.runFor(5_000);
     const err = a.error();
     assert.equal(err?.code, 401);
     assert.match(err?.reason ?? '', /username or credential/);
-    assert.equal(a.events.find((e) => e.type === 'error' && e.url === 'turn:10.0.0.1:3478')?.type, 'error');
+    assert.equal(
+      a.events.find((e) => e.type === 'error' && e.url === 'turn:203.0.113.101:3478')?.type,
+      'error',
+    );
     assert.equal(a.client.state, 'failed');
     assert.equal(server.allocations.size, 0);
     assert.equal(server.counts.unauthorized, 2, 'one challenge, one refusal: no retry loop');
@@ -100,8 +103,8 @@ describe('TurnClient on the simulated network', () => {
 
   it('relays data both ways, moving from Send indications to ChannelData', () => {
     const { net, server, client } = setup();
-    const a = client('alice', '192.168.1.2');
-    const b = client('bob', '192.168.1.3');
+    const a = client('alice', '198.51.100.22');
+    const b = client('bob', '198.51.100.23');
     allocatePair(net, a, b);
     exchange(net, a, b, 20, 50);
     assert.deepEqual(
@@ -121,8 +124,8 @@ describe('TurnClient on the simulated network', () => {
 
   it('uses only Send/Data indications when channels are off', () => {
     const { net, server, client } = setup({}, { useChannels: false });
-    const a = client('alice', '192.168.1.2');
-    const b = client('bob', '192.168.1.3');
+    const a = client('alice', '198.51.100.22');
+    const b = client('bob', '198.51.100.23');
     allocatePair(net, a, b);
     exchange(net, a, b, 10, 50);
     assert.equal(b.received.length, 10);
@@ -134,8 +137,8 @@ describe('TurnClient on the simulated network', () => {
 
   it('stays on Send indications when the server refuses ChannelBind', () => {
     const { net, server, client } = setup({ refuseChannels: true });
-    const a = client('alice', '192.168.1.2');
-    const b = client('bob', '192.168.1.3');
+    const a = client('alice', '198.51.100.22');
+    const b = client('bob', '198.51.100.23');
     allocatePair(net, a, b);
     exchange(net, a, b, 20, 50);
     assert.equal(b.received.length, 20);
@@ -146,8 +149,8 @@ describe('TurnClient on the simulated network', () => {
 
   it('still understands a channel whose ChannelBind answer was lost', () => {
     const { net, client } = setup();
-    const a = client('alice', '192.168.1.2');
-    const b = client('bob', '192.168.1.3');
+    const a = client('alice', '198.51.100.22');
+    const b = client('bob', '198.51.100.23');
     allocatePair(net, a, b);
     // Every ChannelBind success to Alice is lost: the server binds, Alice never hears it.
     net.tap = (d) => {
@@ -155,7 +158,7 @@ describe('TurnClient on the simulated network', () => {
       return !(
         msg?.method === StunMethod.ChannelBind &&
         msg.messageClass === 'success' &&
-        d.destination.address === '192.168.1.2'
+        d.destination.address === '198.51.100.22'
       );
     };
     a.client.sendTo(net.now, b.client.relayedAddress!, Buffer.from('hello'));
@@ -180,23 +183,23 @@ describe('TurnClient on the simulated network', () => {
 
   it('queues data until the permission is granted, with a bound', () => {
     const { net, client } = setup({}, { useChannels: false });
-    const a = client('alice', '192.168.1.2');
-    const b = client('bob', '192.168.1.3');
+    const a = client('alice', '198.51.100.22');
+    const b = client('bob', '198.51.100.23');
     allocatePair(net, a, b);
-    const peer = { address: '10.0.0.77', port: 55555 }; // nobody: only the queue matters here
+    const peer = { address: '203.0.113.177', port: 55555 }; // nobody: only the queue matters here
     for (let i = 0; i < 100; i++) a.client.sendTo(net.now, peer, Buffer.from(`q${i}`));
     assert.equal(a.client.stats.droppedSends, 36, 'at most 64 wait for a permission');
     net.runFor(1_000);
-    assert.ok(a.client.hasPermission('10.0.0.77'));
+    assert.ok(a.client.hasPermission('203.0.113.177'));
   });
 
   it('holds permissions and data asked for before the allocation exists', () => {
     const { net, client } = setup();
-    const a = client('alice', '192.168.1.2');
-    const b = client('bob', '192.168.1.3');
+    const a = client('alice', '198.51.100.22');
+    const b = client('bob', '198.51.100.23');
     b.client.allocate(net.now);
     assert.ok(net.runUntil(() => b.client.state === 'allocated'));
-    b.client.createPermission(net.now, { address: '10.0.0.1', port: 1 });
+    b.client.createPermission(net.now, { address: '203.0.113.101', port: 1 });
     // Alice asks for a permission and sends before she has an allocation: both wait for it.
     a.client.createPermission(net.now, b.client.relayedAddress!);
     a.client.sendTo(net.now, b.client.relayedAddress!, Buffer.from('early'));
@@ -209,8 +212,8 @@ describe('TurnClient on the simulated network', () => {
 
   it('refreshes allocation, permissions and channels over 25 minutes of traffic', () => {
     const { net, server, client } = setup({ maxLifetime: 120 });
-    const a = client('alice', '192.168.1.2');
-    const b = client('bob', '192.168.1.3');
+    const a = client('alice', '198.51.100.22');
+    const b = client('bob', '198.51.100.23');
     allocatePair(net, a, b);
     exchange(net, a, b, 150, 10_000); // 25 minutes, a datagram each way every 10 s
     assert.equal(b.received.length, 150, 'nothing lost to an expired permission, channel or allocation');
@@ -226,7 +229,7 @@ describe('TurnClient on the simulated network', () => {
 
   it('retries a refresh whose whole transaction was lost, until the allocation expires', () => {
     const { net, server, client } = setup();
-    const a = client('alice', '192.168.1.2');
+    const a = client('alice', '198.51.100.22');
     a.client.allocate(net.now);
     assert.ok(net.runUntil(() => a.client.state === 'allocated'));
     // Black-hole every Refresh for 45 s from the first one (at 540 s): longer than one transaction (39.5 s).
@@ -245,8 +248,8 @@ describe('TurnClient on the simulated network', () => {
 
   it('recovers from 438 Stale Nonce on every kind of request', () => {
     const { net, server, client } = setup({ nonceLifetime: 30_000, maxLifetime: 100 });
-    const a = client('alice', '192.168.1.2');
-    const b = client('bob', '192.168.1.3');
+    const a = client('alice', '198.51.100.22');
+    const b = client('bob', '198.51.100.23');
     allocatePair(net, a, b);
     exchange(net, a, b, 70, 10_000); // nonces go stale every 30 s
     assert.ok(server.counts.stale >= 10, `438s: ${server.counts.stale}`);
@@ -258,18 +261,20 @@ describe('TurnClient on the simulated network', () => {
 
   it('follows 300 Try-Alternate to the other server', () => {
     const net = new SimNetwork({ seed: 3 });
-    const alternate = { address: '10.0.0.9', port: 3478 };
-    net.add(new MiniTurnServer(net, { address: SERVER, relayIp: '10.0.0.1', users: USERS, alternate }));
-    const real = net.add(new MiniTurnServer(net, { address: alternate, relayIp: '10.0.0.9', users: USERS }));
+    const alternate = { address: '203.0.113.109', port: 3478 };
+    net.add(new MiniTurnServer(net, { address: SERVER, relayIp: '203.0.113.101', users: USERS, alternate }));
+    const real = net.add(
+      new MiniTurnServer(net, { address: alternate, relayIp: '203.0.113.109', users: USERS }),
+    );
     const a = net.add(
       new TurnClientNode(
-        { address: '192.168.1.2', port: 40000 },
+        { address: '198.51.100.22', port: 40000 },
         { server: SERVER, transport: 'udp', username: 'alice', credential: USERS.alice },
       ),
     );
     a.client.allocate(net.now);
     assert.ok(net.runUntil(() => a.client.state === 'allocated', 5_000));
-    assert.equal(a.client.relayedAddress?.address, '10.0.0.9');
+    assert.equal(a.client.relayedAddress?.address, '203.0.113.109');
     assert.deepEqual(a.client.server, alternate);
     assert.ok(a.events.some((e) => e.type === 'redirected'));
     assert.equal(real.allocations.size, 1);
@@ -278,11 +283,11 @@ describe('TurnClient on the simulated network', () => {
   it('gives up on a redirect loop with 300', () => {
     const net = new SimNetwork({ seed: 3 });
     net.add(
-      new MiniTurnServer(net, { address: SERVER, relayIp: '10.0.0.1', users: USERS, alternate: SERVER }),
+      new MiniTurnServer(net, { address: SERVER, relayIp: '203.0.113.101', users: USERS, alternate: SERVER }),
     );
     const a = net.add(
       new TurnClientNode(
-        { address: '192.168.1.2', port: 40000 },
+        { address: '198.51.100.22', port: 40000 },
         { server: SERVER, transport: 'udp', username: 'alice', credential: USERS.alice },
       ),
     );
@@ -293,8 +298,8 @@ describe('TurnClient on the simulated network', () => {
 
   it('reports 486 when the quota is reached, and close() frees the allocation', () => {
     const { net, server, client } = setup({ maxAllocations: 1 });
-    const a = client('alice', '192.168.1.2');
-    const b = client('bob', '192.168.1.3');
+    const a = client('alice', '198.51.100.22');
+    const b = client('bob', '198.51.100.23');
     a.client.allocate(net.now);
     assert.ok(net.runUntil(() => a.client.state === 'allocated', 5_000));
     b.client.allocate(net.now);
@@ -305,7 +310,7 @@ describe('TurnClient on the simulated network', () => {
     assert.equal(a.client.state, 'closed');
     assert.equal(server.counts.deallocated, 1);
     assert.equal(server.allocations.size, 0);
-    const c = client('bob', '192.168.1.4');
+    const c = client('bob', '198.51.100.24');
     c.client.allocate(net.now);
     assert.ok(net.runUntil(() => c.client.state === 'allocated', 5_000));
   });
@@ -314,7 +319,7 @@ describe('TurnClient on the simulated network', () => {
     const net = new SimNetwork({ seed: 4 });
     const a = net.add(
       new TurnClientNode(
-        { address: '192.168.1.2', port: 40000 },
+        { address: '198.51.100.22', port: 40000 },
         { server: SERVER, transport: 'udp', username: 'alice', credential: 'x', timing: { maxSends: 3 } },
       ),
     );
@@ -335,8 +340,8 @@ describe('TurnClient on the simulated network', () => {
       reorderDelay: 30,
       jitter: 5,
     };
-    const a = client('alice', '192.168.1.2');
-    const b = client('bob', '192.168.1.3');
+    const a = client('alice', '198.51.100.22');
+    const b = client('bob', '198.51.100.23');
     a.client.allocate(net.now);
     b.client.allocate(net.now);
     assert.ok(
@@ -346,7 +351,7 @@ describe('TurnClient on the simulated network', () => {
     a.client.createPermission(net.now, b.client.relayedAddress!);
     b.client.createPermission(net.now, a.client.relayedAddress!);
     assert.ok(
-      net.runUntil(() => a.client.hasPermission('10.0.0.1') && b.client.hasPermission('10.0.0.1')),
+      net.runUntil(() => a.client.hasPermission('203.0.113.101') && b.client.hasPermission('203.0.113.101')),
       'permissions granted despite loss',
     );
     exchange(net, a, b, 100, 100);
@@ -358,8 +363,8 @@ describe('TurnClient on the simulated network', () => {
 
   it('works over a TCP stream cut into random chunks (RFC 8656 §11.5 framing)', () => {
     const { net, server, client } = setup({ stream: new Prng(11) }, { transport: 'tcp' });
-    const a = client('alice', '192.168.1.2');
-    const b = client('bob', '192.168.1.3');
+    const a = client('alice', '198.51.100.22');
+    const b = client('bob', '198.51.100.23');
     allocatePair(net, a, b);
     exchange(net, a, b, 30, 20);
     assert.equal(b.received.length, 30);
@@ -371,14 +376,14 @@ describe('TurnClient on the simulated network', () => {
 
   it('drops a success response whose MESSAGE-INTEGRITY is wrong', () => {
     const { net, client } = setup();
-    const a = client('alice', '192.168.1.2');
+    const a = client('alice', '198.51.100.22');
     // Intercept the authenticated Allocate and answer it first with a forged success.
     let forged = 0;
     net.tap = (d) => {
       const msg = StunMessage.tryParse(d.data);
       if (msg?.method === StunMethod.Allocate && msg.messageClass === 'request' && msg.username && !forged) {
         forged++;
-        const res = msg.createResponse('success').setXorRelayedAddress({ address: '6.6.6.6', port: 666 });
+        const res = msg.createResponse('success').setXorRelayedAddress({ address: '192.0.2.66', port: 666 });
         a.client.handleInput(net.now, res.serialize({ integrityKey: new Uint8Array(16), fingerprint: true }));
       }
       return true;
@@ -387,6 +392,6 @@ describe('TurnClient on the simulated network', () => {
     assert.ok(net.runUntil(() => a.client.state === 'allocated', 5_000));
     assert.equal(forged, 1);
     assert.equal(a.client.stats.integrityFailures, 1);
-    assert.equal(a.client.relayedAddress?.address, '10.0.0.1');
+    assert.equal(a.client.relayedAddress?.address, '203.0.113.101');
   });
 });

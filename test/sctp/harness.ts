@@ -62,8 +62,8 @@ export function makePair(
   b: AssociationOptions = {},
 ): { net: SimNetwork; client: SctpPeer; server: SctpPeer } {
   const net = new SimNetwork({ seed, conditions });
-  const ca = { address: '10.0.0.1', port: 5000 };
-  const sa = { address: '10.0.0.2', port: 5000 };
+  const ca = { address: '203.0.113.101', port: 5000 };
+  const sa = { address: '203.0.113.102', port: 5000 };
   const client = net.add(new SctpPeer(new Association(a), ca, sa));
   const server = net.add(new SctpPeer(new Association(b), sa, ca));
   return { net, client, server };

@@ -218,7 +218,7 @@ describe('SDP parser: other stacks and forms', () => {
 describe('SDP parser: errors', () => {
   it('rejects what makes a description unusable, naming the line', () => {
     syntaxErrorAt('', 0, /empty/);
-    syntaxErrorAt('o=- 1 2 IN IP4 1.2.3.4\r\n', 1, /start with v=/);
+    syntaxErrorAt('o=- 1 2 IN IP4 192.0.2.234\r\n', 1, /start with v=/);
     syntaxErrorAt('v=1\r\n', 1, /version/);
     syntaxErrorAt('v=0\r\no=- x 2 IN IP4 127.0.0.1\r\n', 2, /o= needs/);
     syntaxErrorAt('v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n', 0, /missing t=/);

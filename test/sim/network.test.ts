@@ -60,9 +60,9 @@ class Pinger implements SimParticipant {
 describe('SimNetwork', () => {
   it('delivers everything in order on a perfect link, in virtual time', () => {
     const net = new SimNetwork({ conditions: { delay: 5 } });
-    const echo = net.add(new Echo([{ address: '10.0.0.2', port: 1 }]));
+    const echo = net.add(new Echo([{ address: '203.0.113.102', port: 1 }]));
     const ping = net.add(
-      new Pinger([{ address: '10.0.0.1', port: 1 }], { address: '10.0.0.2', port: 1 }, 50),
+      new Pinger([{ address: '203.0.113.101', port: 1 }], { address: '203.0.113.102', port: 1 }, 50),
     );
     const started = Date.now();
     net.runUntil(() => ping.replies.length === 50);
@@ -79,9 +79,9 @@ describe('SimNetwork', () => {
         seed,
         conditions: { delay: 5, jitter: 30, loss: 0.2, duplicate: 0.1, reorder: 0.2, reorderDelay: 40 },
       });
-      net.add(new Echo([{ address: '10.0.0.2', port: 1 }]));
+      net.add(new Echo([{ address: '203.0.113.102', port: 1 }]));
       const ping = net.add(
-        new Pinger([{ address: '10.0.0.1', port: 1 }], { address: '10.0.0.2', port: 1 }, 500, 1),
+        new Pinger([{ address: '203.0.113.101', port: 1 }], { address: '203.0.113.102', port: 1 }, 500, 1),
       );
       net.runFor(5_000);
       return { replies: ping.replies, stats: { ...net.stats } };
@@ -99,8 +99,10 @@ describe('SimNetwork', () => {
 
   it('drops datagrams above the MTU', () => {
     const net = new SimNetwork({ conditions: { mtu: 576 } });
-    const echo = net.add(new Echo([{ address: '10.0.0.2', port: 1 }]));
-    net.add(new Pinger([{ address: '10.0.0.1', port: 1 }], { address: '10.0.0.2', port: 1 }, 3, 10, 1200));
+    const echo = net.add(new Echo([{ address: '203.0.113.102', port: 1 }]));
+    net.add(
+      new Pinger([{ address: '203.0.113.101', port: 1 }], { address: '203.0.113.102', port: 1 }, 3, 10, 1200),
+    );
     net.runFor(1000);
     assert.equal(echo.received, 0);
     assert.equal(net.stats.tooBig, 3);
@@ -109,11 +111,11 @@ describe('SimNetwork', () => {
   it('translates through a NAT and filters unsolicited inbound traffic', () => {
     const net = new SimNetwork();
     net.addNat(
-      new SimNat('203.0.113.1', ['192.168.1.2'], 'endpoint-independent', 'address-and-port-dependent'),
+      new SimNat('203.0.113.1', ['198.51.100.22'], 'endpoint-independent', 'address-and-port-dependent'),
     );
     const echo = net.add(new Echo([{ address: '198.51.100.7', port: 9 }]));
     const ping = net.add(
-      new Pinger([{ address: '192.168.1.2', port: 5 }], { address: '198.51.100.7', port: 9 }, 2),
+      new Pinger([{ address: '198.51.100.22', port: 5 }], { address: '198.51.100.7', port: 9 }, 2),
     );
     net.runFor(100);
     assert.equal(echo.received, 2);
