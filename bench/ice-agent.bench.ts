@@ -32,7 +32,9 @@ function connectPair(
 ): { net: SimNetwork; a: SimIcePeer; b: SimIcePeer; ok: boolean } {
   const net = new SimNetwork({ seed, conditions: { delay: 10, jitter: 5, loss } });
   const a = net.add(new SimIcePeer('a', ['203.0.113.101', '203.0.113.201'], { role: 'controlling', seed }));
-  const b = net.add(new SimIcePeer('b', ['203.0.113.102', '203.0.113.202'], { role: 'controlled', seed: seed + 1 }));
+  const b = net.add(
+    new SimIcePeer('b', ['203.0.113.102', '203.0.113.202'], { role: 'controlled', seed: seed + 1 }),
+  );
   a.addHostCandidates();
   b.addHostCandidates();
   signal(net, a, b);
