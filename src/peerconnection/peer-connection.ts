@@ -23,6 +23,7 @@ import { assertValidDescription } from '../sdp/jsep/validate.js';
 import { parseSdp } from '../sdp/parse.js';
 import { cloneSession, type MediaDirection, type SessionDescription } from '../sdp/types.js';
 import { writeSdp } from '../sdp/write.js';
+import { takeCertificate } from './certificate-pool.js';
 import { DeferredChannelHost } from './channel-host.js';
 import {
   checkConfigurationChange,
@@ -147,7 +148,7 @@ export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
     super();
     this.config = resolveConfiguration(configuration);
     const certs = this.config.certificates;
-    this.certificate = certs?.[0] ? Promise.resolve(certs[0]) : RTCCertificate.generateCertificate();
+    this.certificate = certs?.[0] ? Promise.resolve(certs[0]) : takeCertificate();
     // An unhandled rejection here would crash the process before anyone awaits the certificate.
     this.certificate.catch(() => undefined);
     this.gatherer = new RTCIceGatherer({
