@@ -159,7 +159,7 @@ export class ByteWriter {
 }
 
 /** A copy that never shares memory, whether `b` is a Uint8Array or a Node Buffer (whose slice() shares). */
-export function copyBytes(b: Uint8Array, start = 0, end = b.byteLength): Uint8Array {
+export function copyBytes(b: Uint8Array, start = 0, end = b.byteLength): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(end - start);
   out.set(b.subarray(start, end));
   return out;

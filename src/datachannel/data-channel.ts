@@ -2,6 +2,7 @@
  * RTCDataChannel (W3C webrtc-pc §6.2) on top of RTCSctpTransport, also constructible directly for ORTC
  * use as in aiortc: `new RTCDataChannel(sctpTransport, { label, ordered, ... })`.
  */
+import { copyBytes } from '../common/bytes.js';
 import { invalidState, operationError, syntaxError } from '../common/errors.js';
 import { type EventHandler, RtcEventTarget } from '../common/events.js';
 import { PPID } from './dcep.js';
@@ -45,13 +46,6 @@ export interface DataChannelHost {
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 const ONE_ZERO = Uint8Array.of(0);
-
-/** A copy in a fresh ArrayBuffer (Buffer#slice would return a view, so copy explicitly). */
-export function copyBytes(data: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(data.byteLength);
-  out.set(data);
-  return out;
-}
 
 function bytesOf(data: ArrayBuffer | ArrayBufferView): Uint8Array {
   if (data instanceof Uint8Array) return data;

@@ -3,6 +3,8 @@
  * timers, and maps streams to RTCDataChannels with DCEP (RFC 8832). Output is flushed in a microtask so
  * many `send()` calls in one turn bundle into full packets.
  */
+
+import { copyBytes } from '../common/bytes.js';
 import { invalidState, operationError } from '../common/errors.js';
 import { type EventHandler, RtcEventTarget } from '../common/events.js';
 import { createLogger } from '../common/logger.js';
@@ -10,7 +12,7 @@ import type { DtlsTransportLike } from '../common/transport.js';
 import { now, WakeTimer } from '../net/clock.js';
 import { Association } from '../sctp/association.js';
 import type { AssociationEvent, AssociationOptions } from '../sctp/options.js';
-import { copyBytes, type DataChannelHost, RTCDataChannel } from './data-channel.js';
+import { type DataChannelHost, RTCDataChannel } from './data-channel.js';
 import { type DcepOpen, decodeDcep, encodeAck, encodeOpen, PPID } from './dcep.js';
 import { RTCError } from './rtc-error.js';
 

@@ -1,5 +1,6 @@
 /** tsrtc/sctp: the sans-I/O SCTP association (RFC 9260 with RFC 3758, 6525, 8260, 9653). */
 
+export { crc32c } from '../common/crc.js';
 export {
   type RTCSctpCapabilities,
   RTCSctpTransport,
@@ -10,7 +11,7 @@ export { Association } from './association.js';
 export { AssociationCore } from './association-core.js';
 export type { ForwardTsnChunk, InitChunk, SackChunk } from './chunks.js';
 export { ChunkType, DEFAULTS, ParamType } from './constants.js';
-export { crc32cFast, sctpChecksum } from './crc32c.js';
+export { sctpChecksum } from './crc32c.js';
 export type {
   AssociationEvent,
   AssociationOptions,
