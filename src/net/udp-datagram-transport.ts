@@ -8,7 +8,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import type { IceTransportLike, RTCIceRole, RTCIceTransportState } from '../common/transport.js';
 
 export interface UdpDatagramTransportOptions {
-  /** Local address to bind (default 127.0.0.1) and port (default: any). */
+  /** Local address to bind (default 127.0.0.1) and port (default: one the system picks). */
   readonly address?: string;
   readonly port?: number;
   /** Where to send; when absent, the source of the first datagram received. */
