@@ -36,8 +36,8 @@ async function main(): Promise<void> {
   const connected = performance.now();
 
   const echoed = new Promise<string>((resolve) => {
-    t2.onDatagram = (d) => t2.send(d);
-    t1.onDatagram = (d) => resolve(new TextDecoder().decode(d));
+    t2.attach((d) => t2.send(d));
+    t1.attach((d) => resolve(new TextDecoder().decode(d)));
   });
   // Application data must not start with a STUN first byte (RFC 7983): 'h' (0x68) is fine for a demo.
   t1.send(new TextEncoder().encode('hello over ICE'));

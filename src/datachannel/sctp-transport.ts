@@ -1,22 +1,21 @@
 /**
- * RTCSctpTransport: runs the sans-I/O SCTP association over a DTLS transport (RFC 8261), drives its
- * timers, and maps streams to RTCDataChannels with DCEP (RFC 8832). Output is flushed in a microtask so
- * many `send()` calls in one turn bundle into full packets.
+ * RTCSctpTransport: drives the sans-I/O data-channel engine (SCTP association + DCEP, channel-engine.ts)
+ * over a DTLS transport (RFC 8261) with the runtime's clock and timer, and maps stream ids to
+ * RTCDataChannel objects. Output is flushed in a microtask so many `send()` calls in one turn bundle into
+ * full packets, and after a burst of input so one SACK covers the burst.
  */
 
 import { copyBytes } from '../common/bytes.js';
 import { invalidState, operationError } from '../common/errors.js';
 import { type EventHandler, RtcEventTarget } from '../common/events.js';
-import { createLogger } from '../common/logger.js';
 import type { DtlsTransportLike } from '../common/transport.js';
-import { now, WakeTimer } from '../net/clock.js';
-import { Association } from '../sctp/association.js';
-import type { AssociationEvent, AssociationOptions } from '../sctp/options.js';
-import { type DataChannelHost, RTCDataChannel } from './data-channel.js';
-import { type DcepOpen, decodeDcep, encodeAck, encodeOpen, PPID } from './dcep.js';
+import { nodeRuntime, type Runtime, type RuntimeOptions } from '../net/runtime.js';
+import { type WakeRegistration, WakeScheduler } from '../net/wake-scheduler.js';
+import type { AssociationOptions } from '../sctp/options.js';
+import { type ChannelEngineEvent, type ChannelSettings, DataChannelEngine } from './channel-engine.js';
+import { type DataChannelHost, RTCDataChannel, type RTCPriorityType } from './data-channel.js';
+import { PPID } from './dcep.js';
 import { RTCError } from './rtc-error.js';
-
-const log = createLogger('datachannel');
 
 export interface RTCSctpCapabilities {
   maxMessageSize: number;
@@ -38,22 +37,26 @@ export interface RTCSctpTransportEventMap {
 }
 
 /** Tuning for the association underneath (advanced use and tests). */
-export type RTCSctpTransportOptions = Omit<AssociationOptions, 'localPort' | 'remotePort'>;
+export type RTCSctpTransportOptions = Omit<AssociationOptions, 'localPort' | 'remotePort' | 'random'> &
+  RuntimeOptions;
 
 const DEFAULT_MAX_MESSAGE_SIZE = 262_144;
 
 export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> implements DataChannelHost {
   readonly transport: DtlsTransportLike;
   readonly port: number;
+  readonly runtime: Runtime;
   private _state: RTCSctpTransportState = 'new';
-  private assoc: Association | undefined;
+  private engine: DataChannelEngine | undefined;
   private remoteMaxMessageSize: number | undefined;
   private readonly options: RTCSctpTransportOptions;
+  /** Channels by stream id, once they have one. */
   private readonly channels = new Map<number, RTCDataChannel>();
+  /** Channels registered before the engine could give them an id (no DTLS role yet). */
   private readonly waiting = new Set<RTCDataChannel>();
-  /** Per stream id: which directions have been reset while closing. */
-  private readonly closingStreams = new Map<number, { out: boolean; in: boolean }>();
-  private timer: WakeTimer | undefined;
+  private readonly wakes: WakeScheduler;
+  private timer: WakeRegistration | undefined;
+  private detachDtls: (() => void) | undefined;
   private flushQueued = false;
   private ioFlushQueued = false;
 
@@ -62,6 +65,8 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
     this.transport = transport;
     this.port = port;
     this.options = options;
+    this.runtime = options.runtime ?? transport.runtime ?? nodeRuntime;
+    this.wakes = options.wakes ?? transport.wakes ?? new WakeScheduler(this.runtime);
   }
 
   static getCapabilities(): RTCSctpCapabilities {
@@ -87,8 +92,7 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
 
   /** Channels that can be open at once: the negotiated stream count, or null before connecting. */
   get maxChannels(): number | null {
-    const a = this.assoc;
-    return a?.sender ? Math.min(a.outboundStreams, a.inboundStreams) : null;
+    return this.engine?.maxChannels ?? null;
   }
 
   /** Largest message `send()` accepts: the peer's advertised limit (0 there means no limit). */
@@ -98,50 +102,70 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
     return remote === 0 ? Number.POSITIVE_INFINITY : remote;
   }
 
+  private now(): number {
+    return this.runtime.clock.now();
+  }
+
   /** Start the association once DTLS is connected. Both sides send INIT; collisions are resolved. */
   async start(remoteCaps: RTCSctpCapabilities, remotePort = 5000): Promise<void> {
     if (this._state === 'closed') throw invalidState('RTCSctpTransport is closed');
-    if (this.assoc) return;
+    if (this.engine) return;
     this.remoteMaxMessageSize = remoteCaps.maxMessageSize;
-    const assoc = new Association({
-      maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
-      zeroChecksum: true,
-      ...this.options,
-      localPort: this.port,
-      remotePort,
-    });
-    this.assoc = assoc;
-    this.timer = new WakeTimer(
-      () => assoc.pollTimeout(),
+    const { runtime: _runtime, wakes: _wakes, ...tuning } = this.options;
+    const engine = new DataChannelEngine(
+      {
+        maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
+        zeroChecksum: true,
+        ...tuning,
+        localPort: this.port,
+        remotePort,
+        random: this.runtime.random,
+      },
+      this.transport.dtlsRole,
+    );
+    this.engine = engine;
+    this.timer = this.wakes.register(
+      () => engine.pollTimeout(),
       (t) => {
-        assoc.handleTimeout(t);
+        engine.handleTimeout(t);
         this.flush();
       },
     );
-    this.transport.onDatagram = (d) => {
-      assoc.handleInput(now(), d);
+    this.detachDtls = this.transport.attach((d) => {
+      engine.handleInput(this.now(), d);
       this.requestIoFlush();
-    };
+    });
     this.transport.addEventListener('statechange', this.onDtlsState);
     this.setState('connecting');
+    for (const ch of [...this.waiting]) this.assignAndOpen(ch);
     this.onDtlsState();
   }
 
   private readonly onDtlsState = (): void => {
     const s = this.transport.state;
-    if (s === 'connected' && this.assoc?.state === 'closed' && !this.assoc.closed) {
-      this.assoc.connect(now());
+    const engine = this.engine;
+    if (!engine) return;
+    if (s === 'connected' && !engine.isEstablished && !engine.closed) {
+      const role = this.transport.dtlsRole;
+      if (role) engine.setDtlsRole(role);
+      for (const ch of [...this.waiting]) this.assignAndOpen(ch);
+      engine.connect(this.now());
       this.flush();
     } else if ((s === 'closed' || s === 'failed') && this._state !== 'closed') {
       this.shutdownLocal(s === 'failed');
     }
   };
 
-  /** Abort the association (as aiortc does) and close every channel. */
+  /** Abort the association (as aiortc does) and close every channel. The ABORT leaves before this returns. */
   async stop(): Promise<void> {
+    this.stopNow();
+  }
+
+  /** @internal Synchronous stop for RTCPeerConnection.close(). */
+  stopNow(): void {
     if (this._state === 'closed') return;
-    if (this.assoc && !this.assoc.closed) {
-      this.assoc.abort(now());
+    if (this.engine && !this.engine.closed) {
+      this.engine.abort(this.now());
       this.flush();
     }
     this.shutdownLocal(false);
@@ -149,6 +173,8 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
 
   private shutdownLocal(failed: boolean): void {
     this.timer?.close();
+    this.detachDtls?.();
+    this.detachDtls = undefined;
     this.transport.removeEventListener('statechange', this.onDtlsState);
     for (const ch of [...this.channels.values(), ...this.waiting]) {
       if (failed) ch.fail(new RTCError({ errorDetail: 'sctp-failure' }, 'SCTP association failed'));
@@ -169,53 +195,62 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
 
   register(channel: RTCDataChannel): void {
     if (this._state === 'closed') throw invalidState('RTCSctpTransport is closed');
-    if (channel.negotiated) {
-      const id = channel.id!;
-      if (this.channels.has(id)) throw operationError(`data channel id ${id} is in use`);
-      this.channels.set(id, channel);
-    } else if (channel.id !== null) {
-      if (this.channels.has(channel.id)) throw operationError(`data channel id ${channel.id} is in use`);
-      this.channels.set(channel.id, channel);
+    const id = channel.id;
+    if (id !== null && (this.channels.has(id) || this.engine?.isIdInUse(id))) {
+      throw operationError(`data channel id ${id} is in use`);
     }
-    if (this._state === 'connected') this.openLocal(channel);
-    else this.waiting.add(channel);
+    if (id !== null) this.channels.set(id, channel);
+    this.waiting.add(channel);
+    if (this.engine) this.assignAndOpen(channel);
+  }
+
+  /** Give a waiting channel its id (when the DTLS role allows) and open it in the engine. */
+  private assignAndOpen(channel: RTCDataChannel): void {
+    const engine = this.engine!;
+    if (channel.readyState !== 'connecting') {
+      this.waiting.delete(channel);
+      return;
+    }
+    if (channel.id === null) {
+      const role = this.transport.dtlsRole;
+      if (!role) return; // not yet: the role decides the parity
+      engine.setDtlsRole(role);
+      const id = engine.allocateId();
+      if (id === undefined) {
+        this.waiting.delete(channel);
+        channel.fail(new RTCError({ errorDetail: 'data-channel-failure' }, 'no free stream id'));
+        channel.setState('closed');
+        return;
+      }
+      channel.assignId(id);
+      this.channels.set(id, channel);
+    }
+    this.waiting.delete(channel);
+    engine.openChannel(this.now(), channel.id!, settingsOf(channel));
+    this.requestFlush();
   }
 
   sendMessage(channel: RTCDataChannel, ppid: number, data: Uint8Array): boolean {
-    const assoc = this.assoc;
-    if (!assoc || channel.id === null) return false;
+    const engine = this.engine;
+    if (!engine || channel.id === null) return false;
     // The caller may reuse its buffer after send() returns (W3C), so the engine gets its own copy.
     const bytes =
       ppid === PPID.STRING || ppid === PPID.STRING_EMPTY || ppid === PPID.BINARY_EMPTY
         ? data
         : copyBytes(data);
-    const ok = assoc.send(now(), channel.id, ppid, bytes, {
-      unordered: !channel.ordered && channel.acknowledged,
-      maxRetransmits: channel.maxRetransmits ?? undefined,
-      maxPacketLifeTime: channel.maxPacketLifeTime ?? undefined,
-    });
+    const ok = engine.send(this.now(), channel.id, ppid, bytes);
     if (ok) this.requestFlush();
     return ok;
   }
 
   closeChannel(channel: RTCDataChannel): void {
-    this.waiting.delete(channel);
     const id = channel.id;
-    const assoc = this.assoc;
-    if (
-      id === null ||
-      !assoc?.sender ||
-      assoc.closed ||
-      !assoc.peerReconfig ||
-      this.channels.get(id) !== channel
-    ) {
+    if (this.waiting.delete(channel) || id === null || !this.engine || this.channels.get(id) !== channel) {
       if (id !== null && this.channels.get(id) === channel) this.channels.delete(id);
-      queueMicrotask(() => channel.setState('closed'));
+      this.runtime.timers.task(() => channel.setState('closed'));
       return;
     }
-    const entry = this.closingStreams.get(id) ?? { out: false, in: false };
-    this.closingStreams.set(id, entry);
-    assoc.resetStreams(now(), [id]);
+    this.engine.closeChannel(this.now(), id);
     this.requestFlush();
   }
 
@@ -244,15 +279,16 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
 
   private readonly flush = (): void => {
     this.flushQueued = false;
-    const assoc = this.assoc;
-    if (!assoc) return;
+    const engine = this.engine;
+    if (!engine) return;
+    const now = this.now();
     for (let rounds = 0; rounds < 64; rounds++) {
       let any = false;
-      for (let p = assoc.pollTransmit(); p; p = assoc.pollTransmit()) {
+      for (let p = engine.pollTransmit(); p; p = engine.pollTransmit()) {
         any = true;
         this.transport.send(p);
       }
-      for (let e = assoc.pollEvent(); e; e = assoc.pollEvent()) {
+      for (let e = engine.pollEvent(now); e; e = engine.pollEvent(now)) {
         any = true;
         this.onEvent(e);
       }
@@ -261,35 +297,37 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
     this.timer?.schedule();
   };
 
-  private onEvent(e: AssociationEvent): void {
+  private onEvent(e: ChannelEngineEvent): void {
     switch (e.type) {
       case 'message':
-        if (e.ppid === PPID.DCEP) this.onDcep(e.streamId, e.data);
-        else this.channels.get(e.streamId)?.deliver(e.ppid, e.data);
+        this.channels.get(e.id)?.deliver(e.ppid, e.data);
         break;
       case 'buffered-amount':
-        this.channels.get(e.streamId)?.updateBufferedAmount(e.amount);
+        this.channels.get(e.id)?.updateBufferedAmount(e.amount);
         break;
       case 'established':
         this.setState('connected');
-        for (const ch of this.waiting) this.openLocal(ch);
-        this.waiting.clear();
         break;
-      case 'outgoing-reset':
-      case 'incoming-reset':
-        for (const id of e.streams) this.onStreamReset(id, e.type === 'outgoing-reset');
-        break;
-      case 'message-refused': {
-        const ch = this.channels.get(e.streamId);
-        if (ch) {
-          ch.fail(
-            new RTCError({ errorDetail: 'data-channel-failure' }, 'incoming message exceeds maxMessageSize'),
-          );
-          ch.close();
-        }
+      case 'channel-open': {
+        const ch = this.channels.get(e.id);
+        // Announce asynchronously, so handlers attached right after construction see it.
+        if (ch) this.runtime.timers.task(() => ch.setState('open'));
         break;
       }
-      case 'streams-added':
+      case 'channel-request':
+        this.acceptRemote(e.id, e.settings);
+        break;
+      case 'channel-closing':
+        this.channels.get(e.id)?.setState('closing');
+        break;
+      case 'channel-closed': {
+        const ch = this.channels.get(e.id);
+        this.channels.delete(e.id);
+        ch?.setState('closed');
+        break;
+      }
+      case 'channel-error':
+        this.channels.get(e.id)?.fail(new RTCError({ errorDetail: 'data-channel-failure' }, e.message));
         break;
       case 'closed':
         this.shutdownLocal(
@@ -299,124 +337,46 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
     }
   }
 
-  private onStreamReset(id: number, outgoing: boolean): void {
-    const ch = this.channels.get(id);
-    let entry = this.closingStreams.get(id);
-    if (!entry) {
-      // The peer started closing: reset our side too (RFC 8831 §6.7).
-      entry = { out: false, in: false };
-      this.closingStreams.set(id, entry);
-      if (ch) ch.setState('closing');
-      this.assoc?.resetStreams(now(), [id]);
-    }
-    if (outgoing) entry.out = true;
-    else entry.in = true;
-    if (entry.out && entry.in) {
-      this.closingStreams.delete(id);
-      if (ch && this.channels.get(id) === ch) this.channels.delete(id);
-      ch?.setState('closed');
-    }
-  }
-
-  /** A channel created here is ready to use: allocate its id, send DCEP OPEN unless negotiated. */
-  private openLocal(ch: RTCDataChannel): void {
-    if (ch.readyState !== 'connecting') return;
-    const assoc = this.assoc!;
-    if (!ch.negotiated && ch.id === null) {
-      const id = this.allocateId();
-      if (id === undefined) {
-        ch.fail(new RTCError({ errorDetail: 'data-channel-failure' }, 'no free stream id'));
-        ch.setState('closed');
-        return;
-      }
-      ch.assignId(id);
-      this.channels.set(id, ch);
-    }
-    if (ch.id! >= assoc.outboundStreams) {
-      this.channels.delete(ch.id!);
-      ch.fail(
-        new RTCError(
-          { errorDetail: 'data-channel-failure' },
-          `stream id ${ch.id} beyond ${assoc.outboundStreams}`,
-        ),
-      );
-      ch.setState('closed');
-      return;
-    }
-    if (!ch.negotiated) {
-      const open = encodeOpen({
-        ordered: ch.ordered,
-        reliability:
-          ch.maxRetransmits !== null ? 'rexmit' : ch.maxPacketLifeTime !== null ? 'timed' : 'reliable',
-        reliabilityParameter: ch.maxRetransmits ?? ch.maxPacketLifeTime ?? 0,
-        priority: PRIORITY[ch.priority],
-        label: ch.label,
-        protocol: ch.protocol,
-      });
-      assoc.send(now(), ch.id!, PPID.DCEP, open);
-      this.requestFlush();
-    }
-    // Announce asynchronously, so handlers attached right after construction see it.
-    queueMicrotask(() => ch.setState('open'));
-  }
-
-  /** The lowest free id of our parity (client even, server odd, RFC 8832 §6). */
-  private allocateId(): number | undefined {
-    const limit = Math.min(this.assoc!.outboundStreams, 65_535);
-    for (let id = this.transport.dtlsRole === 'server' ? 1 : 0; id < limit; id += 2) {
-      if (!this.channels.has(id) && !this.closingStreams.has(id)) return id;
-    }
-    return undefined;
-  }
-
-  private onDcep(streamId: number, data: Uint8Array): void {
-    let msg: ReturnType<typeof decodeDcep>;
-    try {
-      msg = decodeDcep(data);
-    } catch (e) {
-      log.debug('malformed DCEP message', e);
-      return;
-    }
-    if (msg.type === 'ack') {
-      const ch = this.channels.get(streamId);
-      if (ch) ch.acknowledged = true;
-      return;
-    }
-    if (this.channels.has(streamId) || this.closingStreams.has(streamId)) return;
-    this.acceptRemote(streamId, msg);
-  }
-
-  private acceptRemote(streamId: number, open: DcepOpen): void {
+  private acceptRemote(id: number, s: ChannelSettings): void {
     const ch = new RTCDataChannel(
       this,
       {
-        label: open.label,
-        protocol: open.protocol,
-        ordered: open.ordered,
-        maxRetransmits: open.reliability === 'rexmit' ? open.reliabilityParameter : null,
-        maxPacketLifeTime: open.reliability === 'timed' ? open.reliabilityParameter : null,
-        id: streamId,
-        priority: priorityName(open.priority),
+        label: s.label,
+        protocol: s.protocol,
+        ordered: s.ordered,
+        maxRetransmits: s.maxRetransmits,
+        maxPacketLifeTime: s.maxPacketLifeTime,
+        id,
+        priority: priorityName(s.priority),
       },
       false,
     );
-    ch.acknowledged = true;
-    this.channels.set(streamId, ch);
-    this.assoc!.send(now(), streamId, PPID.DCEP, encodeAck());
-    this.requestFlush();
+    this.channels.set(id, ch);
     // W3C: readyState is already "open" during the datachannel event; `open` fires after it.
     ch.setState('open', true);
     this.dispatchEvent(new RTCDataChannelEvent('datachannel', { channel: ch }));
-    queueMicrotask(() => ch.announceOpen());
+    this.runtime.timers.task(() => ch.announceOpen());
   }
 }
 
 /** RFC 8831 §6.4 priority values. */
 const PRIORITY = { 'very-low': 128, low: 256, medium: 512, high: 1024 } as const;
 
-function priorityName(p: number): 'very-low' | 'low' | 'medium' | 'high' {
+function priorityName(p: number): RTCPriorityType {
   if (p <= 128) return 'very-low';
   if (p <= 256) return 'low';
   if (p <= 512) return 'medium';
   return 'high';
+}
+
+function settingsOf(ch: RTCDataChannel): ChannelSettings {
+  return {
+    label: ch.label,
+    protocol: ch.protocol,
+    ordered: ch.ordered,
+    maxRetransmits: ch.maxRetransmits,
+    maxPacketLifeTime: ch.maxPacketLifeTime,
+    priority: PRIORITY[ch.priority],
+    negotiated: ch.negotiated,
+  };
 }

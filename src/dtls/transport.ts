@@ -2,18 +2,21 @@
  * RTCDtlsTransport (ORTC, as aiortc has it, with the W3C members): runs the DTLS engine over an ICE
  * transport, demultiplexes what ICE delivers by first byte (RFC 7983: 20-63 DTLS, 128-191 SRTP/SRTCP),
  * hands application data to the layer above (SCTP) and exposes the SRTP profile and keys (SRTP).
- * The WakeTimer is the only clock it touches.
+ * Time and timers come from the runtime it shares with its ICE transport (one timer per connection).
  */
 import { invalidAccess, invalidState } from '../common/errors.js';
 import { type EventHandler, RtcEventTarget } from '../common/events.js';
 import { createLogger } from '../common/logger.js';
-import type {
-  DtlsRole,
-  DtlsTransportLike,
-  IceTransportLike,
-  RTCDtlsTransportState,
+import {
+  type DatagramReceiver,
+  type DtlsRole,
+  type DtlsTransportLike,
+  type IceTransportLike,
+  ReceiverSlot,
+  type RTCDtlsTransportState,
 } from '../common/transport.js';
-import { now, WakeTimer } from '../net/clock.js';
+import { nodeRuntime, type Runtime, type RuntimeOptions } from '../net/runtime.js';
+import { type WakeRegistration, WakeScheduler } from '../net/wake-scheduler.js';
 import type { RTCCertificate } from './certificate.js';
 import { AlertDescription, type NamedGroupName } from './constants.js';
 import { DtlsEngine, type DtlsEngineEvent, type DtlsEngineOptions } from './engine.js';
@@ -29,22 +32,25 @@ interface DtlsTransportEventMap {
 }
 
 /** Engine tuning an application may pass (suites, groups, SRTP profiles, MTU, timers). */
-export type RTCDtlsTransportOptions = Omit<DtlsEngineOptions, 'role' | 'credential' | 'verifyPeer'> & {
-  /** Our DTLS role as getLocalParameters() reports it; `auto` follows the ICE role. */
-  readonly role?: RTCDtlsRole;
-};
+export type RTCDtlsTransportOptions = Omit<DtlsEngineOptions, 'role' | 'credential' | 'verifyPeer'> &
+  RuntimeOptions & {
+    /** Our DTLS role as getLocalParameters() reports it; `auto` follows the ICE role. */
+    readonly role?: RTCDtlsRole;
+  };
 
 /** DTLS datagrams that arrive before start() are held, a few at most. */
 const MAX_EARLY_DATAGRAMS = 8;
 
 export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> implements DtlsTransportLike {
   readonly iceTransport: IceTransportLike;
-  /** Application data (for SCTP), one DTLS record at a time. */
-  onDatagram: ((data: Uint8Array) => void) | undefined;
-  /** SRTP and SRTCP packets as received (first byte 128-191), for the SRTP layer. */
-  onRtp: ((data: Uint8Array) => void) | undefined;
-  /** Datagrams ICE delivered that are neither DTLS nor RTP. */
+  readonly runtime: Runtime;
+  readonly wakes: WakeScheduler;
+  /** Datagrams ICE delivered that are neither DTLS nor RTP, or that nobody was attached to take. */
   droppedDatagrams = 0;
+  /** Application data (for SCTP), one DTLS record at a time. */
+  private readonly application = new ReceiverSlot('RTCDtlsTransport (application data)');
+  /** SRTP and SRTCP packets as received (first byte 128-191), for the media session. */
+  private readonly rtp = new ReceiverSlot('RTCDtlsTransport (SRTP)');
 
   private readonly certificate: RTCCertificate;
   private readonly options: RTCDtlsTransportOptions;
@@ -52,7 +58,8 @@ export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> impl
   private currentState: RTCDtlsTransportState = 'new';
   private role: DtlsRole | undefined;
   private engine: DtlsEngine | undefined;
-  private timer: WakeTimer | undefined;
+  private timer: WakeRegistration | undefined;
+  private readonly detachIce: () => void;
   private early: Uint8Array[] = [];
   private startResult: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private readonly onIceState = (): void => this.iceStateChanged();
@@ -65,12 +72,29 @@ export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> impl
     super();
     const certificate = certificates[0];
     if (!certificate) throw invalidAccess('RTCDtlsTransport needs a certificate');
-    if (certificate.expires <= Date.now()) throw invalidAccess('the certificate has expired');
     this.iceTransport = iceTransport;
+    this.runtime = options.runtime ?? iceTransport.runtime ?? nodeRuntime;
+    this.wakes = options.wakes ?? iceTransport.wakes ?? new WakeScheduler(this.runtime);
+    if (certificate.expires <= this.runtime.clock.wallTime())
+      throw invalidAccess('the certificate has expired');
     this.certificate = certificate;
     this.options = options;
     this.localRole = options.role ?? 'auto';
-    iceTransport.onDatagram = (data) => this.receive(data);
+    this.detachIce = iceTransport.attach((data) => this.receive(data));
+  }
+
+  /** Become the receiver of decrypted application data (SCTP); one receiver only. */
+  attach(receiver: DatagramReceiver): () => void {
+    return this.application.attach(receiver);
+  }
+
+  /** Become the receiver of SRTP/SRTCP packets as they arrive (the media session); one receiver only. */
+  attachRtp(receiver: DatagramReceiver): () => void {
+    return this.rtp.attach(receiver);
+  }
+
+  private now(): number {
+    return this.runtime.clock.now();
   }
 
   /** aiortc's name for iceTransport. */
@@ -154,9 +178,11 @@ export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> impl
       credential: this.certificate,
       verifyPeer: (chain) => matchesFingerprint(chain[0]!, expected),
     });
-    engine.onApplicationData = (data) => this.onDatagram?.(data);
+    engine.onApplicationData = (data) => {
+      if (!this.application.deliver(data)) this.droppedDatagrams++;
+    };
     this.engine = engine;
-    this.timer = new WakeTimer(
+    this.timer = this.wakes.register(
       () => engine.pollTimeout(),
       (t) => {
         engine.handleTimeout(t);
@@ -175,7 +201,7 @@ export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> impl
   /** Send close_notify and close. */
   async stop(): Promise<void> {
     if (this.currentState === 'closed') return;
-    this.engine?.close(now());
+    this.engine?.close(this.now());
     this.flush();
     this.shutdown('closed');
   }
@@ -214,10 +240,10 @@ export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> impl
       return;
     }
     if (engine.state === 'new' && (ice === 'connected' || ice === 'completed')) {
-      engine.start(now());
+      engine.start(this.now());
       const early = this.early;
       this.early = [];
-      for (const d of early) engine.handleInput(now(), d);
+      for (const d of early) engine.handleInput(this.now(), d);
       this.flush();
     }
   }
@@ -226,7 +252,7 @@ export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> impl
     const first = data[0];
     if (first === undefined) return;
     if (first >= 128 && first <= 191) {
-      this.onRtp?.(data);
+      if (!this.rtp.deliver(data)) this.droppedDatagrams++;
       return;
     }
     if (first < 20 || first > 63) {
@@ -239,7 +265,7 @@ export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> impl
         this.early.push(data.slice());
       return;
     }
-    engine.handleInput(now(), data);
+    engine.handleInput(this.now(), data);
     this.flush();
   }
 
@@ -293,6 +319,7 @@ export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> impl
     if (this.currentState === 'closed' || this.currentState === 'failed') return;
     this.timer?.close();
     this.early = [];
+    this.detachIce();
     this.iceTransport.removeEventListener('statechange', this.onIceState);
     this.setState(state);
     if (state === 'closed') {

@@ -44,6 +44,7 @@ export abstract class IceAgentChecks extends IceAgentCore {
       }
     }
     this.reply(source, baseId, successResponse(msg, source, key));
+    this.validateSource(baseId, source);
     const selected = this.selected;
     if (selected && selected.local.baseId === baseId && sameAddr(selected.remote.address, source)) {
       selected.requestsReceived++;
@@ -124,6 +125,7 @@ export abstract class IceAgentChecks extends IceAgentCore {
       }
       return;
     }
+    this.validateSource(pair.local.baseId, pair.remote.address);
     if (pair === this.selected) this.consent.onResponse(now);
     if (meta.kind === 'consent') return;
     if (pair.state !== 'succeeded') {

@@ -6,7 +6,7 @@
 import type { Transmit, TransportAddress } from '../common/engine.js';
 import { invalidState } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
-import { randomIceString, randomUint64 } from '../common/random.js';
+import { cryptoRandom, randomBytes, randomIceString, randomUint64, randomUnit } from '../common/random.js';
 import type { RTCIceTransportState } from '../common/transport.js';
 import type { StunMessage } from '../stun/message.js';
 import { StunTransactions, type TransactionEvent } from '../stun/transaction.js';
@@ -36,8 +36,6 @@ export interface CheckMeta {
 }
 
 export type Settings = Required<Omit<IceAgentOptions, 'local' | 'tieBreaker' | 'role'>>;
-
-const ICE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 export abstract class IceAgentCore {
   protected _role: IceRole;
@@ -78,9 +76,14 @@ export abstract class IceAgentCore {
   protected readonly consent: ConsentTracker;
   protected lastNow = 0;
   protected closed = false;
+  /**
+   * Remote addresses (per local base) that proved they know the ICE credentials: an authenticated check
+   * came from there, or a check of ours there was answered. Only they may send data up the stack.
+   */
+  private readonly validatedSources = new Set<string>();
 
   constructor(options: IceAgentOptions) {
-    const random = options.random ?? Math.random;
+    const random = options.random ?? cryptoRandom;
     this.settings = {
       nomination: options.nomination ?? 'regular',
       pacing: options.pacing ?? 50,
@@ -95,17 +98,11 @@ export abstract class IceAgentCore {
       random,
     };
     this._role = options.role;
-    const injected = options.random !== undefined;
-    const iceString = (n: number): string =>
-      injected
-        ? Array.from({ length: n }, () => ICE_CHARS[Math.floor(random() * 64)]).join('')
-        : randomIceString(n);
-    this.tieBreaker =
-      options.tieBreaker ??
-      (injected
-        ? (BigInt(Math.floor(random() * 2 ** 32)) << 32n) | BigInt(Math.floor(random() * 2 ** 32))
-        : randomUint64());
-    const local = options.local ?? { usernameFragment: iceString(8), password: iceString(24) };
+    this.tieBreaker = options.tieBreaker ?? randomUint64(random);
+    const local = options.local ?? {
+      usernameFragment: randomIceString(8, random),
+      password: randomIceString(24, random),
+    };
     checkParameters(local, 'local');
     this.local = credentials(local.usernameFragment, local.password);
     this.candidates = new CandidateSet(this.settings.maxRemoteCandidates);
@@ -117,7 +114,7 @@ export abstract class IceAgentCore {
         timeout: this.settings.consentTimeout,
         disconnectedTimeout: this.settings.disconnectedTimeout,
       },
-      random,
+      () => randomUnit(random),
     );
   }
 
@@ -176,6 +173,7 @@ export abstract class IceAgentCore {
       role: this.role,
       tieBreaker: this.tieBreaker,
       useCandidate,
+      transactionId: randomBytes(12, this.settings.random),
     });
     const meta: CheckMeta = {
       baseId: pair.local.baseId,
@@ -364,6 +362,22 @@ export abstract class IceAgentCore {
     this.events.push({ type: 'statechange', state });
   }
 
+  /** Record a remote address as validated for data (bounded: the oldest go first). */
+  protected validateSource(baseId: string, source: TransportAddress): void {
+    const key = sourceKey(baseId, source);
+    if (this.validatedSources.has(key)) return;
+    if (this.validatedSources.size >= MAX_VALIDATED_SOURCES) {
+      const oldest = this.validatedSources.values().next().value;
+      if (oldest !== undefined) this.validatedSources.delete(oldest);
+    }
+    this.validatedSources.add(key);
+  }
+
+  /** May data (DTLS, SRTP) arriving on `baseId` from `source` go up the stack? */
+  isValidatedSource(baseId: string, source: TransportAddress): boolean {
+    return this.validatedSources.has(sourceKey(baseId, source));
+  }
+
   protected reply(destination: TransportAddress, baseId: string, data: Uint8Array): void {
     this.transmits.push({ destination, data, meta: { baseId } });
   }
@@ -371,6 +385,12 @@ export abstract class IceAgentCore {
   protected assertOpen(what: string): void {
     if (this.closed) throw invalidState(`IceAgent.${what}: the agent is closed`);
   }
+}
+
+const MAX_VALIDATED_SOURCES = 64;
+
+function sourceKey(baseId: string, a: TransportAddress): string {
+  return `${baseId}|${a.address}|${a.port}`;
 }
 
 export function sameAddr(a: TransportAddress, b: TransportAddress): boolean {

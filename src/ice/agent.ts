@@ -142,14 +142,21 @@ export class IceAgent extends IceAgentChecks implements SansIoEngine<IceAgentEve
 
   /** The runtime reports application data received on the selected pair (statistics only). */
   recordReceived(byteLength: number): void {
-    if (this.selected) this.selected.bytesReceived += byteLength;
+    const pair = this.selected;
+    if (!pair) return;
+    pair.bytesReceived += byteLength;
+    pair.packetsReceived++;
   }
 
   /** ICE restart: new local credentials; the selected pair keeps carrying data until a new one is chosen. */
   restart(now: number, local?: IceParameters): IceParameters {
     this.assertOpen('restart');
     this.lastNow = now;
-    const next = local ?? { usernameFragment: randomIceString(8), password: randomIceString(24) };
+    const random = this.settings.random;
+    const next = local ?? {
+      usernameFragment: randomIceString(8, random),
+      password: randomIceString(24, random),
+    };
     checkParameters(next, 'local');
     if (next.usernameFragment === this.local.usernameFragment)
       throw invalidState('IceAgent.restart: the new username fragment must differ from the current one');
@@ -207,6 +214,7 @@ export class IceAgent extends IceAgentChecks implements SansIoEngine<IceAgentEve
       bytesSent: p.bytesSent,
       packetsSent: p.packetsSent,
       bytesReceived: p.bytesReceived,
+      packetsReceived: p.packetsReceived,
       lastRequestTimestamp: p.lastRequestTimestamp,
       lastResponseTimestamp: p.lastResponseTimestamp,
     }));

@@ -48,6 +48,7 @@ export class CandidatePair {
   bytesSent = 0;
   packetsSent = 0;
   bytesReceived = 0;
+  packetsReceived = 0;
   lastRequestTimestamp: number | undefined;
   lastResponseTimestamp: number | undefined;
 

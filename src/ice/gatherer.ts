@@ -3,18 +3,16 @@
  * STUN servers and relayed ones from TURN servers, and owns every "base" a candidate is sent from. The
  * RTCIceTransport built on it attaches a sink for what arrives and sends through `sendFrom()`.
  */
-import { lookup } from 'node:dns/promises';
 import type { TransportAddress } from '../common/engine.js';
 import { ipFamily } from '../common/engine.js';
 import { invalidState } from '../common/errors.js';
 import { type EventHandler, RtcEventTarget } from '../common/events.js';
-import { isIpAddress } from '../common/ip.js';
 import { createLogger } from '../common/logger.js';
-import { randomIceString } from '../common/random.js';
-import { now, WakeTimer } from '../net/clock.js';
-import { type HostAddressOptions, hostAddresses } from '../net/interfaces.js';
+import { randomBytes, randomIceString } from '../common/random.js';
+import type { HostAddressOptions } from '../net/interfaces.js';
+import { type DatagramSocket, nodeRuntime, type Runtime, type RuntimeOptions } from '../net/runtime.js';
 import { TurnConnection } from '../net/turn-connection.js';
-import { UdpSocket } from '../net/udp-socket.js';
+import { type WakeRegistration, WakeScheduler } from '../net/wake-scheduler.js';
 import { StunMethod } from '../stun/constants.js';
 import { isStunMessage, StunMessage } from '../stun/message.js';
 import { StunTransactions } from '../stun/transaction.js';
@@ -33,7 +31,7 @@ export interface RTCIceParameters {
   iceLite?: boolean;
 }
 
-export interface RTCIceGatherOptions extends HostAddressOptions {
+export interface RTCIceGatherOptions extends HostAddressOptions, RuntimeOptions {
   iceServers?: RTCIceServer[];
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** Extra host addresses to offer (e.g. '127.0.0.1'), as werift's option of the same name. */
@@ -93,7 +91,7 @@ interface Base {
 
 interface HostSocket {
   readonly baseId: string;
-  readonly socket: UdpSocket;
+  readonly socket: DatagramSocket;
   readonly localIndex: number;
 }
 
@@ -117,7 +115,11 @@ export class RTCIceGatherer extends RtcEventTarget<GathererEventMap> {
   private readonly stun = new StunTransactions<{ host: HostSocket; url: string; done: () => void }>(
     SRFLX_TIMING,
   );
-  private readonly stunTimer: WakeTimer;
+  private readonly stunTimer: WakeRegistration;
+  /** The clock, timers, randomness and network this gatherer (and the transports above it) use. */
+  readonly runtime: Runtime;
+  /** The single timer of the connection this gatherer belongs to. */
+  readonly wakes: WakeScheduler;
   private sink: GathererSink | undefined;
   private gathering: Promise<void> | undefined;
   private nextBase = 0;
@@ -126,6 +128,8 @@ export class RTCIceGatherer extends RtcEventTarget<GathererEventMap> {
 
   constructor(private readonly options: RTCIceGatherOptions = {}) {
     super();
+    this.runtime = options.runtime ?? nodeRuntime;
+    this.wakes = options.wakes ?? new WakeScheduler(this.runtime);
     // URLs and credentials are validated now, as the W3C constructor does (SyntaxError / InvalidAccessError).
     this.servers = parseIceServers(options.iceServers ?? []);
     this.policy = options.iceTransportPolicy ?? 'all';
@@ -134,14 +138,14 @@ export class RTCIceGatherer extends RtcEventTarget<GathererEventMap> {
     }
     const lp = options.localParameters ?? {};
     this.local = {
-      usernameFragment: lp.usernameFragment ?? randomIceString(8),
-      password: lp.password ?? randomIceString(24),
+      usernameFragment: lp.usernameFragment ?? randomIceString(8, this.runtime.random),
+      password: lp.password ?? randomIceString(24, this.runtime.random),
       iceLite: false,
     };
     if (this.local.usernameFragment.length < 4 || this.local.password.length < 22) {
       throw new TypeError('an ICE usernameFragment needs at least 4 characters and a password at least 22');
     }
-    this.stunTimer = new WakeTimer(
+    this.stunTimer = this.wakes.register(
       () => this.stun.pollTimeout(),
       (t) => {
         this.stun.handleTimeout(t);
@@ -195,14 +199,14 @@ export class RTCIceGatherer extends RtcEventTarget<GathererEventMap> {
 
   private async runGathering(): Promise<void> {
     this.setState('gathering');
-    const addresses = hostAddresses({
+    const addresses = this.runtime.network.hostAddresses({
       ...this.options,
       additional: [...(this.options.additional ?? []), ...(this.options.iceAdditionalHostAddresses ?? [])],
     });
     for (const address of addresses) {
-      let socket: UdpSocket;
+      let socket: DatagramSocket;
       try {
-        socket = await UdpSocket.bind(address);
+        socket = await this.runtime.network.bindUdp(address);
       } catch (err) {
         log.debug(`cannot bind ${address}: ${(err as Error).message}`);
         continue;
@@ -240,13 +244,8 @@ export class RTCIceGatherer extends RtcEventTarget<GathererEventMap> {
     this.dispatchEvent(new RTCIceGathererEvent('icecandidate', null));
   }
 
-  private async resolve(host: string): Promise<string | undefined> {
-    if (isIpAddress(host)) return host;
-    try {
-      return (await lookup(host)).address;
-    } catch {
-      return undefined;
-    }
+  private resolve(host: string): Promise<string | undefined> {
+    return this.runtime.network.resolve(host);
   }
 
   private async gatherReflexive(server: ParsedIceServerUrl): Promise<void> {
@@ -261,12 +260,18 @@ export class RTCIceGatherer extends RtcEventTarget<GathererEventMap> {
       hosts.map(
         (host) =>
           new Promise<void>((done) => {
-            const req = new StunMessage(StunMethod.Binding, 'request');
-            this.stun.start(now(), req, req.serialize({ fingerprint: true }), destination, {
-              host,
-              url: server.url,
-              done,
-            });
+            const req = new StunMessage(StunMethod.Binding, 'request', randomBytes(12, this.runtime.random));
+            this.stun.start(
+              this.runtime.clock.now(),
+              req,
+              req.serialize({ fingerprint: true }),
+              destination,
+              {
+                host,
+                url: server.url,
+                done,
+              },
+            );
             this.pumpStun();
           }),
       ),
@@ -319,7 +324,13 @@ export class RTCIceGatherer extends RtcEventTarget<GathererEventMap> {
       this.reportError(server.url, null, 701, `cannot resolve TURN server ${server.host}`);
       return;
     }
+    if (server.transport !== 'udp' && !this.runtime.network.streams) {
+      this.reportError(server.url, null, 701, `TURN over ${server.transport} needs a stream network`);
+      return;
+    }
     const relay = new TurnConnection({
+      runtime: this.runtime,
+      wakes: this.wakes,
       server: { address: ip, port: server.port },
       transport: server.transport,
       username: server.username ?? '',
@@ -384,7 +395,7 @@ export class RTCIceGatherer extends RtcEventTarget<GathererEventMap> {
       if (!msg) return;
       if (
         (msg.messageClass === 'success' || msg.messageClass === 'error') &&
-        this.stun.handleResponse(now(), msg)
+        this.stun.handleResponse(this.runtime.clock.now(), msg)
       ) {
         this.pumpStun();
         return;

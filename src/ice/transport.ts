@@ -6,8 +6,15 @@ import type { TransportAddress } from '../common/engine.js';
 import { invalidState } from '../common/errors.js';
 import { type EventHandler, RtcEventTarget } from '../common/events.js';
 import { createLogger } from '../common/logger.js';
-import type { IceTransportLike, RTCIceRole, RTCIceTransportState } from '../common/transport.js';
-import { now, WakeTimer } from '../net/clock.js';
+import {
+  type DatagramReceiver,
+  type IceTransportLike,
+  ReceiverSlot,
+  type RTCIceRole,
+  type RTCIceTransportState,
+} from '../common/transport.js';
+import type { Runtime } from '../net/runtime.js';
+import type { WakeRegistration, WakeScheduler } from '../net/wake-scheduler.js';
 import { IceAgent, type IceAgentOptions } from './agent.js';
 import { RTCIceCandidate, type RTCIceCandidateInit } from './candidate.js';
 import type { RTCIceGatherer, RTCIceGathererEvent, RTCIceParameters } from './gatherer.js';
@@ -27,13 +34,20 @@ interface TransportEventMap {
   gatheringstatechange: Event;
 }
 
-export type RTCIceTransportOptions = Omit<IceAgentOptions, 'role' | 'local'>;
+export type RTCIceTransportOptions = Omit<IceAgentOptions, 'role' | 'local' | 'random'>;
 
 export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implements IceTransportLike {
   readonly iceGatherer: RTCIceGatherer;
   readonly component = 'rtp' as const;
+  readonly runtime: Runtime;
+  readonly wakes: WakeScheduler;
   private readonly agent: IceAgent;
-  private readonly timer: WakeTimer;
+  private readonly timer: WakeRegistration;
+  private readonly receiver = new ReceiverSlot('RTCIceTransport');
+  /** The last source that passed validation: checked by value first, so the data path builds no key. */
+  private okBase: string | undefined;
+  private okAddress = '';
+  private okPort = -1;
   private _state: RTCIceTransportState = 'new';
   private remoteParameters: RTCIceParameters | undefined;
   private started: Promise<void> | undefined;
@@ -46,21 +60,28 @@ export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implement
     this.dispatchEvent(new Event('gatheringstatechange'));
     this.pump();
   };
-  /** Datagrams that are not STUN go to the layer above (DTLS) through this callback. */
-  onDatagram: ((data: Uint8Array) => void) | undefined;
   /** Counters for stats. */
   bytesSent = 0;
   bytesReceived = 0;
   packetsSent = 0;
   packetsReceived = 0;
+  /** Non-STUN datagrams dropped because ICE has not validated their source (spoofing, stale peers). */
+  unvalidatedDropped = 0;
 
   constructor(gatherer: RTCIceGatherer, options: RTCIceTransportOptions = {}) {
     super();
     if (gatherer.state === 'closed')
       throw invalidState('cannot build an RTCIceTransport on a closed RTCIceGatherer');
     this.iceGatherer = gatherer;
-    this.agent = new IceAgent({ ...options, role: 'controlling', local: gatherer.getLocalParameters() });
-    this.timer = new WakeTimer(
+    this.runtime = gatherer.runtime;
+    this.wakes = gatherer.wakes;
+    this.agent = new IceAgent({
+      ...options,
+      role: 'controlling',
+      local: gatherer.getLocalParameters(),
+      random: this.runtime.random,
+    });
+    this.timer = this.wakes.register(
       () => this.agent.pollTimeout(),
       (t) => {
         this.agent.handleTimeout(t);
@@ -69,19 +90,38 @@ export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implement
     );
     gatherer.attach({
       onStun: (baseId, source, data) => {
-        this.agent.handleStun(now(), baseId, source, data);
+        this.agent.handleStun(this.now(), baseId, source, data);
         this.pump();
       },
-      onData: (_baseId, _source, data) => {
+      onData: (baseId, source, data) => {
+        if (baseId !== this.okBase || source.port !== this.okPort || source.address !== this.okAddress) {
+          if (!this.agent.isValidatedSource(baseId, source)) {
+            this.unvalidatedDropped++;
+            return;
+          }
+          this.okBase = baseId;
+          this.okAddress = source.address;
+          this.okPort = source.port;
+        }
         this.packetsReceived++;
         this.bytesReceived += data.byteLength;
-        this.onDatagram?.(data);
+        this.agent.recordReceived(data.byteLength);
+        this.receiver.deliver(data);
       },
     });
     for (const c of gatherer.getLocalCandidates()) this.addLocal(c);
     if (gatherer.state === 'complete') this.agent.setLocalCandidatesComplete();
     gatherer.addEventListener('icecandidate', this.onGathererCandidate);
     gatherer.addEventListener('statechange', this.onGathererState);
+  }
+
+  /** Become the receiver of the datagrams ICE carries (DTLS, or SRTP without DTLS); one receiver only. */
+  attach(receiver: DatagramReceiver): () => void {
+    return this.receiver.attach(receiver);
+  }
+
+  private now(): number {
+    return this.runtime.clock.now();
   }
 
   get role(): RTCIceRole {
@@ -172,7 +212,7 @@ export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implement
     this.started = new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
-    this.agent.setRemoteParameters(now(), this.remoteParameters);
+    this.agent.setRemoteParameters(this.now(), this.remoteParameters);
     this.pump();
     return this.started;
   }
@@ -181,7 +221,7 @@ export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implement
   updateRemoteParameters(remoteParameters: RTCIceParameters): void {
     if (this._state === 'closed') throw invalidState('RTCIceTransport is closed');
     this.remoteParameters = { ...remoteParameters };
-    this.agent.setRemoteParameters(now(), this.remoteParameters);
+    this.agent.setRemoteParameters(this.now(), this.remoteParameters);
     this.pump();
   }
 
@@ -194,7 +234,7 @@ export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implement
       else if (candidate.candidate) c = new RTCIceCandidate(candidate);
     }
     if (c) this.iceGatherer.permit({ address: c.address ?? '', port: c.port ?? 0 });
-    this.agent.addRemoteCandidate(now(), c);
+    this.agent.addRemoteCandidate(this.now(), c);
     this.pump();
   }
 
@@ -210,7 +250,7 @@ export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implement
   /** ICE restart with new local credentials; the old pair keeps carrying data until a new one is selected. */
   restart(localParameters?: RTCIceParameters): RTCIceParameters {
     if (this._state === 'closed') throw invalidState('RTCIceTransport is closed');
-    const p = this.agent.restart(now(), localParameters);
+    const p = this.agent.restart(this.now(), localParameters);
     this.pump();
     return p;
   }

@@ -1,4 +1,5 @@
 /** The ICE agent's public types: roles, parameters, options, events and statistics. */
+import type { RandomSource } from '../common/random.js';
 import type { RTCIceTransportState } from '../common/transport.js';
 import type { RTCIceCandidate } from './candidate.js';
 
@@ -36,8 +37,8 @@ export interface IceAgentOptions {
   /** Caps that bound memory against a hostile peer (RFC 8445 §6.1.2.5 suggests 100 pairs). */
   maxPairs?: number;
   maxRemoteCandidates?: number;
-  /** [0,1) random source for jitter and generated values in tests; crypto random when absent. */
-  random?: () => number;
+  /** Where credentials, tie-breakers, transaction ids and timer jitter come from (default: the CSPRNG). */
+  random?: RandomSource;
 }
 
 /** Routing for a datagram: the local base (host socket id or TURN allocation id) it goes out of. */
@@ -73,6 +74,7 @@ export interface IcePairStats {
   bytesSent: number;
   packetsSent: number;
   bytesReceived: number;
+  packetsReceived: number;
   lastRequestTimestamp: number | undefined;
   lastResponseTimestamp: number | undefined;
 }

@@ -1,57 +1,18 @@
-/** The runtime's clock and a wake-up timer for sans-I/O engines: the only place time is read. */
+/**
+ * Time: the only place the process clock is read. Everything else takes a `Clock` (from the `Runtime`,
+ * see runtime.ts), so a whole connection can run in virtual time.
+ */
 import { performance } from 'node:perf_hooks';
 
-/** Monotonic milliseconds. */
-export function now(): number {
-  return performance.now();
+export interface Clock {
+  /** Monotonic milliseconds (any origin): what engines are given as `now`. */
+  now(): number;
+  /** Milliseconds since the Unix epoch: stats timestamps, NTP times, certificate validity. */
+  wallTime(): number;
 }
 
-/**
- * Keeps one setTimeout armed at the earliest deadline an engine reports. Call `schedule()` after every
- * interaction with the engine; `onWake(now)` runs when the deadline passes.
- */
-export class WakeTimer {
-  private timer: NodeJS.Timeout | undefined;
-  private armedAt: number | undefined;
-  private closed = false;
-
-  constructor(
-    private readonly nextDeadline: () => number | undefined,
-    private readonly onWake: (now: number) => void,
-  ) {}
-
-  schedule(): void {
-    if (this.closed) return;
-    const deadline = this.nextDeadline();
-    if (deadline === undefined) {
-      this.cancel();
-      return;
-    }
-    if (this.timer && this.armedAt !== undefined && this.armedAt <= deadline) return;
-    this.cancel();
-    this.armedAt = deadline;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.armedAt = undefined;
-        if (this.closed) return;
-        this.onWake(now());
-        this.schedule();
-      },
-      Math.max(0, Math.ceil(deadline - now())),
-    );
-    // Engines' timers (consent, retransmissions) must not keep the process alive on their own.
-    this.timer.unref();
-  }
-
-  cancel(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.armedAt = undefined;
-  }
-
-  close(): void {
-    this.closed = true;
-    this.cancel();
-  }
-}
+/** The process clock. */
+export const nodeClock: Clock = {
+  now: () => performance.now(),
+  wallTime: () => performance.timeOrigin + performance.now(),
+};

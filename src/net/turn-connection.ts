@@ -3,18 +3,18 @@
  * TurnClient with bytes and wake-ups, and writes what it asks to send. Failures surface as a rejected
  * `allocate()` (before the allocation exists) or through `onError` (after): never as an unhandled rejection.
  */
-import * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
 import { sameAddress, type TransportAddress } from '../common/engine.js';
 import { createLogger } from '../common/logger.js';
 import { TurnClient } from '../ice/turn/client.js';
 import type { TurnClientOptions, TurnClientState } from '../ice/turn/types.js';
+import { type DatagramSocket, nodeRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+import { type WakeRegistration, WakeScheduler } from './wake-scheduler.js';
 
 const log = createLogger('turn:net');
 
-export interface TurnConnectionOptions extends TurnClientOptions {
+export interface TurnConnectionOptions extends TurnClientOptions, RuntimeOptions {
   /** TLS server name (SNI and certificate check) when the server address is an IP literal. */
   servername?: string;
   /** Check the server's TLS certificate (default true); tests with a self-signed coturn set false. */
@@ -51,11 +51,11 @@ export class TurnConnection {
   onError: ((error: TurnError) => void) | undefined;
   readonly client: TurnClient;
   private readonly options: TurnConnectionOptions;
-  private udp: dgram.Socket | undefined;
+  private udp: DatagramSocket | undefined;
   private stream: StreamSocket | undefined;
   private streamPeer: TransportAddress | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt: number | undefined;
+  private readonly runtime: Runtime;
+  private readonly timer: WakeRegistration;
   private pendingAllocate:
     | { resolve: (a: TurnAllocation) => void; reject: (e: TurnError) => void }
     | undefined;
@@ -65,7 +65,19 @@ export class TurnConnection {
 
   constructor(options: TurnConnectionOptions) {
     this.options = options;
-    this.client = new TurnClient(options);
+    this.runtime = options.runtime ?? nodeRuntime;
+    this.client = new TurnClient({ ...options, random: options.random ?? this.runtime.random });
+    this.timer = (options.wakes ?? new WakeScheduler(this.runtime)).register(
+      () => (this.torn ? undefined : this.client.pollTimeout()),
+      (now) => {
+        this.client.handleTimeout(now);
+        this.flush();
+      },
+    );
+  }
+
+  private now(): number {
+    return this.runtime.clock.now();
   }
 
   get state(): TurnClientState {
@@ -81,10 +93,7 @@ export class TurnConnection {
   /** This end of the connection to the server, once the socket is bound or connected. */
   get localAddress(): TransportAddress | undefined {
     try {
-      if (this.udp) {
-        const a = this.udp.address();
-        return { address: a.address, port: a.port };
-      }
+      if (this.udp) return this.udp.local;
     } catch {
       return undefined; // not bound yet, or closed
     }
@@ -100,19 +109,19 @@ export class TurnConnection {
     return new Promise<TurnAllocation>((resolve, reject) => {
       this.pendingAllocate = { resolve, reject };
       this.start().catch((err: unknown) => {
-        this.client.transportFailed(performance.now(), `cannot reach TURN server: ${String(err)}`);
+        this.client.transportFailed(this.now(), `cannot reach TURN server: ${String(err)}`);
         this.flush();
       });
     });
   }
 
   sendTo(peer: TransportAddress, data: Uint8Array): void {
-    this.client.sendTo(performance.now(), peer, data);
+    this.client.sendTo(this.now(), peer, data);
     this.flush();
   }
 
   createPermission(peer: TransportAddress): void {
-    this.client.createPermission(performance.now(), peer);
+    this.client.createPermission(this.now(), peer);
     this.flush();
   }
 
@@ -123,7 +132,7 @@ export class TurnConnection {
         this.resolveClosed = resolve;
       });
       // A failed client still moves to 'closed'; a live one sends Refresh(0) first.
-      this.client.close(performance.now());
+      this.client.close(this.now());
       this.flush();
       if (this.torn) this.resolveClosed?.();
     }
@@ -136,23 +145,24 @@ export class TurnConnection {
         `server address "${this.options.server.address}" is not an IP literal (resolve it first)`,
       );
     }
-    if (this.options.transport === 'udp') this.openUdp();
-    this.client.allocate(performance.now());
+    if (this.options.transport === 'udp') await this.openUdp();
+    this.client.allocate(this.now());
     this.flush();
   }
 
-  private openUdp(): void {
-    const family = net.isIPv6(this.client.server.address) ? 'udp6' : 'udp4';
-    const socket = dgram.createSocket({ type: family });
+  private async openUdp(): Promise<void> {
+    const any = net.isIPv6(this.client.server.address) ? '::' : '0.0.0.0';
+    const socket = await this.runtime.network.bindUdp(this.options.localAddress ?? any, 0);
+    if (this.torn) {
+      socket.close();
+      return;
+    }
     this.udp = socket;
-    socket.on('message', (msg, rinfo) => {
-      const from = { address: rinfo.address, port: rinfo.port };
+    socket.onMessage = (msg, from) => {
       if (!sameAddress(from, this.client.server)) return; // only the server speaks to us on this socket
-      this.client.handleInput(performance.now(), msg);
+      this.client.handleInput(this.now(), msg);
       this.flush();
-    });
-    socket.on('error', (err) => this.lost(`TURN UDP socket error: ${err.message}`));
-    socket.bind({ port: 0, address: this.options.localAddress });
+    };
   }
 
   private openStream(destination: TransportAddress): StreamSocket {
@@ -178,7 +188,7 @@ export class TurnConnection {
     socket.once(this.options.transport === 'tls' ? 'secureConnect' : 'connect', () => socket.setTimeout(0));
     socket.on('data', (chunk: Buffer) => {
       if (socket !== this.stream) return;
-      this.client.handleInput(performance.now(), chunk);
+      this.client.handleInput(this.now(), chunk);
       this.flush();
     });
     socket.on('error', (err) => {
@@ -196,7 +206,7 @@ export class TurnConnection {
   private lost(reason: string): void {
     if (this.torn) return;
     log.debug(reason);
-    this.client.transportFailed(performance.now(), reason);
+    this.client.transportFailed(this.now(), reason);
     this.flush();
   }
 
@@ -205,7 +215,7 @@ export class TurnConnection {
     for (let t = this.client.pollTransmit(); t; t = this.client.pollTransmit()) {
       if (this.torn) break;
       if (this.udp) {
-        this.udp.send(t.data, t.destination.port, t.destination.address);
+        this.udp.send(t.data, t.destination);
       } else {
         // A 300 Try-Alternate moves a stream allocation to another server: reconnect there.
         const socket =
@@ -245,34 +255,14 @@ export class TurnConnection {
   }
 
   private arm(): void {
-    const at = this.torn ? undefined : this.client.pollTimeout();
-    if (at === this.timerAt) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = at;
-    if (at === undefined) return;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.timerAt = undefined;
-        this.client.handleTimeout(performance.now());
-        this.flush();
-      },
-      Math.max(0, at - performance.now()),
-    );
+    this.timer.schedule();
   }
 
   private teardown(): void {
     if (this.torn) return;
     this.torn = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = undefined;
-    try {
-      this.udp?.close();
-    } catch {
-      // already closed
-    }
+    this.timer.close();
+    this.udp?.close();
     this.stream?.end();
     this.stream = undefined;
     this.resolveClosed?.();

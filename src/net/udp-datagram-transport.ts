@@ -5,7 +5,13 @@
  * sends first (as a server waiting for its client).
  */
 import { createSocket, type Socket } from 'node:dgram';
-import type { IceTransportLike, RTCIceRole, RTCIceTransportState } from '../common/transport.js';
+import {
+  type DatagramReceiver,
+  type IceTransportLike,
+  ReceiverSlot,
+  type RTCIceRole,
+  type RTCIceTransportState,
+} from '../common/transport.js';
 
 export interface UdpDatagramTransportOptions {
   /** Local address to bind (default 127.0.0.1) and port (default: one the system picks). */
@@ -18,8 +24,8 @@ export interface UdpDatagramTransportOptions {
 }
 
 export class UdpDatagramTransport extends EventTarget implements IceTransportLike {
-  onDatagram: ((data: Uint8Array) => void) | undefined;
   readonly role: RTCIceRole;
+  private readonly receiver = new ReceiverSlot('UdpDatagramTransport');
   private currentState: RTCIceTransportState = 'connected';
   private remote: { address: string; port: number } | undefined;
 
@@ -33,8 +39,12 @@ export class UdpDatagramTransport extends EventTarget implements IceTransportLik
     socket.on('message', (data, rinfo) => {
       if (!this.remote) this.remote = { address: rinfo.address, port: rinfo.port };
       else if (rinfo.port !== this.remote.port || rinfo.address !== this.remote.address) return;
-      this.onDatagram?.(data);
+      this.receiver.deliver(data);
     });
+  }
+
+  attach(receiver: DatagramReceiver): () => void {
+    return this.receiver.attach(receiver);
   }
 
   static async create(options: UdpDatagramTransportOptions = {}): Promise<UdpDatagramTransport> {

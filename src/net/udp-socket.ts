@@ -1,10 +1,33 @@
 /** A bound UDP socket with a direct receive callback (no per-datagram Event). */
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
 import type { TransportAddress } from '../common/engine.js';
+import type { DatagramSocket } from './runtime.js';
+
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * node:dgram resolves every destination with dns.lookup before sending, which defers even an IP literal to a
+ * later tick: a send right before close() is then lost, and every send costs a tick. IP literals (all ICE
+ * ever sends to) are answered at once, so send() hands the datagram to the kernel synchronously.
+ */
+function immediateLookup(hostname: string, options: unknown, callback: LookupCallback): void {
+  const family = isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+    return;
+  }
+  dnsLookup(hostname, options as object, callback as never);
+}
 
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
-export class UdpSocket {
+export class UdpSocket implements DatagramSocket {
   private constructor(
     private readonly socket: Socket,
     readonly local: TransportAddress,
@@ -20,6 +43,7 @@ export class UdpSocket {
     const socket = createSocket({
       type: address.includes(':') ? 'udp6' : 'udp4',
       ipv6Only: address.includes(':'),
+      lookup: immediateLookup as never,
     });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);

@@ -105,13 +105,15 @@ export function collectStats(s: StatsSources): RTCStatsReport {
       packetsSent: p.packetsSent,
       bytesSent: p.bytesSent,
       bytesReceived: p.bytesReceived,
+      packetsReceived: p.packetsReceived,
       requestsSent: p.requestsSent,
       requestsReceived: p.requestsReceived,
       responsesSent: p.responsesSent,
       responsesReceived: p.responsesReceived,
       consentRequestsSent: p.consentRequestsSent,
-      currentRoundTripTime: p.currentRoundTripTime === undefined ? undefined : p.currentRoundTripTime / 1000,
-      totalRoundTripTime: p.totalRoundTripTime / 1000,
+      // The agent keeps round-trip times in seconds already, as the W3C dictionary wants them.
+      currentRoundTripTime: p.currentRoundTripTime,
+      totalRoundTripTime: p.totalRoundTripTime,
       lastPacketSentTimestamp: undefined,
     });
   }

@@ -4,7 +4,7 @@
  * commands, packet input and the handshake on top.
  */
 import { createLogger } from '../common/logger.js';
-import { randomBytes, randomUint32 } from '../common/random.js';
+import { cryptoRandom, type RandomSource, randomBytes, randomUint32 } from '../common/random.js';
 import { encodeCause, encodeForwardTsn, encodeHeartbeat, encodeShutdown, encodeSimple } from './chunks.js';
 import { ChunkType, ErrorCause } from './constants.js';
 import {
@@ -48,7 +48,8 @@ export abstract class AssociationCore {
   };
   readonly outStreams = new Map<number, OutboundStream>();
   protected readonly reconfig: ReconfigHandler;
-  protected readonly secret = randomBytes(32);
+  protected readonly random: RandomSource;
+  protected readonly secret: Uint8Array;
   protected now = 0;
   protected events: Array<AssociationEvent | undefined> = [];
   protected eventHead = 0;
@@ -82,8 +83,10 @@ export abstract class AssociationCore {
 
   constructor(options: AssociationOptions = {}) {
     this.options = resolveOptions(options);
-    this.localTag = randomUint32() || 1;
-    this.localInitialTsn = randomUint32();
+    this.random = options.random ?? cryptoRandom;
+    this.secret = randomBytes(32, this.random);
+    this.localTag = randomUint32(this.random) || 1;
+    this.localInitialTsn = randomUint32(this.random);
     this.builder = new PacketBuilder(this.options.localPort, this.options.remotePort, this.options.mtu);
     this.rawBuilder = new PacketBuilder(this.options.localPort, this.options.remotePort, this.options.mtu);
     this.reconfig = new ReconfigHandler(this);
@@ -263,7 +266,7 @@ export abstract class AssociationCore {
       this.heartbeatAt = now + this.options.heartbeatInterval;
       return;
     }
-    this.heartbeatNonce = randomBytes(8);
+    this.heartbeatNonce = randomBytes(8, this.random);
     this.heartbeatSentAt = now;
     this.queueControl(encodeHeartbeat(ChunkType.HEARTBEAT, this.heartbeatNonce));
     this.heartbeatAt = now + sender.rto;

@@ -1,4 +1,5 @@
 /** Association options and the events it reports. */
+import type { RandomSource } from '../common/random.js';
 import { DEFAULTS } from './constants.js';
 
 export interface AssociationOptions {
@@ -26,9 +27,11 @@ export interface AssociationOptions {
   cookieLifetime?: number;
   /** Bytes that may wait in the send queues before `send` refuses more. */
   maxSendBuffer?: number;
+  /** Where tags, initial TSNs, the cookie secret and heartbeat nonces come from (default: the CSPRNG). */
+  random?: RandomSource;
 }
 
-export type ResolvedOptions = Required<AssociationOptions>;
+export type ResolvedOptions = Required<Omit<AssociationOptions, 'random'>>;
 
 export function resolveOptions(o: AssociationOptions): ResolvedOptions {
   const mtu = o.mtu ?? DEFAULTS.mtu;

@@ -1,10 +1,18 @@
 /** An in-memory DtlsTransportLike pair: datagrams cross on setImmediate, optionally with loss. */
-import type { DtlsRole, DtlsTransportLike, RTCDtlsTransportState } from '../../src/common/transport.js';
+import {
+  type DtlsRole,
+  type DtlsTransportLike,
+  ReceiverSlot,
+  type RTCDtlsTransportState,
+} from '../../src/common/transport.js';
 import { Prng } from '../sim/network.js';
 
 export class MemoryDtls extends EventTarget implements DtlsTransportLike {
   state: RTCDtlsTransportState = 'new';
-  onDatagram: ((data: Uint8Array) => void) | undefined;
+  readonly receiver = new ReceiverSlot('test transport');
+  attach(receiver: (data: Uint8Array) => void): () => void {
+    return this.receiver.attach(receiver);
+  }
   peer: MemoryDtls | undefined;
   loss = 0;
   sent = 0;
@@ -30,7 +38,7 @@ export class MemoryDtls extends EventTarget implements DtlsTransportLike {
         this.scheduled = false;
         const q = this.queue;
         this.queue = [];
-        for (const d of q) this.peer?.onDatagram?.(d);
+        for (const d of q) this.peer?.receiver.deliver(d);
       });
     }
   }

@@ -5,12 +5,20 @@
  * the benchmark should use it instead of this.)
  */
 import { createSocket, type Socket } from 'node:dgram';
-import type { IceTransportLike, RTCIceRole, RTCIceTransportState } from '../../src/common/transport.js';
+import {
+  type IceTransportLike,
+  ReceiverSlot,
+  type RTCIceRole,
+  type RTCIceTransportState,
+} from '../../src/common/transport.js';
 
 export const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export class UdpLink extends EventTarget implements IceTransportLike {
-  onDatagram: ((data: Uint8Array) => void) | undefined;
+  readonly receiver = new ReceiverSlot('test transport');
+  attach(receiver: (data: Uint8Array) => void): () => void {
+    return this.receiver.attach(receiver);
+  }
   state: RTCIceTransportState = 'connected';
   private remote: { address: string; port: number } | undefined;
 
@@ -23,7 +31,7 @@ export class UdpLink extends EventTarget implements IceTransportLike {
     socket.on('message', (data, rinfo) => {
       if (!this.remote) this.connectTo({ address: rinfo.address, port: rinfo.port });
       else if (rinfo.port !== this.remote.port || rinfo.address !== this.remote.address) return;
-      this.onDatagram?.(data);
+      this.receiver.deliver(data);
     });
     if (remote) this.connectTo(remote);
   }

@@ -88,7 +88,7 @@ async function exchange(dtls: RTCDtlsTransport, peer: OpensslPeer, c: Case): Pro
   ]);
   assert.equal(ours.toString('hex'), theirs.toString('hex'), 'EXTRACTOR-dtls_srtp output equals OpenSSL');
   const received = new Promise<string>((resolve) => {
-    dtls.onDatagram = (d) => resolve(Buffer.from(d).toString());
+    dtls.attach((d) => resolve(Buffer.from(d).toString()));
   });
   const marker = `from-tsrtc-${c.suite}`;
   dtls.send(new TextEncoder().encode(`${marker}\n`));

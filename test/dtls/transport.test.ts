@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { bytesEqual } from '../../src/common/bytes.js';
-import type { IceTransportLike, RTCIceRole, RTCIceTransportState } from '../../src/common/transport.js';
+import {
+  type IceTransportLike,
+  ReceiverSlot,
+  type RTCIceRole,
+  type RTCIceTransportState,
+} from '../../src/common/transport.js';
 import { RTCDtlsParameters, RTCDtlsTransport, RTCError, type RTCErrorEvent } from '../../src/dtls/index.js';
 import { RTCIceGatherer } from '../../src/ice/gatherer.js';
 import { RTCIceTransport } from '../../src/ice/transport.js';
@@ -12,7 +17,10 @@ import { testCertificates } from './harness.js';
 
 /** Two ends of a lossless in-memory link that deliver asynchronously, as sockets do. */
 class MemoryIce extends EventTarget implements IceTransportLike {
-  onDatagram: ((data: Uint8Array) => void) | undefined;
+  readonly receiver = new ReceiverSlot('test transport');
+  attach(receiver: (data: Uint8Array) => void): () => void {
+    return this.receiver.attach(receiver);
+  }
   peer: MemoryIce | undefined;
   state: RTCIceTransportState = 'new';
   readonly sent: Uint8Array[] = [];
@@ -22,7 +30,7 @@ class MemoryIce extends EventTarget implements IceTransportLike {
   send(data: Uint8Array): void {
     this.sent.push(data.slice());
     const copy = data.slice();
-    setImmediate(() => this.peer?.onDatagram?.(copy));
+    setImmediate(() => this.peer?.receiver.deliver(copy));
   }
   setState(state: RTCIceTransportState): void {
     this.state = state;
@@ -60,15 +68,15 @@ describe('RTCDtlsTransport over an in-memory ICE pair', () => {
 
     const gotA: string[] = [];
     const gotB: string[] = [];
-    a.onDatagram = (d) => gotA.push(new TextDecoder().decode(d));
-    b.onDatagram = (d) => gotB.push(new TextDecoder().decode(d));
+    a.attach((d) => gotA.push(new TextDecoder().decode(d)));
+    b.attach((d) => gotB.push(new TextDecoder().decode(d)));
     const rtp: Uint8Array[] = [];
-    a.onRtp = (d) => rtp.push(d);
+    a.attachRtp((d) => rtp.push(d));
     a.send(new TextEncoder().encode('to b'));
     b.send(new TextEncoder().encode('to a'));
     const packet = new Uint8Array([0x80, 96, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]);
     b.sendRtp(packet);
-    iceB.onDatagram?.(new Uint8Array([0x00, 1, 2])); // STUN-range byte: not ours, dropped
+    iceB.receiver.deliver(new Uint8Array([0x00, 1, 2])); // STUN-range byte: not ours, dropped
     await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(gotA, ['to a']);
     assert.deepEqual(gotB, ['to b']);
@@ -107,7 +115,7 @@ describe('RTCDtlsTransport over an in-memory ICE pair', () => {
       const srtpB = SrtpSession.fromDtls(b.getSrtpKeyingMaterial()!);
       const payload = new Uint8Array(160).fill(0x42);
       const received = new Promise<Uint8Array | undefined>((resolve) => {
-        b.onRtp = (packet) => resolve(srtpB.unprotectRtp(packet.slice()));
+        b.attachRtp((packet) => resolve(srtpB.unprotectRtp(packet.slice())));
       });
       const rtp = new RtpPacket({
         payloadType: 111,
@@ -224,10 +232,10 @@ describe('RTCDtlsTransport over RTCIceTransport on loopback', () => {
     assert.equal(d2.dtlsRole, 'client');
     const received: number[] = [];
     const done = new Promise<void>((resolve) => {
-      d1.onDatagram = (d) => {
+      d1.attach((d) => {
         received.push(d.byteLength);
         if (received.length === 100) resolve();
-      };
+      });
     });
     const payload = new Uint8Array(1100).fill(7);
     // Paced in bursts of 10: a burst of 100 can overflow the loopback socket's receive buffer.

@@ -26,7 +26,12 @@ function host(address: string, port: number, localPref = 65535): RTCIceCandidate
 }
 
 function newAgent(options: Partial<ConstructorParameters<typeof IceAgent>[0]> = {}): IceAgent {
-  const agent = new IceAgent({ role: 'controlled', local: LOCAL, random: () => 0.5, ...options });
+  const agent = new IceAgent({
+    role: 'controlled',
+    local: LOCAL,
+    random: { fill: (b: Uint8Array) => b.fill(0x80) },
+    ...options,
+  });
   agent.addLocalCandidate(host('203.0.113.101', 5000), 'h0');
   agent.setRemoteParameters(0, REMOTE);
   return agent;

@@ -62,7 +62,7 @@ describe('IceAgent fuzz (seeded)', () => {
     const agent = new IceAgent({
       role: 'controlling',
       local: LOCAL,
-      random: () => rng.next(),
+      random: rng,
       maxRemoteCandidates: 50,
       maxPairs: 50,
     });

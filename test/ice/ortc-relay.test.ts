@@ -57,14 +57,14 @@ describe('RTCIceTransport through coturn (relay only)', { skip }, () => {
       const got2 = new Set<string>();
       const done = new Promise<void>((resolve) => {
         const check = () => got1.size === N && got2.size === N && resolve();
-        t1.onDatagram = (d) => {
+        t1.attach((d) => {
           got1.add(Buffer.from(d).toString());
           check();
-        };
-        t2.onDatagram = (d) => {
+        });
+        t2.attach((d) => {
           got2.add(Buffer.from(d).toString());
           check();
-        };
+        });
       });
       // Relayed UDP may drop a datagram: resend until everything arrived (bounded).
       for (let round = 0; round < 20 && (got1.size < N || got2.size < N); round++) {

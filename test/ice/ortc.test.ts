@@ -97,14 +97,14 @@ describe('RTCIceTransport', () => {
       const check = () => {
         if (got1.length === 20 && got2.length === 20) resolve();
       };
-      t1.onDatagram = (d) => {
+      t1.attach((d) => {
         got1.push(Buffer.from(d).toString());
         check();
-      };
-      t2.onDatagram = (d) => {
+      });
+      t2.attach((d) => {
         got2.push(Buffer.from(d).toString());
         check();
-      };
+      });
     });
     for (let i = 0; i < 20; i++) {
       t1.send(Buffer.from(`a->b ${i}`));

@@ -37,7 +37,7 @@ export class SimIcePeer implements SimParticipant {
     options: Partial<IceAgentOptions> & { seed?: number } = {},
   ) {
     const prng = new Prng(options.seed ?? 7);
-    this.agent = new IceAgent({ role: 'controlling', random: () => prng.next(), ...options });
+    this.agent = new IceAgent({ role: 'controlling', random: prng, ...options });
     this.hosts = hostAddresses.map((address, i) => ({
       id: `${name}-sock${i}`,
       address: { address, port: 5000 + i },

@@ -4,6 +4,7 @@
  * filtering behaviours. Everything random comes from one seeded PRNG, so a failing run replays exactly.
  */
 import { addressKey, type TransportAddress } from '../../src/common/engine.js';
+import type { RandomSource } from '../../src/common/random.js';
 
 export interface Datagram {
   readonly source: TransportAddress;
@@ -49,7 +50,7 @@ export interface SimParticipant {
 }
 
 /** mulberry32: small, fast, deterministic. */
-export class Prng {
+export class Prng implements RandomSource {
   private state: number;
   constructor(seed: number) {
     this.state = seed >>> 0;
@@ -63,6 +64,11 @@ export class Prng {
   }
   int(maxExclusive: number): number {
     return Math.floor(this.next() * maxExclusive);
+  }
+  /** RandomSource: lets engines under test draw from the same seeded stream. */
+  fill(target: Uint8Array): Uint8Array {
+    for (let i = 0; i < target.length; i++) target[i] = this.int(256);
+    return target;
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { addressKey, type SansIoEngine, type Transmit, type TransportAddress } from '../../common/engine.js';
 import { createLogger } from '../../common/logger.js';
-import { randomBytes } from '../../common/random.js';
+import { cryptoRandom, type RandomSource, randomBytes } from '../../common/random.js';
 import type { StunMessage } from '../../stun/message.js';
 import { DEFAULT_TIMING, StunTransactions, type TransactionTiming } from '../../stun/transaction.js';
 import { encodeChannelData } from './channel-data.js';
@@ -47,11 +47,14 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
   private redirects = 0;
   private refreshAt: number | undefined;
   private expiresAt: number | undefined;
-  private readonly indicationIdBase = randomBytes(12);
+  private readonly random: RandomSource;
+  private readonly indicationIdBase: Uint8Array;
   private indicationCounter = 0;
 
   constructor(options: TurnClientOptions) {
     this.options = options;
+    this.random = options.random ?? cryptoRandom;
+    this.indicationIdBase = randomBytes(12, this.random);
     this.serverAddress = options.server;
     const reliable = options.transport !== 'udp';
     this.transactions = new StunTransactions<RequestMeta>({
@@ -234,7 +237,7 @@ export class TurnClient implements SansIoEngine<TurnClientEvent> {
     staleRetries: number,
     timing?: Partial<TransactionTiming>,
   ): void {
-    const message = buildRequest(purpose, this.credentials, this.options.software);
+    const message = buildRequest(purpose, this.credentials, this.options.software, this.random);
     const bytes = message.serialize(
       this.credentials ? { integrityKey: this.credentials.key, fingerprint: true } : { fingerprint: true },
     );

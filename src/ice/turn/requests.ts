@@ -1,5 +1,7 @@
 /** Builds the TURN requests the client sends (RFC 8656 §7.1, §7.2, §9.1, §12.1), with long-term credentials. */
+
 import type { TransportAddress } from '../../common/engine.js';
+import { type RandomSource, randomBytes } from '../../common/random.js';
 import { StunAttr, StunMethod, TRANSPORT_UDP } from '../../stun/constants.js';
 import { longTermKey } from '../../stun/integrity.js';
 import { StunMessage } from '../../stun/message.js';
@@ -23,11 +25,13 @@ export function buildRequest(
   purpose: RequestPurpose,
   credentials: Credentials | undefined,
   software: string | undefined,
+  random: RandomSource,
 ): StunMessage {
+  const id = randomBytes(12, random);
   let msg: StunMessage;
   switch (purpose.kind) {
     case 'allocate':
-      msg = new StunMessage(StunMethod.Allocate, 'request')
+      msg = new StunMessage(StunMethod.Allocate, 'request', id)
         .setRequestedTransport(TRANSPORT_UDP)
         .setLifetime(purpose.lifetime);
       // REQUESTED-ADDRESS-FAMILY (RFC 8656 §18.11): 0x01 IPv4, 0x02 IPv6, then 3 reserved bytes.
@@ -36,17 +40,17 @@ export function buildRequest(
       }
       break;
     case 'refresh':
-      msg = new StunMessage(StunMethod.Refresh, 'request').setLifetime(purpose.lifetime);
+      msg = new StunMessage(StunMethod.Refresh, 'request', id).setLifetime(purpose.lifetime);
       break;
     case 'permission':
       // The port is ignored by the server: permissions are per IP address (§9).
-      msg = new StunMessage(StunMethod.CreatePermission, 'request').setXorPeerAddress({
+      msg = new StunMessage(StunMethod.CreatePermission, 'request', id).setXorPeerAddress({
         address: purpose.ip,
         port: 0,
       });
       break;
     case 'channel':
-      msg = new StunMessage(StunMethod.ChannelBind, 'request')
+      msg = new StunMessage(StunMethod.ChannelBind, 'request', id)
         .setChannelNumber(purpose.number)
         .setXorPeerAddress(purpose.peer);
       break;

@@ -1,5 +1,7 @@
 /** Options, events, states and counters of the TURN client. */
+
 import type { TransportAddress } from '../../common/engine.js';
+import type { RandomSource } from '../../common/random.js';
 import type { TransactionTiming } from '../../stun/transaction.js';
 import type { RequestPurpose } from './requests.js';
 
@@ -23,6 +25,8 @@ export interface TurnClientOptions {
   maxRedirects?: number;
   /** Overrides of the STUN retransmission timing (UDP); tests shorten it for unreachable servers. */
   timing?: Partial<TransactionTiming>;
+  /** Where transaction ids come from (default: the CSPRNG). */
+  random?: RandomSource;
 }
 
 export type TurnClientState = 'new' | 'allocating' | 'allocated' | 'closing' | 'closed' | 'failed';
