@@ -178,7 +178,7 @@ function parse(argv: string[]) {
 
 async function shutdown(pc: RTCPeerConnection, signaling: Signaling): Promise<void> {
   await signaling.close().catch(() => undefined);
-  await pc.close().catch(() => undefined);
+  pc.close();
 }
 
 // Exit explicitly: stdin (copy-and-paste) and socket timers would otherwise keep the process alive.

@@ -59,7 +59,7 @@ async function answer(offerJson: string, peers: Set<RTCPeerConnection>): Promise
     console.log(`browser peer: ${pc.connectionState}`);
     if (pc.connectionState === 'failed' || pc.connectionState === 'closed') {
       peers.delete(pc);
-      void pc.close();
+      pc.close();
     }
   };
   await pc.setRemoteDescription(offer);
@@ -132,7 +132,7 @@ export async function startDemoServer(port = 8080): Promise<{ url: string; close
   return {
     url,
     async close() {
-      await Promise.all([...peers].map((p) => p.close()));
+      for (const p of peers) p.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -161,14 +161,17 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
     this.stopNow();
   }
 
-  /** @internal Synchronous stop for RTCPeerConnection.close(). */
-  stopNow(): void {
+  /**
+   * @internal Synchronous stop for RTCPeerConnection: close() (channels close quietly) or a failed
+   * connection (`failed`: channels get an error event first).
+   */
+  stopNow(failed = false): void {
     if (this._state === 'closed') return;
     if (this.engine && !this.engine.closed) {
       this.engine.abort(this.now());
       this.flush();
     }
-    this.shutdownLocal(false);
+    this.shutdownLocal(failed);
   }
 
   private shutdownLocal(failed: boolean): void {

@@ -49,6 +49,7 @@ export abstract class IceAgentChecks extends IceAgentCore {
     if (selected && selected.local.baseId === baseId && sameAddr(selected.remote.address, source)) {
       selected.requestsReceived++;
       selected.responsesSent++;
+      this.consent.onPeerCheck(now);
     }
     // Checks of an earlier generation (before a restart) only keep the old pair alive.
     if (verdict.credentials !== this.local) return;

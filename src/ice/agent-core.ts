@@ -87,9 +87,9 @@ export abstract class IceAgentCore {
     this.settings = {
       nomination: options.nomination ?? 'regular',
       pacing: options.pacing ?? 50,
-      consentInterval: options.consentInterval ?? 5000,
-      consentTimeout: options.consentTimeout ?? 30_000,
-      disconnectedTimeout: options.disconnectedTimeout ?? 3000,
+      consentInterval: options.consentInterval ?? 2500,
+      consentTimeout: options.consentTimeout ?? 15_000,
+      disconnectedTimeout: options.disconnectedTimeout ?? 5000,
       checklistTimeout: options.checklistTimeout ?? 30_000,
       nominationDelay: options.nominationDelay ?? 500,
       checkRto: options.checkRto ?? 500,

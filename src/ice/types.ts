@@ -22,11 +22,14 @@ export interface IceAgentOptions {
   nomination?: 'regular' | 'aggressive';
   /** Ta: the pacing of new checks, ms. Default 50. */
   pacing?: number;
-  /** Consent check interval, ms, randomised ±20% (RFC 7675 §5.1). Default 5000. */
+  /** Consent check interval, ms, randomised ±20% (RFC 7675 §5.1). Default 2500 (libwebrtc pings as often). */
   consentInterval?: number;
-  /** Without a consent response for this long the agent turns `failed` (RFC 7675). Default 30000. */
+  /**
+   * Without a consent response for this long the agent turns `failed`. Default 15000, as libwebrtc;
+   * RFC 7675 says 30000.
+   */
   consentTimeout?: number;
-  /** An unanswered consent check older than this turns the agent `disconnected`. Default 3000. */
+  /** Without a consent response for this long (a check outstanding) the agent turns `disconnected`. Default 5000. */
   disconnectedTimeout?: number;
   /** Checks that select no pair within this time turn the agent `failed` (twice this once a pair is valid). Default 30000. */
   checklistTimeout?: number;

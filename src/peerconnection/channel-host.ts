@@ -4,24 +4,34 @@
  */
 import type { DataChannelHost, RTCDataChannel } from '../datachannel/data-channel.js';
 import type { RTCSctpTransport } from '../datachannel/sctp-transport.js';
+import type { Runtime } from '../net/runtime.js';
 
 export class DeferredChannelHost implements DataChannelHost {
   private sctp: RTCSctpTransport | undefined;
   private pending: RTCDataChannel[] = [];
 
-  constructor(private readonly defaultMaxMessageSize: number) {}
+  constructor(
+    private readonly defaultMaxMessageSize: number,
+    private readonly runtime: Runtime,
+  ) {}
 
   get maxMessageSize(): number {
     return this.sctp?.maxMessageSize ?? this.defaultMaxMessageSize;
   }
 
-  get hasChannels(): boolean {
-    return this.pending.length > 0 || this.sctp !== undefined;
+  /** The transport channels go to now: the SCTP transport once there is one, else this host. */
+  get current(): DataChannelHost {
+    return this.sctp ?? this;
   }
 
   register(channel: RTCDataChannel): void {
     if (this.sctp) this.sctp.register(channel);
-    else this.pending.push(channel);
+    else {
+      if (channel.id !== null && this.pending.some((c) => c.id === channel.id)) {
+        throw new DOMException(`data channel id ${channel.id} is in use`, 'OperationError');
+      }
+      this.pending.push(channel);
+    }
   }
 
   sendMessage(channel: RTCDataChannel, ppid: number, data: Uint8Array): boolean {
@@ -34,7 +44,7 @@ export class DeferredChannelHost implements DataChannelHost {
       return;
     }
     this.pending = this.pending.filter((c) => c !== channel);
-    channel.setState('closed');
+    this.runtime.timers.task(() => channel.setState('closed'));
   }
 
   attach(sctp: RTCSctpTransport): void {
@@ -42,6 +52,11 @@ export class DeferredChannelHost implements DataChannelHost {
     const waiting = this.pending;
     this.pending = [];
     for (const ch of waiting) if (ch.readyState !== 'closed') sctp.register(ch);
+  }
+
+  /** The SCTP transport went away with its data section: later channels wait for the next one. */
+  detach(): void {
+    this.sctp = undefined;
   }
 
   /** The connection closed before SCTP started: close what waits. */

@@ -23,6 +23,10 @@ export interface RTCConfiguration {
   maxMessageSize?: number;
   /** tsrtc: verify `turns:` server certificates (default true). */
   turnRejectUnauthorized?: boolean;
+  /** tsrtc: ms without a consent response before ICE turns `disconnected` (default 5000, as libwebrtc). */
+  iceDisconnectedTimeout?: number;
+  /** tsrtc: ms without a consent response before ICE turns `failed` (default 15000, as libwebrtc). */
+  iceFailedTimeout?: number;
 }
 
 export type ResolvedConfiguration = Required<

@@ -3,6 +3,7 @@
  * a negotiated pair of descriptions means for the transports.
  */
 import type { RTCIceCandidate } from '../ice/candidate.js';
+import { isRtx, rtxFor } from '../sdp/codecs.js';
 import { createAnswer } from '../sdp/jsep/answer.js';
 import type { BundlePolicy } from '../sdp/jsep/bundle.js';
 import { transportSectionIndex } from '../sdp/jsep/bundle.js';
@@ -11,6 +12,7 @@ import { dataChannelSection } from '../sdp/jsep/data-channel.js';
 import { createOffer, type OfferSection } from '../sdp/jsep/offer.js';
 import { iceParametersOf } from '../sdp/jsep/transport.js';
 import type {
+  Codec,
   Fingerprint,
   MediaDirection,
   MediaSection,
@@ -24,7 +26,7 @@ import {
   VIDEO_CODECS,
   VIDEO_HEADER_EXTENSIONS,
 } from './capabilities.js';
-import type { RTCRtpTransceiver } from './transceiver.js';
+import type { RTCRtpSender, RTCRtpTransceiver } from './transceiver.js';
 
 export interface LocalTransportInfo {
   usernameFragment: string;
@@ -37,24 +39,74 @@ export type SectionSlot =
   | { mid: string; kind: 'audio' | 'video'; transceiver: RTCRtpTransceiver }
   | { mid: string; kind: 'application' };
 
-function codecsFor(kind: 'audio' | 'video', preferences: readonly RTCRtpCodecCapability[]): LocalCodec[] {
+/** Our codecs for a kind, in the order and subset of setCodecPreferences (all of them without preferences). */
+export function codecsFor(
+  kind: 'audio' | 'video',
+  preferences: readonly RTCRtpCodecCapability[],
+): LocalCodec[] {
   const all = kind === 'audio' ? AUDIO_CODECS : VIDEO_CODECS;
   if (preferences.length === 0) return all;
   const chosen: LocalCodec[] = [];
   for (const p of preferences) {
-    const match = all.find(
-      (c) => c.mimeType.toLowerCase() === p.mimeType.toLowerCase() && c.clockRate === p.clockRate,
-    );
+    const match = all.find((c) => matchesCapability(c.mimeType, c.clockRate, c.channels, p));
     if (match && !chosen.includes(match)) chosen.push(match);
   }
   return chosen;
 }
 
-function addSenderAttributes(section: MediaSection, transceiver: RTCRtpTransceiver): void {
+function matchesCapability(
+  mimeType: string,
+  clockRate: number,
+  channels: number | undefined,
+  p: RTCRtpCodecCapability,
+): boolean {
+  return (
+    mimeType.toLowerCase() === p.mimeType.toLowerCase() &&
+    clockRate === p.clockRate &&
+    (p.channels === undefined || channels === undefined || channels === p.channels)
+  );
+}
+
+/** A section's codecs from the offer's shared list, following the transceiver's preferences. */
+function preferredSubset(kind: 'audio' | 'video', preferences: readonly RTCRtpCodecCapability[]) {
+  return (shared: readonly Codec[]): Codec[] => {
+    if (preferences.length === 0) return [...shared];
+    const out: Codec[] = [];
+    const wantsRtx = preferences.some((p) => p.mimeType.toLowerCase() === `${kind}/rtx`);
+    for (const p of preferences) {
+      for (const c of shared) {
+        if (isRtx(c) || out.includes(c)) continue;
+        if (!matchesCapability(`${kind}/${c.name}`, c.clockRate, c.channels, p)) continue;
+        out.push(c);
+        const rtx = wantsRtx ? rtxFor(shared, c.payloadType) : undefined;
+        if (rtx) out.push(rtx);
+      }
+    }
+    return out;
+  };
+}
+
+/** The a=ssrc lines (cname, msid) and the RTX FID group of a section we send in. */
+function addSenderSsrcs(section: MediaSection, sender: RTCRtpSender, trackId: string, cname: string): void {
+  const rtx = section.codecs.some((c) => isRtx(c));
+  const ssrcs = rtx ? [sender.ssrc, sender.rtxSsrc] : [sender.ssrc];
+  if (rtx) section.ssrcGroups = [{ semantics: 'FID', ssrcs: [sender.ssrc, sender.rtxSsrc] }];
+  section.ssrcs = [];
+  for (const ssrc of ssrcs) {
+    section.ssrcs.push({ ssrc, attribute: 'cname', value: cname });
+    for (const m of section.msids) {
+      section.ssrcs.push({ ssrc, attribute: 'msid', value: `${m.streamId} ${m.trackId ?? trackId}` });
+    }
+  }
+}
+
+function addSenderAttributes(section: MediaSection, transceiver: RTCRtpTransceiver, cname: string): void {
   const track = transceiver.sender.track;
   if (!track) return;
   const streams = transceiver.sender.streamIds.length > 0 ? transceiver.sender.streamIds : ['-'];
   section.msids = streams.map((stream) => ({ streamId: stream, trackId: track.id }));
+  const d = section.direction ?? 'sendrecv';
+  if (d === 'sendrecv' || d === 'sendonly') addSenderSsrcs(section, transceiver.sender, track.id, cname);
 }
 
 export function buildOffer(options: {
@@ -69,13 +121,6 @@ export function buildOffer(options: {
   bundlePolicy: BundlePolicy;
 }): SessionDescription {
   const previousByMid = new Map((options.previous?.media ?? []).map((m) => [m.mid, m]));
-  const preferences = (kind: 'audio' | 'video'): readonly RTCRtpCodecCapability[] => {
-    for (const slot of options.slots) {
-      if (slot.kind === kind && slot.transceiver.codecPreferences.length > 0)
-        return slot.transceiver.codecPreferences;
-    }
-    return [];
-  };
   const sections: OfferSection[] = options.slots.map((slot) => {
     const previous = previousByMid.get(slot.mid);
     if (slot.kind === 'application') return { kind: 'application', mid: slot.mid };
@@ -85,36 +130,30 @@ export function buildOffer(options: {
       mid: slot.mid,
       direction: t.direction === 'stopped' ? 'inactive' : t.direction,
       rejected: t.stopped,
+      selectCodecs: preferredSubset(slot.kind, t.codecPreferences),
     };
     if (previous) section.previous = previous;
-    const track = t.sender.track;
-    if (track && !t.stopped) {
-      section.sender = {
-        streamIds: t.sender.streamIds,
-        trackId: track.id,
-        cname: options.cname,
-        ssrc: t.sender.ssrc,
-        rtxSsrc: t.sender.rtxSsrc,
-      };
-    }
     return section;
   });
-  return createOffer({
+  const offer = createOffer({
     sessionId: options.sessionId,
     sessionVersion: options.sessionVersion,
     iceUfrag: options.transport.usernameFragment,
     icePwd: options.transport.password,
     fingerprints: options.transport.fingerprints,
-    codecs: {
-      audio: codecsFor('audio', preferences('audio')),
-      video: codecsFor('video', preferences('video')),
-    },
+    codecs: { audio: AUDIO_CODECS, video: VIDEO_CODECS },
     headerExtensions: { audio: AUDIO_HEADER_EXTENSIONS, video: VIDEO_HEADER_EXTENSIONS },
     sections,
     bundlePolicy: options.bundlePolicy,
     initial: options.previous === undefined,
     maxMessageSize: options.maxMessageSize,
   });
+  offer.media.forEach((section, i) => {
+    const slot = options.slots[i];
+    if (slot && slot.kind !== 'application' && !slot.transceiver.stopped)
+      addSenderAttributes(section, slot.transceiver, options.cname);
+  });
+  return offer;
 }
 
 export function buildAnswer(options: {
@@ -123,6 +162,7 @@ export function buildAnswer(options: {
   offer: SessionDescription;
   transport: LocalTransportInfo;
   maxMessageSize: number;
+  cname: string;
   directionFor: (mid: string | undefined) => MediaDirection;
   transceiverFor: (mid: string | undefined) => RTCRtpTransceiver | undefined;
 }): SessionDescription {
@@ -133,6 +173,11 @@ export function buildAnswer(options: {
     icePwd: options.transport.password,
     fingerprints: options.transport.fingerprints,
     codecs: { audio: AUDIO_CODECS, video: VIDEO_CODECS },
+    sectionCodecs: (mid, kind) => {
+      const t = options.transceiverFor(mid);
+      if (!t || t.codecPreferences.length === 0) return undefined;
+      return t.kind === kind ? codecsFor(t.kind, t.codecPreferences) : undefined;
+    },
     headerExtensions: { audio: AUDIO_HEADER_EXTENSIONS, video: VIDEO_HEADER_EXTENSIONS },
     localDirection: (mid) => options.directionFor(mid),
     maxMessageSize: options.maxMessageSize,
@@ -140,7 +185,7 @@ export function buildAnswer(options: {
   answer.extmapAllowMixed = true;
   for (const section of answer.media) {
     const t = options.transceiverFor(section.mid);
-    if (t && section.port !== 0) addSenderAttributes(section, t);
+    if (t && section.port !== 0) addSenderAttributes(section, t, options.cname);
   }
   return answer;
 }

@@ -1,93 +1,58 @@
 /**
- * RTCPeerConnection (W3C): JSEP offer/answer over the SDP layer, one bundled ICE + DTLS transport, SCTP
- * data channels, transceivers for negotiation, states with their events, trickle ICE and getStats().
+ * RTCPeerConnection (W3C webrtc-pc): the public face. The work is done by its parts — the JSEP state machine
+ * (signaling.ts), the transceivers (transceiver-set.ts), the transports applied after every negotiation
+ * (transports.ts), the aggregate states (connection-state.ts) and negotiationneeded (negotiation-needed.ts) —
+ * all on one injectable runtime, so a whole connection can also run in virtual time.
  */
-import { invalidAccess, invalidState, operationError } from '../common/errors.js';
+import { invalidAccess, invalidState } from '../common/errors.js';
 import { type EventHandler, RtcEventTarget } from '../common/events.js';
-import { createLogger } from '../common/logger.js';
-import { randomUint64, uuid } from '../common/random.js';
+import { uuid } from '../common/random.js';
 import type { RTCIceTransportState } from '../common/transport.js';
-import { RTCDataChannel, type RTCDataChannelParameters } from '../datachannel/data-channel.js';
-import { RTCDataChannelEvent, RTCSctpTransport } from '../datachannel/sctp-transport.js';
+import type { RTCDataChannel } from '../datachannel/data-channel.js';
+import { RTCDataChannel as DataChannel } from '../datachannel/data-channel.js';
+import type { RTCSctpTransport } from '../datachannel/sctp-transport.js';
+import { RTCDataChannelEvent } from '../datachannel/sctp-transport.js';
 import { RTCCertificate, type RTCCertificateKeygenAlgorithm } from '../dtls/certificate.js';
-import { RTCDtlsParameters } from '../dtls/parameters.js';
-import { RTCDtlsTransport } from '../dtls/transport.js';
-import { RTCIceCandidate, type RTCIceCandidateInit, writeCandidate } from '../ice/candidate.js';
-import { RTCIceGatherer, type RTCIceGathererEvent } from '../ice/gatherer.js';
-import { RTCIceTransport } from '../ice/transport.js';
-import type { MediaStream } from '../media/media-stream.js';
+import { RTCIceCandidate, type RTCIceCandidateInit } from '../ice/candidate.js';
+import type { RTCIceGathererEvent, RTCIceGathererState } from '../ice/gatherer.js';
+import { MediaStream } from '../media/media-stream.js';
 import type { MediaStreamTrack } from '../media/track.js';
-import { negotiatedDtlsRole } from '../sdp/jsep/dtls-setup.js';
-import { sectionIndexFor, setupOf } from '../sdp/jsep/index.js';
-import { assertValidDescription } from '../sdp/jsep/validate.js';
-import { parseSdp } from '../sdp/parse.js';
-import { cloneSession, type MediaDirection, type SessionDescription } from '../sdp/types.js';
-import { writeSdp } from '../sdp/write.js';
+import { nodeRuntime, type Runtime } from '../net/runtime.js';
+import type { SessionDescription } from '../sdp/types.js';
 import { takeCertificate } from './certificate-pool.js';
-import { DeferredChannelHost } from './channel-host.js';
 import {
   checkConfigurationChange,
   type ResolvedConfiguration,
   type RTCConfiguration,
   resolveConfiguration,
 } from './configuration.js';
+import {
+  ConnectionStates,
+  type RTCIceGatheringState,
+  type RTCPeerConnectionState,
+} from './connection-state.js';
+import { dataChannelParameters, type RTCDataChannelInit } from './data-channel-init.js';
 import { RTCPeerConnectionIceEvent, RTCTrackEvent } from './events.js';
+import { NegotiationNeeded } from './negotiation-needed.js';
 import {
-  buildAnswer,
-  buildOffer,
-  type LocalTransportInfo,
-  negotiatedDataSection,
-  remoteFingerprints,
-  remoteIceParameters,
-  type SectionSlot,
-  transportSection,
-  withCandidates,
-} from './negotiation.js';
-import { isSdpType, RTCSessionDescription, type RTCSessionDescriptionInit } from './session-description.js';
-import { collectStats, type RTCStatsReport } from './stats.js';
-import {
-  checkDirection,
-  type RTCRtpEncodingParameters,
-  RTCRtpSender,
-  RTCRtpTransceiver,
-} from './transceiver.js';
+  isSdpType,
+  type RTCSessionDescription,
+  type RTCSessionDescriptionInit,
+} from './session-description.js';
+import { type RTCOfferOptions, type RTCSignalingState, Signaling } from './signaling.js';
+import { collectStats, type RTCStatsReport, selectStats } from './stats.js';
+import type { RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver } from './transceiver.js';
+import { type RTCRtpTransceiverInit, TransceiverSet } from './transceiver-set.js';
+import { ConnectionTransports } from './transports.js';
 
-const log = createLogger('pc');
+export type { RTCIceGatheringState, RTCPeerConnectionState } from './connection-state.js';
+export type { RTCDataChannelInit } from './data-channel-init.js';
+export type { RTCOfferOptions, RTCSignalingState } from './signaling.js';
+export type { RTCRtpTransceiverInit } from './transceiver-set.js';
 
-export type RTCSignalingState =
-  | 'stable'
-  | 'have-local-offer'
-  | 'have-remote-offer'
-  | 'have-local-pranswer'
-  | 'have-remote-pranswer'
-  | 'closed';
-export type RTCPeerConnectionState =
-  | 'new'
-  | 'connecting'
-  | 'connected'
-  | 'disconnected'
-  | 'failed'
-  | 'closed';
-export type RTCIceGatheringState = 'new' | 'gathering' | 'complete';
-
-export interface RTCOfferOptions {
-  iceRestart?: boolean;
-}
-
-export interface RTCDataChannelInit {
-  ordered?: boolean;
-  maxPacketLifeTime?: number;
-  maxRetransmits?: number;
-  protocol?: string;
-  negotiated?: boolean;
-  id?: number;
-  priority?: 'very-low' | 'low' | 'medium' | 'high';
-}
-
-export interface RTCRtpTransceiverInit {
-  direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
-  streams?: MediaStream[];
-  sendEncodings?: RTCRtpEncodingParameters[];
+/** tsrtc: what a peer connection runs on (the real clock, timers and sockets unless a test injects others). */
+export interface RTCPeerConnectionOptions {
+  readonly runtime?: Runtime;
 }
 
 interface PeerConnectionEventMap {
@@ -102,68 +67,74 @@ interface PeerConnectionEventMap {
   datachannel: RTCDataChannelEvent;
 }
 
-interface AppliedDescription {
-  readonly init: RTCSessionDescription;
-  readonly model: SessionDescription;
-}
-
 export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
   private config: ResolvedConfiguration;
-  private readonly certificate: Promise<RTCCertificate>;
-  private readonly gatherer: RTCIceGatherer;
-  private readonly iceTransport: RTCIceTransport;
-  private dtlsTransport: RTCDtlsTransport | undefined;
-  private sctpTransport: RTCSctpTransport | null = null;
-  private readonly channelHost: DeferredChannelHost;
-  private readonly transceivers: RTCRtpTransceiver[] = [];
-  private slots: SectionSlot[] = [];
+  private readonly runtime: Runtime;
+  private readonly certificatePromise: Promise<RTCCertificate>;
+  private certificateValue: RTCCertificate | undefined;
+  private readonly transports: ConnectionTransports;
+  private readonly transceivers: TransceiverSet;
+  private readonly signaling: Signaling;
+  private readonly states = new ConnectionStates();
+  private readonly negotiation: NegotiationNeeded;
+  private readonly remoteStreams = new Map<string, MediaStream>();
+  private readonly channels: RTCDataChannel[] = [];
   private wantsData = false;
-  private readonly sessionId = randomUint64().toString().slice(0, 18);
-  /** RTCP CNAME for every sender of this connection (RFC 7022: random per connection). */
-  private readonly cname = uuid();
-  private sessionVersion = 1n;
-
-  private _signalingState: RTCSignalingState = 'stable';
-  private _iceConnectionState: RTCIceTransportState = 'new';
-  private _connectionState: RTCPeerConnectionState = 'new';
-  private _iceGatheringState: RTCIceGatheringState = 'new';
   private closed = false;
-
-  private currentLocal: AppliedDescription | undefined;
-  private pendingLocal: AppliedDescription | undefined;
-  private currentRemote: AppliedDescription | undefined;
-  private pendingRemote: AppliedDescription | undefined;
-  private lastOffer: string | undefined;
-  private lastAnswer: string | undefined;
-  private weAreOfferer: boolean | undefined;
-  private transportsStarted = false;
-  private readonly earlyCandidates: (RTCIceCandidateInit | null)[] = [];
-  private remoteEndOfCandidates = false;
-
   private operations: Promise<unknown> = Promise.resolve();
-  private negotiationNeeded = false;
-  private negotiationQueued = false;
+  private pendingOperations = 0;
 
-  constructor(configuration: RTCConfiguration = {}) {
+  constructor(configuration?: RTCConfiguration | null, options: RTCPeerConnectionOptions = {}) {
     super();
-    this.config = resolveConfiguration(configuration);
+    this.config = resolveConfiguration(configuration ?? {});
+    this.runtime = options.runtime ?? nodeRuntime;
     const certs = this.config.certificates;
-    this.certificate = certs?.[0] ? Promise.resolve(certs[0]) : takeCertificate();
+    this.certificatePromise = certs?.[0] ? Promise.resolve(certs[0]) : takeCertificate();
     // An unhandled rejection here would crash the process before anyone awaits the certificate.
-    this.certificate.catch(() => undefined);
-    this.gatherer = new RTCIceGatherer({
-      iceServers: this.config.iceServers,
-      iceTransportPolicy: this.config.iceTransportPolicy,
-      iceAdditionalHostAddresses: this.config.iceAdditionalHostAddresses ?? [],
-      loopbackOnly: this.config.iceLoopbackOnly ?? false,
-      turnRejectUnauthorized: this.config.turnRejectUnauthorized ?? true,
+    this.certificatePromise.then((c) => (this.certificateValue = c)).catch(() => undefined);
+    const cname = uuid(this.runtime.random);
+    this.transports = new ConnectionTransports(() => this.config, this.runtime, {
+      // Gathering events are queued as tasks (W3C): never before setLocalDescription() resolves.
+      localCandidate: (e) => this.runtime.timers.task(() => this.onLocalCandidate(e)),
+      candidateError: (e) => this.runtime.timers.task(() => !this.closed && this.dispatchEvent(e)),
+      gatheringStateChange: () => {
+        const s = this.transports.gatherer.state;
+        this.runtime.timers.task(() => this.onGatheringState(s));
+      },
+      stateChange: () => this.updateStates(),
+      dataChannel: (channel) => {
+        this.channels.push(channel);
+        this.dispatchEvent(new RTCDataChannelEvent('datachannel', { channel }));
+      },
     });
-    this.iceTransport = new RTCIceTransport(this.gatherer);
-    this.channelHost = new DeferredChannelHost(this.config.maxMessageSize ?? 262_144);
-    this.gatherer.addEventListener('icecandidate', (e) => this.onLocalCandidate(e));
-    this.gatherer.addEventListener('icecandidateerror', (e) => this.dispatchEvent(e));
-    this.gatherer.addEventListener('statechange', () => this.updateGatheringState());
-    this.iceTransport.addEventListener('statechange', () => this.updateConnectionStates());
+    this.transceivers = new TransceiverSet(this.runtime.random, () => this.negotiation.update());
+    this.signaling = new Signaling({
+      transceivers: this.transceivers,
+      transports: this.transports,
+      cname,
+      config: () => this.config,
+      certificate: () => this.certificatePromise,
+      wantsData: () => this.wantsData,
+      remoteOfferedData: () => {
+        this.wantsData = true;
+      },
+      signalingStateChanged: () => this.onSignalingState(),
+      remoteTracks: (ts, remote) => this.announceTracks(ts, remote),
+    });
+    this.negotiation = new NegotiationNeeded(
+      () => ({
+        closed: this.closed,
+        stable: this.signaling.state === 'stable',
+        busy: this.pendingOperations > 0,
+        restartPending: this.signaling.restartPending,
+        wantsData: this.wantsData,
+        weAreOfferer: this.signaling.weAreOfferer,
+        currentLocal: this.signaling.currentLocalModel,
+        transceivers: this.transceivers.list,
+      }),
+      (fn) => this.runtime.timers.task(fn),
+      () => this.dispatchEvent(new Event('negotiationneeded')),
+    );
   }
 
   /** W3C static: a certificate for the configuration's `certificates`. */
@@ -174,52 +145,40 @@ export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
   // ---- attributes
 
   get signalingState(): RTCSignalingState {
-    return this._signalingState;
+    return this.signaling.state;
   }
   get iceConnectionState(): RTCIceTransportState {
-    return this._iceConnectionState;
+    return this.states.iceConnection;
   }
   get connectionState(): RTCPeerConnectionState {
-    return this._connectionState;
+    return this.states.connection;
   }
   get iceGatheringState(): RTCIceGatheringState {
-    return this._iceGatheringState;
+    return this.states.iceGathering;
   }
   get canTrickleIceCandidates(): boolean | null {
-    const remote = this.currentRemote ?? this.pendingRemote;
-    if (!remote) return null;
-    const s = transportSection(remote.model);
-    return (s?.iceOptions ?? remote.model.iceOptions ?? []).includes('trickle');
+    return this.signaling.canTrickleIceCandidates();
   }
   get sctp(): RTCSctpTransport | null {
-    return this.sctpTransport;
+    return this.transports.sctp;
   }
-
   get localDescription(): RTCSessionDescription | null {
-    return this.describeLocal(this.pendingLocal ?? this.currentLocal);
+    return this.signaling.local('either');
   }
   get currentLocalDescription(): RTCSessionDescription | null {
-    return this.describeLocal(this.currentLocal);
+    return this.signaling.local('current');
   }
   get pendingLocalDescription(): RTCSessionDescription | null {
-    return this.describeLocal(this.pendingLocal);
+    return this.signaling.local('pending');
   }
   get remoteDescription(): RTCSessionDescription | null {
-    return this.describeRemote(this.pendingRemote ?? this.currentRemote);
+    return this.signaling.remote('either');
   }
   get currentRemoteDescription(): RTCSessionDescription | null {
-    return this.describeRemote(this.currentRemote);
+    return this.signaling.remote('current');
   }
   get pendingRemoteDescription(): RTCSessionDescription | null {
-    return this.describeRemote(this.pendingRemote);
-  }
-
-  private describeLocal(d: AppliedDescription | undefined): RTCSessionDescription | null {
-    if (!d) return null;
-    return new RTCSessionDescription({ type: d.init.type, sdp: writeSdp(this.withLocalCandidates(d.model)) });
-  }
-  private describeRemote(d: AppliedDescription | undefined): RTCSessionDescription | null {
-    return d ? new RTCSessionDescription({ type: d.init.type, sdp: writeSdp(d.model) }) : null;
+    return this.signaling.remote('pending');
   }
 
   // ---- event handler attributes
@@ -298,149 +257,57 @@ export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
   // ---- tracks, transceivers, channels
 
   getTransceivers(): RTCRtpTransceiver[] {
-    return [...this.transceivers];
+    return [...this.transceivers.list];
   }
   getSenders(): RTCRtpSender[] {
-    return this.transceivers.filter((t) => !t.stopped).map((t) => t.sender);
+    return this.transceivers.list.filter((t) => !t.stopped).map((t) => t.sender);
   }
-  getReceivers(): RTCRtpTransceiver['receiver'][] {
-    return this.transceivers.filter((t) => !t.stopped).map((t) => t.receiver);
+  getReceivers(): RTCRtpReceiver[] {
+    return this.transceivers.list.filter((t) => !t.stopped).map((t) => t.receiver);
   }
 
   addTransceiver(
     trackOrKind: MediaStreamTrack | 'audio' | 'video',
-    init: RTCRtpTransceiverInit = {},
+    init?: RTCRtpTransceiverInit,
   ): RTCRtpTransceiver {
     this.assertOpen('addTransceiver');
-    const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
-    if (kind !== 'audio' && kind !== 'video')
-      throw new TypeError(`transceiver kind must be 'audio' or 'video', not '${kind}'`);
-    const direction = init.direction ?? 'sendrecv';
-    checkDirection(direction);
-    const track = typeof trackOrKind === 'string' ? null : trackOrKind;
-    const t = new RTCRtpTransceiver(
-      kind,
-      new RTCRtpSender(kind, track, init.streams ?? [], init.sendEncodings),
-      direction,
-    );
-    this.bindTransceiver(t);
-    this.updateNegotiationNeeded();
-    return t;
+    return this.transceivers.add(trackOrKind, init);
   }
 
   addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): RTCRtpSender {
     this.assertOpen('addTrack');
-    const kind = track.kind;
-    if (kind !== 'audio' && kind !== 'video') throw new TypeError(`a track of kind '${kind}' cannot be sent`);
-    if (this.transceivers.some((t) => t.sender.track === track)) {
-      throw invalidAccess('this track already has a sender on this connection');
-    }
-    const reusable = this.transceivers.find(
-      (t) => !t.stopped && t.kind === kind && t.sender.track === null && !t.usedToSend,
-    );
-    if (reusable) {
-      reusable.sender.setTrack(track);
-      reusable.sender.streamIds = streams.map((s) => s.id);
-      if (reusable.direction === 'recvonly') reusable.direction = 'sendrecv';
-      else if (reusable.direction === 'inactive') reusable.direction = 'sendonly';
-      this.updateNegotiationNeeded();
-      return reusable.sender;
-    }
-    return this.addTransceiver(track, { direction: 'sendrecv', streams }).sender;
+    return this.transceivers.addTrack(track, streams);
   }
 
   removeTrack(sender: RTCRtpSender): void {
     this.assertOpen('removeTrack');
-    const t = this.transceivers.find((x) => x.sender === sender);
-    if (!t) throw invalidAccess('this sender was not created by this connection');
-    if (!sender.track) return;
-    sender.setTrack(null);
-    if (t.direction === 'sendrecv') t.direction = 'recvonly';
-    else if (t.direction === 'sendonly') t.direction = 'inactive';
-    this.updateNegotiationNeeded();
+    this.transceivers.removeTrack(sender);
   }
 
   createDataChannel(label: string, init: RTCDataChannelInit = {}): RTCDataChannel {
     this.assertOpen('createDataChannel');
-    if (typeof label !== 'string') label = String(label);
-    if (init.maxPacketLifeTime != null && init.maxRetransmits != null) {
-      throw new TypeError('maxPacketLifeTime and maxRetransmits cannot both be set');
-    }
-    if (init.id !== undefined && !init.negotiated) {
-      // W3C: an id without negotiated is ignored; the id follows the DTLS role.
-    }
-    const params: RTCDataChannelParameters = {
-      label,
-      ordered: init.ordered ?? true,
-      maxPacketLifeTime: init.maxPacketLifeTime ?? null,
-      maxRetransmits: init.maxRetransmits ?? null,
-      protocol: init.protocol ?? '',
-      negotiated: init.negotiated ?? false,
-      id: init.negotiated ? (init.id ?? null) : null,
-      priority: init.priority ?? 'low',
-    };
-    if (params.negotiated && (params.id === null || params.id === undefined)) {
-      throw new TypeError('a negotiated data channel needs an id');
-    }
-    const channel = new RTCDataChannel(this.sctpTransport ?? this.channelHost, params);
-    this.channelsForStats.push(channel);
+    const params = dataChannelParameters(label, init);
+    const channel = new DataChannel(this.transports.sctp ?? this.transports.channels, params);
+    this.channels.push(channel);
     if (!this.wantsData) {
       this.wantsData = true;
-      this.updateNegotiationNeeded();
+      this.negotiation.update();
     }
     return channel;
-  }
-
-  private bindTransceiver(t: RTCRtpTransceiver): void {
-    t.onDirectionChange = () => this.updateNegotiationNeeded();
-    this.transceivers.push(t);
   }
 
   // ---- offer / answer
 
   createOffer(options: RTCOfferOptions = {}): Promise<RTCSessionDescriptionInit> {
-    return this.chain('createOffer', async () => {
-      if (options.iceRestart) this.restartPending = true;
-      return this.createOfferNow();
-    });
+    return this.chain('createOffer', () => this.signaling.createOffer(options ?? {}));
   }
 
   createAnswer(): Promise<RTCSessionDescriptionInit> {
-    return this.chain('createAnswer', async () => {
-      if (this._signalingState !== 'have-remote-offer' && this._signalingState !== 'have-local-pranswer') {
-        throw invalidState(
-          `createAnswer() needs a remote offer; the signaling state is ${this._signalingState}`,
-        );
-      }
-      return this.createAnswerNow();
-    });
+    return this.chain('createAnswer', () => this.signaling.createAnswer());
   }
 
-  private restartPending = false;
-
   setLocalDescription(description?: RTCSessionDescriptionInit): Promise<void> {
-    return this.chain('setLocalDescription', async () => {
-      let init = description;
-      if (!init || (init.type !== 'rollback' && !init.sdp)) {
-        // Implicit description (W3C): create what the signaling state calls for.
-        const type: RTCSessionDescriptionInit['type'] =
-          init?.type ??
-          (this._signalingState === 'have-remote-offer' || this._signalingState === 'have-local-pranswer'
-            ? 'answer'
-            : 'offer');
-        if (type === 'offer') {
-          if (this._signalingState !== 'stable' && this._signalingState !== 'have-local-offer') {
-            throw invalidState(`cannot create an implicit offer in state ${this._signalingState}`);
-          }
-          init = await this.createOfferNow();
-        } else if (type === 'answer' || type === 'pranswer') {
-          init = { ...(await this.createAnswerNow()), type };
-        } else {
-          throw new TypeError(`cannot set an implicit local description of type ${type}`);
-        }
-      }
-      await this.applyLocal(init);
-    });
+    return this.chain('setLocalDescription', () => this.signaling.setLocal(description));
   }
 
   setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
@@ -450,508 +317,84 @@ export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
           `setRemoteDescription() needs a description with a valid type, not ${String(description?.type)}`,
         );
       }
-      await this.applyRemote(description);
+      await this.signaling.setRemote(description);
     });
   }
 
   addIceCandidate(candidate?: RTCIceCandidateInit | RTCIceCandidate | null): Promise<void> {
-    return this.chain('addIceCandidate', async () => {
-      const init = candidate instanceof RTCIceCandidate ? candidate.toJSON() : (candidate ?? null);
-      if (init?.candidate && (init.sdpMid ?? null) === null && (init.sdpMLineIndex ?? null) === null) {
-        throw new TypeError('addIceCandidate() needs sdpMid or sdpMLineIndex');
-      }
-      if (!this.currentRemote && !this.pendingRemote) {
-        // Queued until the remote description arrives (aiortc and the issue ask for this leniency).
-        this.earlyCandidates.push(init);
-        return;
-      }
-      this.applyRemoteCandidate(init);
-    });
+    const init = candidate instanceof RTCIceCandidate ? candidate.toJSON() : (candidate ?? null);
+    if (init?.candidate && (init.sdpMid ?? null) === null && (init.sdpMLineIndex ?? null) === null) {
+      return Promise.reject(new TypeError('addIceCandidate() needs sdpMid or sdpMLineIndex'));
+    }
+    return this.chain('addIceCandidate', async () => this.signaling.addCandidate(init));
   }
 
   restartIce(): void {
-    this.restartPending = true;
-    this.updateNegotiationNeeded();
+    if (this.closed) return;
+    this.signaling.restartPending = true;
+    this.negotiation.update();
   }
 
-  getStats(selector?: MediaStreamTrack | null): Promise<RTCStatsReport> {
-    void selector;
-    return Promise.resolve(
-      collectStats({
-        iceTransport: this.iceTransport,
-        dtlsTransport: this.dtlsTransport,
-        sctpTransport: this.sctpTransport,
-        certificate: this.certificateValue,
-        remoteCertificates: this.dtlsTransport?.getRemoteCertificates() ?? [],
-        channels: this.channelsForStats,
-      }),
-    );
+  async getStats(selector?: MediaStreamTrack | null): Promise<RTCStatsReport> {
+    if (selector) {
+      const owner = this.transceivers.list.find(
+        (t) => t.sender.track === selector || t.receiver.track === selector,
+      );
+      if (!owner) throw invalidAccess('the selector is not a track of this connection');
+    }
+    const t = this.transports;
+    const report = collectStats({
+      iceTransport: t.ice,
+      dtlsTransport: t.dtls,
+      sctpTransport: t.sctp,
+      certificate: this.certificateValue,
+      remoteCertificates: t.dtls?.getRemoteCertificates() ?? [],
+      channels: this.channels,
+      timestamp: this.runtime.clock.wallTime(),
+    });
+    if (!selector) return report;
+    return selectStats(report, (s) => s.trackIdentifier === selector.id);
   }
 
-  async close(): Promise<void> {
+  /** Close at once (W3C): the states are `closed` when this returns and the peer is told right away. */
+  close(): void {
     if (this.closed) return;
     this.closed = true;
-    this._signalingState = 'closed';
-    for (const t of this.transceivers) t.stop();
-    this.channelHost.closeAll();
-    await this.sctpTransport?.stop().catch(() => undefined);
-    await this.dtlsTransport?.stop().catch(() => undefined);
-    await this.iceTransport.stop().catch(() => undefined);
-    this.gatherer.close();
-    // W3C: closing sets the states without firing events.
-    this._iceConnectionState = 'closed';
-    this._connectionState = 'closed';
+    this.signaling.close();
+    this.transceivers.stopAll();
+    this.transports.close();
+    this.states.close();
   }
 
-  // ---- internals: operations chain
+  // ---- internals
 
   private chain<T>(name: string, op: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(invalidState(`${name}() called on a closed RTCPeerConnection`));
+    this.pendingOperations++;
     const run = this.operations.then(() => {
       if (this.closed) throw invalidState(`${name}() called on a closed RTCPeerConnection`);
       return op();
     });
     this.operations = run.catch(() => undefined);
-    return run.finally(() => this.maybeFireNegotiationNeeded());
+    return run.finally(() => {
+      this.pendingOperations--;
+      if (this.pendingOperations === 0) this.negotiation.update();
+    });
   }
 
   private assertOpen(name: string): void {
     if (this.closed) throw invalidState(`${name}() called on a closed RTCPeerConnection`);
   }
 
-  private certificateValue: RTCCertificate | undefined;
-  private readonly channelsForStats: RTCDataChannel[] = [];
-
-  private async localTransportInfo(): Promise<LocalTransportInfo> {
-    const cert = await this.certificate;
-    this.certificateValue = cert;
-    if (!this.dtlsTransport) this.createDtlsTransport(cert);
-    if (this.restartPending && this.transportsStarted) {
-      this.restartPending = false;
-      this.iceTransport.restart();
-    }
-    const ice = this.iceTransport.getLocalParameters();
-    const sha256 = cert.getFingerprints().filter((f) => f.algorithm === 'sha-256');
-    return {
-      usernameFragment: ice.usernameFragment,
-      password: ice.password,
-      fingerprints: sha256.map((f) => ({ algorithm: f.algorithm, value: f.value })),
-    };
-  }
-
-  private createDtlsTransport(cert: RTCCertificate): void {
-    const dtls = new RTCDtlsTransport(this.iceTransport, [cert]);
-    dtls.addEventListener('statechange', () => this.updateConnectionStates());
-    this.dtlsTransport = dtls;
-    for (const t of this.transceivers) {
-      t.sender.transport = dtls;
-      t.receiver.transport = dtls;
-    }
-  }
-
-  private async createOfferNow(): Promise<RTCSessionDescriptionInit> {
-    const transport = await this.localTransportInfo();
-    const model = buildOffer({
-      sessionId: this.sessionId,
-      sessionVersion: String(this.sessionVersion++),
-      slots: this.planSlots(),
-      transport,
-      maxMessageSize: this.config.maxMessageSize ?? 262_144,
-      cname: this.cname,
-      previous: this.currentLocal?.model,
-      bundlePolicy: this.config.bundlePolicy,
-    });
-    const sdp = writeSdp(this.withLocalCandidates(model));
-    this.lastOffer = sdp;
-    return { type: 'offer', sdp };
-  }
-
-  private async createAnswerNow(): Promise<RTCSessionDescriptionInit> {
-    if (!this.pendingRemote) throw invalidState('there is no remote offer to answer');
-    const transport = await this.localTransportInfo();
-    const model = buildAnswer({
-      sessionId: this.sessionId,
-      sessionVersion: String(this.sessionVersion++),
-      offer: this.pendingRemote.model,
-      transport,
-      maxMessageSize: this.config.maxMessageSize ?? 262_144,
-      directionFor: (mid) => this.answerDirectionFor(mid),
-      transceiverFor: (mid) => this.transceivers.find((t) => t.mid === mid),
-    });
-    const sdp = writeSdp(this.withLocalCandidates(model));
-    this.lastAnswer = sdp;
-    return { type: 'answer', sdp };
-  }
-
-  private withLocalCandidates(model: SessionDescription): SessionDescription {
-    return withCandidates(model, this.gatherer.getLocalCandidates(), this.gatherer.state === 'complete');
-  }
-
-  /** The m-lines of our next offer: existing ones in order, then new transceivers, then data. */
-  private planSlots(): SectionSlot[] {
-    const used = new Set(this.slots.map((s) => s.mid));
-    const nextMid = (): string => {
-      let i = 0;
-      while (used.has(String(i))) i++;
-      used.add(String(i));
-      return String(i);
-    };
-    const slots = [...this.slots];
-    for (const t of this.transceivers) {
-      if (t.mid !== null || t.stopped) continue;
-      t.mid = nextMid();
-      slots.push({ mid: t.mid, kind: t.kind, transceiver: t });
-    }
-    if (this.wantsData && !slots.some((s) => s.kind === 'application')) {
-      slots.push({ mid: nextMid(), kind: 'application' });
-    }
-    return slots;
-  }
-
-  private answerDirectionFor(mid: string | undefined): MediaDirection {
-    const t = this.transceivers.find((x) => x.mid === mid);
-    if (!t || t.stopped) return 'recvonly';
-    const d = t.direction;
-    return d === 'stopped' ? 'inactive' : d;
-  }
-
-  // ---- applying descriptions
-
-  private async applyLocal(init: RTCSessionDescriptionInit): Promise<void> {
-    const state = this._signalingState;
-    if (init.type === 'rollback') {
-      if (state !== 'have-local-offer' && state !== 'have-local-pranswer') {
-        throw invalidState(`cannot roll back a local description in state ${state}`);
-      }
-      this.rollbackLocal();
-      return;
-    }
-    const desc = new RTCSessionDescription(init);
-    if (desc.type === 'offer') {
-      if (state !== 'stable' && state !== 'have-local-offer') {
-        throw invalidState(`cannot set a local offer in state ${state}`);
-      }
-      if (desc.sdp !== this.lastOffer) {
-        throw invalidModification('the local offer must be the one createOffer() returned');
-      }
-    } else if (state !== 'have-remote-offer' && state !== 'have-local-pranswer') {
-      throw invalidState(`cannot set a local ${desc.type} in state ${state}`);
-    } else if (desc.sdp !== this.lastAnswer) {
-      throw invalidModification('the local answer must be the one createAnswer() returned');
-    }
-    const model = parseSdp(desc.sdp);
-    const applied = { init: desc, model };
-    if (desc.type === 'offer') {
-      this.pendingLocal = applied;
-      this.weAreOfferer = true;
-      this.slots = this.slotsFrom(model);
-      this.setSignalingState('have-local-offer');
-    } else {
-      this.weAreOfferer = false;
-      if (desc.type === 'answer') {
-        this.currentLocal = applied;
-        this.currentRemote = this.pendingRemote;
-        this.pendingLocal = undefined;
-        this.pendingRemote = undefined;
-        this.slots = this.slotsFrom(model);
-        this.setSignalingState('stable');
-      } else {
-        this.pendingLocal = applied;
-        this.setSignalingState('have-local-pranswer');
-      }
-      this.updateTransceiverDirections(model, this.currentRemote?.model ?? this.pendingRemote?.model);
-    }
-    this.startGathering();
-    if (desc.type === 'answer') this.startTransports();
-  }
-
-  private rollbackLocal(): void {
-    this.pendingLocal = undefined;
-    // Transceivers that got a mid only from the rolled-back offer lose it.
-    const kept = new Set((this.currentLocal?.model.media ?? []).map((m) => m.mid));
-    for (const t of this.transceivers) if (t.mid !== null && !kept.has(t.mid)) t.mid = null;
-    this.slots = this.currentLocal ? this.slotsFrom(this.currentLocal.model) : [];
-    this.setSignalingState('stable');
-  }
-
-  private rollbackRemote(): void {
-    const pending = this.pendingRemote;
-    this.pendingRemote = undefined;
-    if (pending) {
-      const kept = new Set((this.currentRemote?.model.media ?? []).map((m) => m.mid));
-      for (const t of [...this.transceivers]) {
-        if (t.mid !== null && !kept.has(t.mid) && t.createdByRemote) {
-          this.transceivers.splice(this.transceivers.indexOf(t), 1);
-          t.stop();
-        } else if (t.mid !== null && !kept.has(t.mid)) {
-          t.mid = null;
-        }
-      }
-    }
-    this.setSignalingState('stable');
-  }
-
-  private async applyRemote(init: RTCSessionDescriptionInit): Promise<void> {
-    const state = this._signalingState;
-    if (init.type === 'rollback') {
-      if (state !== 'have-remote-offer' && state !== 'have-remote-pranswer') {
-        throw invalidState(`cannot roll back a remote description in state ${state}`);
-      }
-      this.rollbackRemote();
-      return;
-    }
-    const desc = new RTCSessionDescription(init);
-    // The signaling state is checked before the SDP is parsed (as browsers do).
-    if (desc.type === 'offer') {
-      if (state !== 'stable' && state !== 'have-remote-offer' && state !== 'have-local-offer') {
-        throw invalidState(`cannot set a remote offer in state ${state}`);
-      }
-    } else if (state !== 'have-local-offer' && state !== 'have-remote-pranswer') {
-      throw invalidState(`cannot set a remote ${desc.type} in state ${state}`);
-    }
-    let model: SessionDescription;
-    try {
-      model = parseSdp(desc.sdp);
-    } catch (err) {
-      throw operationError(`the remote description cannot be parsed: ${(err as Error).message}`);
-    }
-    if (desc.type === 'offer') {
-      assertValidDescription(model, 'offer');
-    } else {
-      assertValidDescription(
-        model,
-        desc.type === 'pranswer' ? 'pranswer' : 'answer',
-        this.pendingLocal?.model,
-      );
-    }
-    if (!remoteIceParameters(model)) throw invalidAccess('the remote description has no ICE ufrag/pwd');
-    if (remoteFingerprints(model).length === 0)
-      throw invalidAccess('the remote description has no DTLS fingerprint');
-    const applied = { init: desc, model: cloneSession(model) };
-    const previousRemote = this.currentRemote?.model;
-    if (desc.type === 'offer') {
-      // Perfect negotiation: an offer in have-local-offer rolls our offer back first (W3C implicit rollback).
-      if (state === 'have-local-offer') this.rollbackLocal();
-      this.pendingRemote = applied;
-      this.weAreOfferer = false;
-      this.associateTransceivers(model);
-      this.setSignalingState('have-remote-offer');
-    } else if (desc.type === 'answer') {
-      this.currentRemote = applied;
-      this.currentLocal = this.pendingLocal;
-      this.pendingLocal = undefined;
-      this.pendingRemote = undefined;
-      this.updateTransceiverDirections(this.currentLocal!.model, model);
-      this.setSignalingState('stable');
-    } else {
-      this.pendingRemote = applied;
-      this.setSignalingState('have-remote-pranswer');
-    }
-    this.applyRemoteIce(model, previousRemote);
-    this.fireTrackEvents(model);
-    if (desc.type === 'answer') this.startTransports();
-  }
-
-  private applyRemoteIce(model: SessionDescription, previous: SessionDescription | undefined): void {
-    const params = remoteIceParameters(model)!;
-    const before = previous ? remoteIceParameters(previous) : undefined;
-    if (this.transportsStarted && before && before.usernameFragment !== params.usernameFragment) {
-      this.iceTransport.updateRemoteParameters(params);
-    }
-    const section = transportSection(model);
-    const index = section ? model.media.indexOf(section) : 0;
-    for (const c of section?.candidates ?? []) {
-      try {
-        this.applyRemoteCandidate(
-          { candidate: writeCandidate(c), sdpMid: section?.mid ?? null, sdpMLineIndex: index },
-          false,
-        );
-      } catch (err) {
-        log.debug(`ignored a candidate of the remote description: ${(err as Error).message}`);
-      }
-    }
-    if (section?.endOfCandidates) this.applyRemoteCandidate(null, false);
-    for (const c of this.earlyCandidates.splice(0)) {
-      // A queued candidate may belong to a description that never came (a rolled-back offer of the peer):
-      // it is dropped, and must not undo the description being applied.
-      try {
-        this.applyRemoteCandidate(c);
-      } catch (err) {
-        log.debug(`dropped an early candidate: ${(err as Error).message}`);
-      }
-    }
-  }
-
-  private applyRemoteCandidate(init: RTCIceCandidateInit | null, record = true): void {
-    const remote = (this.pendingRemote ?? this.currentRemote)!;
-    if (!init?.candidate) {
-      this.remoteEndOfCandidates = true;
-      if (this.transportsStarted || this.pendingRemote) this.iceTransport.addRemoteCandidate(null);
-      return;
-    }
-    const index = sectionIndexFor(remote.model, init);
-    if (index === undefined)
-      throw operationError(
-        `no media section matches sdpMid ${init.sdpMid} / sdpMLineIndex ${init.sdpMLineIndex}`,
-      );
-    const params = remoteIceParameters(remote.model);
-    if (init.usernameFragment && params && init.usernameFragment !== params.usernameFragment) {
-      throw operationError('the candidate belongs to another ICE generation (usernameFragment mismatch)');
-    }
-    let candidate: RTCIceCandidate;
-    try {
-      candidate = new RTCIceCandidate({
-        ...init,
-        sdpMid: init.sdpMid ?? remote.model.media[index]?.mid ?? null,
-        sdpMLineIndex: index,
-      });
-    } catch (err) {
-      throw operationError(`invalid candidate: ${(err as Error).message}`);
-    }
-    if (!candidate.parsed) throw operationError(`the candidate cannot be parsed: ${init.candidate}`);
-    if (record) {
-      const owner = transportSection(remote.model);
-      owner?.candidates.push({ ...candidate.parsed, extensions: [] });
-    }
-    if (candidate.protocol !== 'udp') return; // ICE-TCP is not supported yet
-    this.iceTransport.addRemoteCandidate(candidate);
-  }
-
-  private slotsFrom(model: SessionDescription): SectionSlot[] {
-    const slots: SectionSlot[] = [];
-    for (const m of model.media) {
-      if (m.mid === undefined) continue;
-      if (m.kind === 'application') slots.push({ mid: m.mid, kind: 'application' });
-      else {
-        const kind = mediaKind(m.kind);
-        const t = this.transceivers.find((x) => x.mid === m.mid);
-        if (kind && t) slots.push({ mid: m.mid, kind, transceiver: t });
-      }
-    }
-    return slots;
-  }
-
-  /** W3C "process remote tracks": bind the remote offer's m-lines to transceivers, creating what is missing. */
-  private associateTransceivers(model: SessionDescription): void {
-    for (const m of model.media) {
-      if (m.kind === 'application') {
-        if (m.port !== 0 || m.bundleOnly) this.wantsData = true;
-        continue;
-      }
-      const kind = mediaKind(m.kind);
-      if (!kind || m.mid === undefined) continue;
-      if (this.transceivers.some((t) => t.mid === m.mid)) continue;
-      const free = this.transceivers.find(
-        (t) => t.mid === null && !t.stopped && t.kind === kind && t.sender.track !== null,
-      );
-      if (free) {
-        free.mid = m.mid;
-        continue;
-      }
-      const t = new RTCRtpTransceiver(kind, new RTCRtpSender(kind, null), 'recvonly');
-      t.mid = m.mid;
-      t.createdByRemote = true;
-      if (this.dtlsTransport) {
-        t.sender.transport = this.dtlsTransport;
-        t.receiver.transport = this.dtlsTransport;
-      }
-      this.bindTransceiver(t);
-    }
-  }
-
-  private updateTransceiverDirections(
-    local: SessionDescription,
-    remote: SessionDescription | undefined,
-  ): void {
-    for (const m of local.media) {
-      const t = this.transceivers.find((x) => x.mid === m.mid);
-      if (!t) continue;
-      if (m.port === 0 && !m.bundleOnly) {
-        t.setCurrentDirection('inactive');
-        continue;
-      }
-      const d = m.direction ?? 'sendrecv';
-      if (d === 'sendrecv' || d === 'sendonly') t.usedToSend = true;
-      if (remote) t.setCurrentDirection(d);
-    }
-  }
-
-  private fireTrackEvents(model: SessionDescription): void {
-    for (const m of model.media) {
-      const t = this.transceivers.find((x) => x.mid === m.mid);
-      if (!t || t.stopped) continue;
-      const remoteSends = (m.direction ?? 'sendrecv') === 'sendrecv' || m.direction === 'sendonly';
-      if (!remoteSends || t.trackAnnounced || m.port === 0) continue;
-      t.trackAnnounced = true;
-      const track = t.receiver.track;
-      queueMicrotask(() =>
-        this.dispatchEvent(new RTCTrackEvent('track', { receiver: t.receiver, track, transceiver: t })),
-      );
-    }
-  }
-
-  // ---- transports
-
-  private startGathering(): void {
-    if (this.gatherer.state !== 'new') return;
-    this.gatherer.gather().catch((err: Error) => log.warn(`gathering failed: ${err.message}`));
-  }
-
-  private startTransports(): void {
-    if (this.transportsStarted) return;
-    const local = this.currentLocal?.model;
-    const remote = this.currentRemote?.model;
-    const dtls = this.dtlsTransport;
-    if (!local || !remote || !dtls) return;
-    const iceParams = remoteIceParameters(remote);
-    if (!iceParams) return;
-    this.transportsStarted = true;
-    const offerer = this.weAreOfferer === true;
-    this.iceTransport.role = offerer || iceParams.iceLite ? 'controlling' : 'controlled';
-    this.iceTransport.start(iceParams).catch((err: Error) => log.debug(`ICE: ${err.message}`));
-    if (this.remoteEndOfCandidates) this.iceTransport.addRemoteCandidate(null);
-
-    const answer = offerer ? remote : local;
-    const answerSection = transportSection(answer);
-    const role =
-      negotiatedDtlsRole(offerer, answerSection ? setupOf(answer, answerSection) : undefined) ?? 'client';
-    const fingerprints = remoteFingerprints(remote).map((f) => ({
-      algorithm: f.algorithm.toLowerCase(),
-      value: f.value,
-    }));
-    dtls
-      .start(new RTCDtlsParameters(fingerprints, role === 'client' ? 'server' : 'client'))
-      .catch((err: Error) => log.debug(`DTLS: ${err.message}`));
-
-    const data = negotiatedDataSection(local, remote);
-    if (data) {
-      const sctp = new RTCSctpTransport(dtls, 5000, {
-        maxMessageSize: this.config.maxMessageSize ?? 262_144,
-      });
-      this.sctpTransport = sctp;
-      sctp.addEventListener('datachannel', (e) => {
-        this.channelsForStats.push(e.channel);
-        this.dispatchEvent(new RTCDataChannelEvent('datachannel', { channel: e.channel }));
-      });
-      this.channelHost.attach(sctp);
-      sctp
-        .start({ maxMessageSize: data.remoteMaxMessageSize }, data.remotePort)
-        .catch((err: Error) => log.debug(`SCTP: ${err.message}`));
-    }
+  private onSignalingState(): void {
+    this.dispatchEvent(new Event('signalingstatechange'));
+    if (this.signaling.state === 'stable') this.negotiation.update();
   }
 
   private onLocalCandidate(e: RTCIceGathererEvent): void {
     if (this.closed) return;
-    const local = this.pendingLocal ?? this.currentLocal;
-    const section = local ? transportSection(local.model) : undefined;
-    const mid = section?.mid ?? '0';
-    const index = local
-      ? Math.max(
-          0,
-          local.model.media.findIndex((m) => m.mid === mid),
-        )
-      : 0;
-    const ufrag = this.iceTransport.getLocalParameters().usernameFragment;
+    const { mid, index } = this.signaling.candidateSection();
+    const ufrag = this.transports.ice.getLocalParameters().usernameFragment;
     const candidate = e.candidate
       ? new RTCIceCandidate({
           candidate: e.candidate.candidate,
@@ -963,96 +406,46 @@ export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
     this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate, url: e.url }));
   }
 
-  // ---- states
-
-  private setSignalingState(state: RTCSignalingState): void {
-    if (this._signalingState === state) return;
-    this._signalingState = state;
-    this.dispatchEvent(new Event('signalingstatechange'));
-  }
-
-  private updateGatheringState(): void {
+  private onGatheringState(s: RTCIceGathererState): void {
     if (this.closed) return;
-    const s = this.gatherer.state;
     const next: RTCIceGatheringState =
-      s === 'gathering' ? 'gathering' : s === 'complete' ? 'complete' : this._iceGatheringState;
-    if (next === this._iceGatheringState) return;
-    this._iceGatheringState = next;
+      s === 'gathering' ? 'gathering' : s === 'complete' ? 'complete' : this.states.iceGathering;
+    if (next === this.states.iceGathering) return;
+    this.states.iceGathering = next;
     this.dispatchEvent(new Event('icegatheringstatechange'));
   }
 
-  private updateConnectionStates(): void {
+  private updateStates(): void {
     if (this.closed) return;
-    const ice = this.iceTransport.state;
-    if (ice !== this._iceConnectionState) {
-      this._iceConnectionState = ice;
-      this.dispatchEvent(new Event('iceconnectionstatechange'));
+    const dtls = this.transports.dtls;
+    const changed = this.states.update(this.transports.iceState, dtls?.state ?? 'new', dtls !== undefined);
+    if (changed.iceConnection) this.dispatchEvent(new Event('iceconnectionstatechange'));
+    if (changed.connection) {
+      if (this.states.connection === 'failed') this.transports.failChannels();
+      this.dispatchEvent(new Event('connectionstatechange'));
     }
-    const dtls = this.dtlsTransport?.state ?? 'new';
-    let next: RTCPeerConnectionState;
-    if (ice === 'failed' || dtls === 'failed') next = 'failed';
-    else if (ice === 'disconnected') next = 'disconnected';
-    else if ((ice === 'new' || ice === 'closed') && (dtls === 'new' || dtls === 'closed')) next = 'new';
-    else if ((ice === 'connected' || ice === 'completed') && dtls === 'connected') next = 'connected';
-    else next = 'connecting';
-    if (next === this._connectionState) return;
-    this._connectionState = next;
-    this.dispatchEvent(new Event('connectionstatechange'));
   }
 
-  // ---- negotiationneeded (W3C §4.7.3)
-
-  private isNegotiationNeeded(): boolean {
-    if (this.restartPending) return true;
-    const local = this.currentLocal?.model;
-    if (this.wantsData && !local?.media.some((m) => m.kind === 'application')) return true;
-    for (const t of this.transceivers) {
-      if (t.stopped) {
-        if (t.mid !== null && local?.media.some((m) => m.mid === t.mid && m.port !== 0)) return true;
-        continue;
+  /** `track` events for receivers the remote description starts feeding, with their remote streams. */
+  private announceTracks(transceivers: RTCRtpTransceiver[], remote: SessionDescription): void {
+    for (const t of transceivers) {
+      const section = remote.media.find((m) => m.mid === t.mid);
+      const streams: MediaStream[] = [];
+      for (const msid of section?.msids ?? []) {
+        if (msid.streamId === '-') continue;
+        let stream = this.remoteStreams.get(msid.streamId);
+        if (!stream) {
+          stream = new MediaStream(msid.streamId);
+          this.remoteStreams.set(msid.streamId, stream);
+        }
+        stream.addTrack(t.receiver.track);
+        streams.push(stream);
       }
-      if (t.mid === null) return true;
-      const m = local?.media.find((x) => x.mid === t.mid);
-      if (!m) return true;
-      const offered = m.direction ?? 'sendrecv';
-      if (this.weAreOfferer && offered !== t.direction) return true;
-      if (!this.weAreOfferer && t.direction !== 'stopped' && !answerAllows(offered, t.direction)) return true;
+      // Fired while setRemoteDescription runs, before its promise resolves (as browsers do).
+      const track = t.receiver.track;
+      this.dispatchEvent(
+        new RTCTrackEvent('track', { receiver: t.receiver, track, streams, transceiver: t }),
+      );
     }
-    return false;
   }
-
-  private updateNegotiationNeeded(): void {
-    if (this.closed) return;
-    this.negotiationNeeded = true;
-    this.maybeFireNegotiationNeeded();
-  }
-
-  private maybeFireNegotiationNeeded(): void {
-    if (!this.negotiationNeeded || this.negotiationQueued || this.closed) return;
-    this.negotiationQueued = true;
-    setTimeout(() => {
-      this.negotiationQueued = false;
-      if (this.closed || this._signalingState !== 'stable') return;
-      if (!this.isNegotiationNeeded()) {
-        this.negotiationNeeded = false;
-        return;
-      }
-      this.negotiationNeeded = false;
-      this.dispatchEvent(new Event('negotiationneeded'));
-    }, 0);
-  }
-}
-
-function mediaKind(kind: string): 'audio' | 'video' | undefined {
-  return kind === 'audio' || kind === 'video' ? kind : undefined;
-}
-
-function answerAllows(answered: MediaDirection, wanted: string): boolean {
-  const send = wanted === 'sendrecv' || wanted === 'sendonly';
-  const answeredSend = answered === 'sendrecv' || answered === 'sendonly';
-  return send === answeredSend || !send;
-}
-
-function invalidModification(message: string): DOMException {
-  return new DOMException(message, 'InvalidModificationError');
 }

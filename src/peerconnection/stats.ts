@@ -22,6 +22,8 @@ interface StatsSources {
   certificate: RTCCertificate | undefined;
   remoteCertificates: ArrayBuffer[];
   channels: readonly RTCDataChannel[];
+  /** Unix milliseconds from the connection's clock. */
+  timestamp: number;
 }
 
 function candidateStats(
@@ -49,7 +51,7 @@ function candidateStats(
 }
 
 export function collectStats(s: StatsSources): RTCStatsReport {
-  const timestamp = performance.timeOrigin + performance.now();
+  const timestamp = s.timestamp;
   const report = new RTCStatsReport();
   const add = (st: RTCStats): void => {
     report.set(st.id, st);
@@ -180,4 +182,21 @@ export function collectStats(s: StatsSources): RTCStatsReport {
     add({ id: 'S01', type: 'sctp-transport', timestamp, transportId: 'T01', state: s.sctpTransport.state });
   }
   return report;
+}
+
+/**
+ * The W3C stats selection algorithm: the stats objects `isRoot` picks, and every object they reference
+ * directly or indirectly through an `…Id` member.
+ */
+export function selectStats(report: RTCStatsReport, isRoot: (stats: RTCStats) => boolean): RTCStatsReport {
+  const out = new RTCStatsReport();
+  const visit = (stats: RTCStats | undefined): void => {
+    if (!stats || out.has(stats.id)) return;
+    out.set(stats.id, stats);
+    for (const [key, value] of Object.entries(stats)) {
+      if (key !== 'id' && key.endsWith('Id') && typeof value === 'string') visit(report.get(value));
+    }
+  };
+  for (const stats of report.values()) if (isRoot(stats)) visit(stats);
+  return out;
 }

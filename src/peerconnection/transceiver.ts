@@ -3,7 +3,7 @@
  * preferences, tracks). The media path that sends and receives RTP attaches to these in a later layer.
  */
 import { invalidAccess, invalidState } from '../common/errors.js';
-import { randomUint32 } from '../common/random.js';
+import { cryptoRandom, type RandomSource, randomUint32 } from '../common/random.js';
 import type { RTCDtlsTransport } from '../dtls/transport.js';
 import type { MediaStream } from '../media/media-stream.js';
 import type { MediaStreamTrack } from '../media/track.js';
@@ -45,8 +45,8 @@ export class RTCRtpSender {
   /** Stream ids announced in a=msid. */
   streamIds: string[];
   /** The SSRCs this sender announces (media and RTX), random as RFC 3550 asks. */
-  readonly ssrc = randomUint32();
-  readonly rtxSsrc = randomUint32();
+  readonly ssrc: number;
+  readonly rtxSsrc: number;
   transport: RTCDtlsTransport | null = null;
 
   constructor(
@@ -54,7 +54,10 @@ export class RTCRtpSender {
     track: MediaStreamTrack | null,
     streams: readonly MediaStream[] = [],
     encodings: RTCRtpEncodingParameters[] = [{ active: true }],
+    random: RandomSource = cryptoRandom,
   ) {
+    this.ssrc = randomUint32(random);
+    this.rtxSsrc = randomUint32(random);
     this.currentTrack = track;
     this.streamIds = streams.map((s) => s.id);
     this.encodings = encodings.map((e) => ({ active: true, ...e }));

@@ -16,12 +16,12 @@ function connectedPair(seed: number): { net: SimNetwork; a: SimIcePeer; b: SimIc
 }
 
 describe('IceAgent consent freshness (RFC 7675)', () => {
-  it('keeps an idle connection alive with consent checks every 5 s ±20%', () => {
+  it('keeps an idle connection alive with consent checks every 2.5 s ±20%', () => {
     const { net, a } = connectedPair(31);
     const before = a.agent.getStats().find((s) => s.selected)!.consentRequestsSent;
     net.runFor(60_000);
     const after = a.agent.getStats().find((s) => s.selected)!.consentRequestsSent;
-    assert.ok(after - before >= 9 && after - before <= 16, `${after - before} consent checks in 60 s`);
+    assert.ok(after - before >= 19 && after - before <= 31, `${after - before} consent checks in 60 s`);
     assert.ok(a.state === 'connected' || a.state === 'completed');
   });
 
@@ -36,7 +36,7 @@ describe('IceAgent consent freshness (RFC 7675)', () => {
     }
   });
 
-  it('turns disconnected when the peer vanishes, then failed after 30 s, and stops sending', () => {
+  it('turns disconnected about 5 s after the peer vanishes, then failed at 15 s, and stops sending', () => {
     const { net, a, b } = connectedPair(32);
     const vanishedAt = net.now;
     net.tap = (d) => d.source.address !== '203.0.113.102' && d.destination.address !== '203.0.113.102';
@@ -45,14 +45,18 @@ describe('IceAgent consent freshness (RFC 7675)', () => {
       a.state,
     );
     const disconnectedAt = net.now;
-    assert.ok(disconnectedAt - vanishedAt < 10_000, `disconnected after ${disconnectedAt - vanishedAt} ms`);
+    // The last consent response came at most one interval (3 s) before the peer vanished.
+    assert.ok(
+      disconnectedAt - vanishedAt >= 2000 && disconnectedAt - vanishedAt <= 5600,
+      `disconnected after ${disconnectedAt - vanishedAt} ms`,
+    );
     assert.ok(a.sendData(new Uint8Array([0x80])), 'data may still be sent while disconnected');
     assert.ok(
       net.runUntil(() => a.state === 'failed', 40_000),
       a.state,
     );
     const failedAfter = net.now - vanishedAt;
-    assert.ok(failedAfter >= 30_000 && failedAfter <= 31_000, `failed after ${failedAfter} ms`);
+    assert.ok(failedAfter >= 12_000 && failedAfter <= 15_100, `failed after ${failedAfter} ms`);
     assert.equal(a.agent.send(new Uint8Array([0x80])), undefined, 'no sending without consent');
     assert.equal(b.state === 'failed' || b.state === 'disconnected', true);
     // Once failed the agent stays quiet.

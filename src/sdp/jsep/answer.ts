@@ -26,6 +26,8 @@ export interface AnswerOptions {
   /** Our choice when the offer says actpass (default `active`, as browsers do). */
   preferredSetup?: 'active' | 'passive';
   codecs: Partial<Record<MediaKind, LocalCodec[]>>;
+  /** Our codecs for one section (setCodecPreferences); `codecs` of its kind when absent or undefined. */
+  sectionCodecs?: (mid: string | undefined, kind: MediaKind) => LocalCodec[] | undefined;
   headerExtensions?: Partial<Record<MediaKind, (LocalHeaderExtension | string)[]>>;
   /** What we want for a section (default `recvonly`: a transceiver created by the offer has no track yet). */
   localDirection?: (mid: string | undefined, kind: MediaKind, index: number) => MediaDirection;
@@ -73,7 +75,7 @@ function answerRtpSection(
   const codecs = negotiateCodecs(
     offered.kind,
     offered.codecs,
-    o.codecs[offered.kind] ?? [],
+    o.sectionCodecs?.(offered.mid, offered.kind) ?? o.codecs[offered.kind] ?? [],
     offered.wildcardFeedback,
   );
   if (codecs.length === 0) return undefined;

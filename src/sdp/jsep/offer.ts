@@ -39,6 +39,11 @@ export interface OfferSection {
   rejected?: boolean;
   /** The section as last negotiated, to keep its payload types and extension ids. */
   previous?: MediaSection;
+  /**
+   * This section's codecs from the offer's shared list for its kind (setCodecPreferences): a subset in the
+   * preferred order. Payload types stay those of the shared list, so bundled sections agree.
+   */
+  selectCodecs?: (shared: readonly Codec[]) => Codec[];
 }
 
 export interface OfferOptions {
@@ -146,6 +151,10 @@ export function offerRtpParameters(o: Pick<OfferOptions, 'sections' | 'codecs' |
   return { codecs, extensions: offerHeaderExtensions(unique, known) };
 }
 
+function sectionCodecs(spec: OfferSection, shared: readonly Codec[]): readonly Codec[] {
+  return spec.selectCodecs ? spec.selectCodecs(shared) : shared;
+}
+
 /** Build the offer model. */
 export function createOffer(o: OfferOptions): SessionDescription {
   const offer = emptySession(o.sessionId, o.sessionVersion ?? '2');
@@ -164,7 +173,7 @@ export function createOffer(o: OfferOptions): SessionDescription {
     const s =
       spec.kind === 'application'
         ? createDataChannelSection({ sctpPort: o.sctpPort, maxMessageSize: o.maxMessageSize ?? 262144 })
-        : rtpSection(spec, shared.codecs.get(spec.kind) ?? [], shared.extensions, o);
+        : rtpSection(spec, sectionCodecs(spec, shared.codecs.get(spec.kind) ?? []), shared.extensions, o);
     s.connection = { netType: 'IN', addrType: 'IP4', address: '0.0.0.0' };
     s.iceUfrag = o.iceUfrag;
     s.icePwd = o.icePwd;

@@ -1,0 +1,80 @@
+/**
+ * The W3C "update the negotiation-needed flag" steps (webrtc-pc §4.7.3): whether the local description
+ * still describes what the application asked for, and when the `negotiationneeded` event may fire (a task
+ * after the last change, only while stable and no operation is pending, at most once per change).
+ */
+import type { MediaDirection, SessionDescription } from '../sdp/types.js';
+import type { RTCRtpTransceiver } from './transceiver.js';
+
+export interface NegotiationState {
+  readonly closed: boolean;
+  readonly stable: boolean;
+  /** An operation (createOffer, setLocalDescription, …) is queued or running. */
+  readonly busy: boolean;
+  readonly restartPending: boolean;
+  readonly wantsData: boolean;
+  readonly weAreOfferer: boolean | undefined;
+  readonly currentLocal: SessionDescription | undefined;
+  readonly transceivers: readonly RTCRtpTransceiver[];
+}
+
+/** W3C "check if negotiation is needed". */
+export function isNegotiationNeeded(s: NegotiationState): boolean {
+  if (s.restartPending) return true;
+  const local = s.currentLocal;
+  if (s.wantsData && !local?.media.some((m) => m.kind === 'application' && m.port !== 0)) return true;
+  for (const t of s.transceivers) {
+    if (t.stopped) {
+      if (t.mid !== null && local?.media.some((m) => m.mid === t.mid && m.port !== 0)) return true;
+      continue;
+    }
+    if (t.mid === null) return true;
+    const m = local?.media.find((x) => x.mid === t.mid);
+    if (!m) return true;
+    const offered = m.direction ?? 'sendrecv';
+    if (s.weAreOfferer && offered !== t.direction) return true;
+    if (!s.weAreOfferer && t.direction !== 'stopped' && !answerAllows(offered, t.direction)) return true;
+  }
+  return false;
+}
+
+function answerAllows(answered: MediaDirection, wanted: string): boolean {
+  const send = wanted === 'sendrecv' || wanted === 'sendonly';
+  const answeredSend = answered === 'sendrecv' || answered === 'sendonly';
+  return send === answeredSend || !send;
+}
+
+/**
+ * The W3C [[NegotiationNeeded]] flag and its event. `update()` after every change, after every operation
+ * that empties the chain and after every return to stable: a task then re-checks, and the event fires only
+ * when the flag goes from false to true — once per need, not once per change.
+ */
+export class NegotiationNeeded {
+  /** W3C [[NegotiationNeeded]]. */
+  private needed = false;
+  private queued = false;
+
+  constructor(
+    private readonly state: () => NegotiationState,
+    private readonly queueTask: (fn: () => void) => void,
+    private readonly fire: () => void,
+  ) {}
+
+  update(): void {
+    if (this.queued || this.state().closed) return;
+    this.queued = true;
+    this.queueTask(() => {
+      this.queued = false;
+      const s = this.state();
+      // Busy: the chain's end updates again. Not stable: the return to stable updates again.
+      if (s.closed || s.busy || !s.stable) return;
+      if (!isNegotiationNeeded(s)) {
+        this.needed = false;
+        return;
+      }
+      if (this.needed) return;
+      this.needed = true;
+      this.fire();
+    });
+  }
+}

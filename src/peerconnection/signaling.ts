@@ -1,0 +1,448 @@
+/**
+ * The JSEP signaling state machine (RFC 8829, W3C webrtc-pc §4.4.1): current and pending descriptions,
+ * createOffer/createAnswer, setLocalDescription (explicit and implicit) and setRemoteDescription with
+ * rollback and the implicit rollback perfect negotiation relies on, and remote candidates. Whenever a round
+ * completes, the transports are told to match it (`ConnectionTransports.apply`).
+ */
+import { invalidAccess, invalidState, operationError } from '../common/errors.js';
+import { createLogger } from '../common/logger.js';
+import { randomUint64 } from '../common/random.js';
+import type { RTCCertificate } from '../dtls/certificate.js';
+import { RTCIceCandidate, type RTCIceCandidateInit, writeCandidate } from '../ice/candidate.js';
+import { sectionIndexFor } from '../sdp/jsep/index.js';
+import { assertValidDescription } from '../sdp/jsep/validate.js';
+import { parseSdp } from '../sdp/parse.js';
+import { cloneSession, type SessionDescription } from '../sdp/types.js';
+import { writeSdp } from '../sdp/write.js';
+import type { ResolvedConfiguration } from './configuration.js';
+import { invalidModification } from './errors.js';
+import {
+  buildAnswer,
+  buildOffer,
+  type LocalTransportInfo,
+  remoteFingerprints,
+  remoteIceParameters,
+  transportSection,
+  withCandidates,
+} from './negotiation.js';
+import { RTCSessionDescription, type RTCSessionDescriptionInit } from './session-description.js';
+import type { RTCRtpTransceiver } from './transceiver.js';
+import type { TransceiverSet } from './transceiver-set.js';
+import type { ConnectionTransports } from './transports.js';
+
+const log = createLogger('pc:signaling');
+
+export type RTCSignalingState =
+  | 'stable'
+  | 'have-local-offer'
+  | 'have-remote-offer'
+  | 'have-local-pranswer'
+  | 'have-remote-pranswer'
+  | 'closed';
+
+export interface RTCOfferOptions {
+  iceRestart?: boolean;
+  /** Legacy (still honoured by browsers): make sure an audio/video section receives. */
+  offerToReceiveAudio?: boolean;
+  offerToReceiveVideo?: boolean;
+}
+
+interface AppliedDescription {
+  readonly type: 'offer' | 'answer' | 'pranswer';
+  readonly model: SessionDescription;
+}
+
+/** What the state machine needs from the peer connection it belongs to. */
+export interface SignalingHost {
+  readonly transceivers: TransceiverSet;
+  readonly transports: ConnectionTransports;
+  readonly cname: string;
+  config(): ResolvedConfiguration;
+  certificate(): Promise<RTCCertificate>;
+  /** Is a data section wanted (a channel was created, or the peer offered one)? */
+  wantsData(): boolean;
+  remoteOfferedData(): void;
+  signalingStateChanged(): void;
+  /** Receivers the remote description starts feeding: fire `track` for each. */
+  remoteTracks(transceivers: RTCRtpTransceiver[], remote: SessionDescription): void;
+}
+
+export class Signaling {
+  private _state: RTCSignalingState = 'stable';
+  private currentLocal: AppliedDescription | undefined;
+  private pendingLocal: AppliedDescription | undefined;
+  private currentRemote: AppliedDescription | undefined;
+  private pendingRemote: AppliedDescription | undefined;
+  private lastOffer: string | undefined;
+  private lastAnswer: string | undefined;
+  private sessionVersion = 1n;
+  private readonly sessionId: string;
+  /** Who offered in the current (or last) round. */
+  weAreOfferer: boolean | undefined;
+  /** restartIce() or createOffer({ iceRestart }) asked for new ICE credentials in the next offer. */
+  restartPending = false;
+
+  constructor(private readonly host: SignalingHost) {
+    this.sessionId = randomUint64(host.transports.runtime.random).toString().slice(0, 18);
+  }
+
+  get state(): RTCSignalingState {
+    return this._state;
+  }
+
+  get hasRemote(): boolean {
+    return this.currentRemote !== undefined || this.pendingRemote !== undefined;
+  }
+
+  /** The last negotiated local description, for negotiationneeded. */
+  get currentLocalModel(): SessionDescription | undefined {
+    return this.currentLocal?.model;
+  }
+
+  close(): void {
+    this._state = 'closed';
+  }
+
+  // ---- descriptions as the W3C attributes show them
+
+  local(which: 'current' | 'pending' | 'either'): RTCSessionDescription | null {
+    const d =
+      which === 'current'
+        ? this.currentLocal
+        : which === 'pending'
+          ? this.pendingLocal
+          : (this.pendingLocal ?? this.currentLocal);
+    if (!d) return null;
+    return new RTCSessionDescription({ type: d.type, sdp: writeSdp(this.withLocalCandidates(d.model)) });
+  }
+
+  remote(which: 'current' | 'pending' | 'either'): RTCSessionDescription | null {
+    const d =
+      which === 'current'
+        ? this.currentRemote
+        : which === 'pending'
+          ? this.pendingRemote
+          : (this.pendingRemote ?? this.currentRemote);
+    return d ? new RTCSessionDescription({ type: d.type, sdp: writeSdp(d.model) }) : null;
+  }
+
+  canTrickleIceCandidates(): boolean | null {
+    const remote = this.pendingRemote ?? this.currentRemote;
+    if (!remote) return null;
+    const s = transportSection(remote.model);
+    return (s?.iceOptions ?? remote.model.iceOptions ?? []).includes('trickle');
+  }
+
+  /** The mid and m-line index our candidates are announced under. */
+  candidateSection(): { mid: string; index: number } {
+    const local = this.pendingLocal ?? this.currentLocal;
+    const section = local ? transportSection(local.model) : undefined;
+    const mid = section?.mid ?? '0';
+    const index = local
+      ? Math.max(
+          0,
+          local.model.media.findIndex((m) => m.mid === mid),
+        )
+      : 0;
+    return { mid, index };
+  }
+
+  // ---- offer / answer
+
+  async createOffer(options: RTCOfferOptions): Promise<RTCSessionDescriptionInit> {
+    if (options.iceRestart) this.restartPending = true;
+    for (const kind of ['audio', 'video'] as const) {
+      const want = kind === 'audio' ? options.offerToReceiveAudio : options.offerToReceiveVideo;
+      if (want && !this.host.transceivers.list.some((t) => t.kind === kind && !t.stopped && receives(t))) {
+        this.host.transceivers.add(kind, { direction: 'recvonly' });
+      }
+    }
+    const transport = await this.localTransportInfo();
+    const model = buildOffer({
+      sessionId: this.sessionId,
+      sessionVersion: String(this.sessionVersion++),
+      slots: this.host.transceivers.planSlots(this.host.wantsData()),
+      transport,
+      maxMessageSize: this.host.config().maxMessageSize ?? 262_144,
+      cname: this.host.cname,
+      previous: this.currentLocal?.model,
+      bundlePolicy: this.host.config().bundlePolicy,
+    });
+    const sdp = writeSdp(this.withLocalCandidates(model));
+    this.lastOffer = sdp;
+    return { type: 'offer', sdp };
+  }
+
+  async createAnswer(): Promise<RTCSessionDescriptionInit> {
+    if (this._state !== 'have-remote-offer' && this._state !== 'have-local-pranswer') {
+      throw invalidState(`createAnswer() needs a remote offer; the signaling state is ${this._state}`);
+    }
+    const offer = this.pendingRemote;
+    if (!offer) throw invalidState('there is no remote offer to answer');
+    const transport = await this.localTransportInfo();
+    const model = buildAnswer({
+      sessionId: this.sessionId,
+      sessionVersion: String(this.sessionVersion++),
+      offer: offer.model,
+      transport,
+      maxMessageSize: this.host.config().maxMessageSize ?? 262_144,
+      cname: this.host.cname,
+      directionFor: (mid) => this.host.transceivers.answerDirection(mid),
+      transceiverFor: (mid) => this.host.transceivers.byMid(mid),
+    });
+    const sdp = writeSdp(this.withLocalCandidates(model));
+    this.lastAnswer = sdp;
+    return { type: 'answer', sdp };
+  }
+
+  private async localTransportInfo(): Promise<LocalTransportInfo> {
+    const certificate = await this.host.certificate();
+    const restart = this.restartPending;
+    this.restartPending = false;
+    return this.host.transports.localInfo(certificate, restart);
+  }
+
+  private withLocalCandidates(model: SessionDescription): SessionDescription {
+    const g = this.host.transports.gatherer;
+    return withCandidates(model, g.getLocalCandidates(), g.state === 'complete');
+  }
+
+  // ---- setLocalDescription
+
+  async setLocal(description: RTCSessionDescriptionInit | undefined): Promise<void> {
+    let init = description;
+    if (!init || (init.type !== 'rollback' && !init.sdp)) {
+      // Implicit description (W3C): create what the signaling state calls for.
+      const state = this._state;
+      const type =
+        init?.type ?? (state === 'have-remote-offer' || state === 'have-local-pranswer' ? 'answer' : 'offer');
+      if (type === 'offer') {
+        if (state !== 'stable' && state !== 'have-local-offer') {
+          throw invalidState(`cannot create an implicit offer in state ${state}`);
+        }
+        init = await this.createOffer({});
+      } else if (type === 'answer' || type === 'pranswer') {
+        init = { ...(await this.createAnswer()), type };
+      } else {
+        throw new TypeError(`cannot set an implicit local description of type ${type}`);
+      }
+    }
+    this.applyLocal(init);
+  }
+
+  private applyLocal(init: RTCSessionDescriptionInit): void {
+    const state = this._state;
+    if (init.type === 'rollback') {
+      if (state !== 'have-local-offer' && state !== 'have-local-pranswer') {
+        throw invalidState(`cannot roll back a local description in state ${state}`);
+      }
+      this.rollbackLocal();
+      return;
+    }
+    const desc = new RTCSessionDescription(init);
+    if (desc.type === 'offer') {
+      if (state !== 'stable' && state !== 'have-local-offer') {
+        throw invalidState(`cannot set a local offer in state ${state}`);
+      }
+      if (desc.sdp !== this.lastOffer) {
+        throw invalidModification('the local offer must be the one createOffer() returned');
+      }
+    } else if (state !== 'have-remote-offer' && state !== 'have-local-pranswer') {
+      throw invalidState(`cannot set a local ${desc.type} in state ${state}`);
+    } else if (desc.sdp !== this.lastAnswer) {
+      throw invalidModification('the local answer must be the one createAnswer() returned');
+    }
+    const model = parseSdp(desc.sdp);
+    const ts = this.host.transceivers;
+    if (desc.type === 'offer') {
+      this.pendingLocal = { type: 'offer', model };
+      this.weAreOfferer = true;
+      ts.setSlotsFrom(model);
+      this.setState('have-local-offer');
+    } else {
+      this.weAreOfferer = false;
+      if (desc.type === 'answer') {
+        this.currentLocal = { type: 'answer', model };
+        this.currentRemote = this.pendingRemote;
+        this.pendingLocal = undefined;
+        this.pendingRemote = undefined;
+        ts.setSlotsFrom(model);
+        this.setState('stable');
+      } else {
+        this.pendingLocal = { type: 'pranswer', model };
+        this.setState('have-local-pranswer');
+      }
+      ts.updateDirections(model, (this.currentRemote ?? this.pendingRemote)?.model);
+    }
+    this.host.transports.startGathering();
+    if (desc.type !== 'offer') this.applyTransports();
+  }
+
+  private rollbackLocal(): void {
+    this.pendingLocal = undefined;
+    this.host.transceivers.rollbackLocal(this.currentLocal?.model);
+    this.setState('stable');
+  }
+
+  // ---- setRemoteDescription
+
+  async setRemote(init: RTCSessionDescriptionInit): Promise<void> {
+    const state = this._state;
+    if (init.type === 'rollback') {
+      if (state !== 'have-remote-offer' && state !== 'have-remote-pranswer') {
+        throw invalidState(`cannot roll back a remote description in state ${state}`);
+      }
+      this.pendingRemote = undefined;
+      this.host.transceivers.rollbackRemote(this.currentRemote?.model);
+      this.setState('stable');
+      return;
+    }
+    const desc = new RTCSessionDescription(init);
+    // The signaling state is checked before the SDP is parsed (as browsers do).
+    if (desc.type === 'offer') {
+      if (state !== 'stable' && state !== 'have-remote-offer' && state !== 'have-local-offer') {
+        throw invalidState(`cannot set a remote offer in state ${state}`);
+      }
+    } else if (state !== 'have-local-offer' && state !== 'have-remote-pranswer') {
+      throw invalidState(`cannot set a remote ${desc.type} in state ${state}`);
+    }
+    const model = this.validateRemote(desc);
+    const applied: AppliedDescription = { type: desc.type as AppliedDescription['type'], model };
+    const ts = this.host.transceivers;
+    if (desc.type === 'offer') {
+      // Perfect negotiation: an offer in have-local-offer rolls our offer back first (W3C implicit rollback).
+      if (state === 'have-local-offer') this.rollbackLocal();
+      this.pendingRemote = applied;
+      this.weAreOfferer = false;
+      ts.associate(model);
+      if (model.media.some((m) => m.kind === 'application' && (m.port !== 0 || m.bundleOnly)))
+        this.host.remoteOfferedData();
+      this.setState('have-remote-offer');
+    } else if (desc.type === 'answer') {
+      this.currentRemote = applied;
+      this.currentLocal = this.pendingLocal;
+      this.pendingLocal = undefined;
+      this.pendingRemote = undefined;
+      if (this.currentLocal) ts.updateDirections(this.currentLocal.model, model);
+      this.setState('stable');
+    } else {
+      this.pendingRemote = applied;
+      this.setState('have-remote-pranswer');
+    }
+    this.applyRemoteIce(model);
+    this.host.remoteTracks(ts.newRemoteTracks(model), model);
+    if (desc.type !== 'offer') this.applyTransports();
+  }
+
+  /** Parse and check a remote description; the state stays as it was when this throws. */
+  private validateRemote(desc: RTCSessionDescription): SessionDescription {
+    let model: SessionDescription;
+    try {
+      model = parseSdp(desc.sdp);
+    } catch (err) {
+      throw operationError(`the remote description cannot be parsed: ${(err as Error).message}`);
+    }
+    if (desc.type === 'offer') assertValidDescription(model, 'offer');
+    else
+      assertValidDescription(
+        model,
+        desc.type === 'pranswer' ? 'pranswer' : 'answer',
+        this.pendingLocal?.model,
+      );
+    const ice = remoteIceParameters(model);
+    if (!ice) throw invalidAccess('the remote description has no ICE ufrag/pwd');
+    const fingerprints = remoteFingerprints(model);
+    if (fingerprints.length === 0) throw invalidAccess('the remote description has no DTLS fingerprint');
+    for (const m of model.media) {
+      if (
+        (m.kind === 'audio' || m.kind === 'video') &&
+        (m.port !== 0 || m.bundleOnly) &&
+        !m.rtcpMux &&
+        !m.rtcpMuxOnly
+      )
+        throw invalidAccess(`m-line ${m.mid ?? '?'} lacks rtcp-mux, which rtcpMuxPolicy 'require' needs`);
+    }
+    const previous = (this.pendingRemote ?? this.currentRemote)?.model;
+    if (previous && this.host.transports.dtls && this.host.transports.dtls.state !== 'new') {
+      const before = remoteFingerprints(previous).map(fingerprintKey).sort().join();
+      const after = fingerprints.map(fingerprintKey).sort().join();
+      if (before !== after)
+        throw invalidAccess('the remote DTLS fingerprint changed; a new certificate needs a new connection');
+    }
+    return cloneSession(model);
+  }
+
+  private applyRemoteIce(model: SessionDescription): void {
+    const params = remoteIceParameters(model)!;
+    // A peer's ICE restart (new ufrag) restarts our checks before its new candidates are added.
+    this.host.transports.updateRemoteIce(params);
+    const section = transportSection(model);
+    const index = section ? model.media.indexOf(section) : 0;
+    for (const c of section?.candidates ?? []) {
+      try {
+        this.addCandidate(
+          { candidate: writeCandidate(c), sdpMid: section?.mid ?? null, sdpMLineIndex: index },
+          false,
+        );
+      } catch (err) {
+        log.debug(`ignored a candidate of the remote description: ${(err as Error).message}`);
+      }
+    }
+    if (section?.endOfCandidates) this.addCandidate(null, false);
+  }
+
+  /** A remote candidate (addIceCandidate, or from the remote description when `record` is false). */
+  addCandidate(init: RTCIceCandidateInit | null, record = true): void {
+    const remote = this.pendingRemote ?? this.currentRemote;
+    if (!remote) throw invalidState('addIceCandidate() needs a remote description first');
+    if (!init?.candidate) {
+      this.host.transports.addRemoteCandidate(null);
+      return;
+    }
+    const index = sectionIndexFor(remote.model, init);
+    if (index === undefined)
+      throw operationError(
+        `no media section matches sdpMid ${init.sdpMid} / sdpMLineIndex ${init.sdpMLineIndex}`,
+      );
+    const params = remoteIceParameters(remote.model);
+    if (init.usernameFragment && params && init.usernameFragment !== params.usernameFragment) {
+      throw operationError('the candidate belongs to another ICE generation (usernameFragment mismatch)');
+    }
+    let candidate: RTCIceCandidate;
+    try {
+      candidate = new RTCIceCandidate({
+        ...init,
+        sdpMid: init.sdpMid ?? remote.model.media[index]?.mid ?? null,
+        sdpMLineIndex: index,
+      });
+    } catch (err) {
+      throw operationError(`invalid candidate: ${(err as Error).message}`);
+    }
+    if (!candidate.parsed) throw operationError(`the candidate cannot be parsed: ${init.candidate}`);
+    if (record) transportSection(remote.model)?.candidates.push({ ...candidate.parsed, extensions: [] });
+    this.host.transports.addRemoteCandidate(candidate);
+  }
+
+  // ---- internals
+
+  private applyTransports(): void {
+    const local = this.pendingLocal ?? this.currentLocal;
+    const remote = this.pendingRemote ?? this.currentRemote;
+    if (!local || !remote || this.weAreOfferer === undefined) return;
+    this.host.transports.apply({ local: local.model, remote: remote.model, offerer: this.weAreOfferer });
+  }
+
+  private setState(state: RTCSignalingState): void {
+    if (this._state === state) return;
+    this._state = state;
+    this.host.signalingStateChanged();
+  }
+}
+
+function receives(t: RTCRtpTransceiver): boolean {
+  return t.direction === 'sendrecv' || t.direction === 'recvonly';
+}
+
+function fingerprintKey(f: { algorithm: string; value: string }): string {
+  return `${f.algorithm.toLowerCase()} ${f.value.toLowerCase()}`;
+}

@@ -1,0 +1,221 @@
+/**
+ * The transceivers of a peer connection and what negotiation does to them: addTrack/removeTrack/
+ * addTransceiver, binding remote m-lines to transceivers (W3C "process remote tracks"), mids for new
+ * sections, current directions once a round completes, and which receivers get a `track` event.
+ */
+import { invalidAccess } from '../common/errors.js';
+import type { RandomSource } from '../common/random.js';
+import type { MediaStream } from '../media/media-stream.js';
+import type { MediaStreamTrack } from '../media/track.js';
+import type { MediaDirection, MediaSection, SessionDescription } from '../sdp/types.js';
+import type { SectionSlot } from './negotiation.js';
+import {
+  checkDirection,
+  type RTCRtpEncodingParameters,
+  RTCRtpSender,
+  RTCRtpTransceiver,
+  type RTCRtpTransceiverDirection,
+} from './transceiver.js';
+
+export interface RTCRtpTransceiverInit {
+  direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  streams?: MediaStream[];
+  sendEncodings?: RTCRtpEncodingParameters[];
+}
+
+export class TransceiverSet {
+  readonly list: RTCRtpTransceiver[] = [];
+  /** The m-lines of the last applied local description, in order (mids stay in their slots). */
+  private slots: SectionSlot[] = [];
+
+  constructor(
+    private readonly random: RandomSource,
+    /** A transceiver changed in a way that may need negotiation. */
+    private readonly onChange: () => void,
+  ) {}
+
+  byMid(mid: string | undefined | null): RTCRtpTransceiver | undefined {
+    return mid == null ? undefined : this.list.find((t) => t.mid === mid);
+  }
+
+  add(
+    trackOrKind: MediaStreamTrack | 'audio' | 'video',
+    init: RTCRtpTransceiverInit = {},
+  ): RTCRtpTransceiver {
+    const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
+    if (kind !== 'audio' && kind !== 'video')
+      throw new TypeError(`transceiver kind must be 'audio' or 'video', not '${kind}'`);
+    const direction = init.direction ?? 'sendrecv';
+    checkDirection(direction);
+    const track = typeof trackOrKind === 'string' ? null : trackOrKind;
+    const sender = new RTCRtpSender(kind, track, init.streams ?? [], init.sendEncodings, this.random);
+    const t = new RTCRtpTransceiver(kind, sender, direction);
+    this.bind(t);
+    this.onChange();
+    return t;
+  }
+
+  addTrack(track: MediaStreamTrack, streams: MediaStream[]): RTCRtpSender {
+    const kind = track.kind;
+    if (kind !== 'audio' && kind !== 'video') throw new TypeError(`a track of kind '${kind}' cannot be sent`);
+    if (this.list.some((t) => t.sender.track === track)) {
+      throw invalidAccess('this track already has a sender on this connection');
+    }
+    const reusable = this.list.find(
+      (t) => !t.stopped && t.kind === kind && t.sender.track === null && !t.usedToSend,
+    );
+    if (reusable) {
+      reusable.sender.setTrack(track);
+      reusable.sender.streamIds = streams.map((s) => s.id);
+      if (reusable.direction === 'recvonly') reusable.direction = 'sendrecv';
+      else if (reusable.direction === 'inactive') reusable.direction = 'sendonly';
+      this.onChange();
+      return reusable.sender;
+    }
+    return this.add(track, { direction: 'sendrecv', streams }).sender;
+  }
+
+  removeTrack(sender: RTCRtpSender): void {
+    const t = this.list.find((x) => x.sender === sender);
+    if (!t) throw invalidAccess('this sender was not created by this connection');
+    if (!sender.track) return;
+    sender.setTrack(null);
+    if (t.direction === 'sendrecv') t.direction = 'recvonly';
+    else if (t.direction === 'sendonly') t.direction = 'inactive';
+    this.onChange();
+  }
+
+  private bind(t: RTCRtpTransceiver): void {
+    t.onDirectionChange = () => this.onChange();
+    this.list.push(t);
+  }
+
+  /** The m-lines of our next offer: existing ones in order, then new transceivers, then data if wanted. */
+  planSlots(wantsData: boolean): SectionSlot[] {
+    const used = new Set(this.slots.map((s) => s.mid));
+    const nextMid = (): string => {
+      let i = 0;
+      while (used.has(String(i))) i++;
+      used.add(String(i));
+      return String(i);
+    };
+    const slots = [...this.slots];
+    for (const t of this.list) {
+      if (t.mid !== null || t.stopped) continue;
+      t.mid = nextMid();
+      slots.push({ mid: t.mid, kind: t.kind, transceiver: t });
+    }
+    if (wantsData && !slots.some((s) => s.kind === 'application')) {
+      slots.push({ mid: nextMid(), kind: 'application' });
+    }
+    return slots;
+  }
+
+  /** Remember the m-lines of an applied local description. */
+  setSlotsFrom(model: SessionDescription | undefined): void {
+    const slots: SectionSlot[] = [];
+    for (const m of model?.media ?? []) {
+      if (m.mid === undefined) continue;
+      if (m.kind === 'application') slots.push({ mid: m.mid, kind: 'application' });
+      else {
+        const kind = mediaKind(m.kind);
+        const t = this.byMid(m.mid);
+        if (kind && t) slots.push({ mid: m.mid, kind, transceiver: t });
+      }
+    }
+    this.slots = slots;
+  }
+
+  /** W3C "process remote tracks": bind a remote offer's m-lines to transceivers, creating what is missing. */
+  associate(model: SessionDescription): void {
+    for (const m of model.media) {
+      const kind = mediaKind(m.kind);
+      if (!kind || m.mid === undefined) continue;
+      if (this.byMid(m.mid)) continue;
+      const free = this.list.find(
+        (t) => t.mid === null && !t.stopped && t.kind === kind && t.sender.track !== null,
+      );
+      if (free) {
+        free.mid = m.mid;
+        continue;
+      }
+      const t = new RTCRtpTransceiver(
+        kind,
+        new RTCRtpSender(kind, null, [], undefined, this.random),
+        'recvonly',
+      );
+      t.mid = m.mid;
+      t.createdByRemote = true;
+      this.bind(t);
+    }
+  }
+
+  /** After a local description: which transceivers sent, and (with a remote one) their current direction. */
+  updateDirections(local: SessionDescription, remote: SessionDescription | undefined): void {
+    for (const m of local.media) {
+      const t = this.byMid(m.mid);
+      if (!t) continue;
+      if (isRejected(m)) {
+        t.setCurrentDirection('inactive');
+        continue;
+      }
+      const d = m.direction ?? 'sendrecv';
+      if (d === 'sendrecv' || d === 'sendonly') t.usedToSend = true;
+      if (remote) t.setCurrentDirection(d);
+    }
+  }
+
+  /** Transceivers whose receiver the remote description starts feeding: their `track` event is due. */
+  newRemoteTracks(remote: SessionDescription): RTCRtpTransceiver[] {
+    const out: RTCRtpTransceiver[] = [];
+    for (const m of remote.media) {
+      const t = this.byMid(m.mid);
+      if (!t || t.stopped || t.trackAnnounced || isRejected(m)) continue;
+      const d = m.direction ?? 'sendrecv';
+      if (d !== 'sendrecv' && d !== 'sendonly') continue;
+      t.trackAnnounced = true;
+      out.push(t);
+    }
+    return out;
+  }
+
+  /** A rolled-back local offer: transceivers that got their mid from it lose it. */
+  rollbackLocal(current: SessionDescription | undefined): void {
+    const kept = new Set((current?.media ?? []).map((m) => m.mid));
+    for (const t of this.list) if (t.mid !== null && !kept.has(t.mid)) t.mid = null;
+    this.setSlotsFrom(current);
+  }
+
+  /** A rolled-back remote offer: transceivers it created go away; others it bound lose the mid. */
+  rollbackRemote(current: SessionDescription | undefined): void {
+    const kept = new Set((current?.media ?? []).map((m) => m.mid));
+    for (const t of [...this.list]) {
+      if (t.mid === null || kept.has(t.mid)) continue;
+      if (t.createdByRemote) {
+        this.list.splice(this.list.indexOf(t), 1);
+        t.stop();
+      } else t.mid = null;
+    }
+  }
+
+  /** What we answer for a section: the transceiver's direction (recvonly when there is none). */
+  answerDirection(mid: string | undefined): MediaDirection {
+    const t = this.byMid(mid);
+    if (!t || t.stopped) return 'recvonly';
+    const d: RTCRtpTransceiverDirection = t.direction;
+    return d === 'stopped' ? 'inactive' : d;
+  }
+
+  stopAll(): void {
+    for (const t of this.list) t.stop();
+  }
+}
+
+function mediaKind(kind: string): 'audio' | 'video' | undefined {
+  return kind === 'audio' || kind === 'video' ? kind : undefined;
+}
+
+/** A section with port 0 is rejected, unless it is bundle-only (it then rides on the bundle's transport). */
+export function isRejected(m: MediaSection): boolean {
+  return m.port === 0 && !m.bundleOnly;
+}
