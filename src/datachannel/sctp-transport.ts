@@ -167,11 +167,12 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
    */
   stopNow(failed = false): void {
     if (this._state === 'closed') return;
-    if (this.engine && !this.engine.closed) {
-      this.engine.abort(this.now());
-      this.flush();
-    }
+    const engine = this.engine;
     this.shutdownLocal(failed);
+    if (engine && !engine.closed) {
+      engine.abort(this.now());
+      for (let p = engine.pollTransmit(); p; p = engine.pollTransmit()) this.transport.send(p);
+    }
   }
 
   private shutdownLocal(failed: boolean): void {

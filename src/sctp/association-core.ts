@@ -99,7 +99,10 @@ export abstract class AssociationCore {
     if (this.peerTag !== 0) {
       this.sendRaw(
         this.peerTag,
-        encodeSimple(ChunkType.ABORT, 0, encodeCause(ErrorCause.USER_INITIATED_ABORT)),
+        // Only a close the application asked for says "user-initiated" (the peer takes it as a normal close).
+        reason === 'abort'
+          ? encodeSimple(ChunkType.ABORT, 0, encodeCause(ErrorCause.USER_INITIATED_ABORT))
+          : encodeSimple(ChunkType.ABORT),
       );
     }
     this.close(reason);

@@ -16,6 +16,7 @@ import {
   encodeHeartbeat,
   encodeInit,
   encodeSimple,
+  firstCause,
   type InitChunk,
 } from './chunks.js';
 import { ChunkType, DATA_IMMEDIATE, ErrorCause } from './constants.js';
@@ -251,7 +252,8 @@ export class Association extends AssociationCore {
         this.onHeartbeatAck(now, decodeHeartbeat(body));
         return true;
       case ChunkType.ABORT:
-        this.close('peer-abort');
+        // A User-Initiated Abort cause is how stacks (ours, libwebrtc's dcsctp) end a connection normally.
+        this.close(firstCause(body) === ErrorCause.USER_INITIATED_ABORT ? 'peer-close' : 'peer-abort');
         return false;
       case ChunkType.SHUTDOWN:
         this.onShutdown(now, body.u32());

@@ -69,7 +69,8 @@ export type AssociationState =
   | 'shutdown-received'
   | 'shutdown-ack-sent';
 
-export type CloseReason = 'shutdown' | 'abort' | 'peer-abort' | 'dead-peer' | 'init-failed';
+/** Why an association closed: `peer-close` is the peer's user-initiated ABORT (its normal close). */
+export type CloseReason = 'shutdown' | 'abort' | 'peer-close' | 'peer-abort' | 'dead-peer' | 'init-failed';
 
 export type AssociationEvent =
   | { type: 'established' }

@@ -139,15 +139,20 @@ describe('SCTP partial reliability, liveness, shutdown and limits', () => {
     }
   });
 
-  it('ABORT closes the peer at once', () => {
-    const { net, client, server } = makePair({ delay: 5 });
-    assert.equal(connect(net, client, server), true);
-    client.assoc.abort(net.now);
-    assert.equal(
-      net.runUntil(() => server.assoc.closed, 1000),
-      true,
-    );
-    assert.deepEqual(server.events.at(-1), { type: 'closed', reason: 'peer-abort' });
+  it('ABORT closes the peer at once: a user-initiated one as a normal close, others as an abort', () => {
+    for (const [reason, seen] of [
+      ['abort', 'peer-close'],
+      ['dead-peer', 'peer-abort'],
+    ] as const) {
+      const { net, client, server } = makePair({ delay: 5 });
+      assert.equal(connect(net, client, server), true);
+      client.assoc.abort(net.now, reason);
+      assert.equal(
+        net.runUntil(() => server.assoc.closed, 1000),
+        true,
+      );
+      assert.deepEqual(server.events.at(-1), { type: 'closed', reason: seen });
+    }
   });
 
   it('a peer that never acknowledges cannot make us buffer without bound', () => {
