@@ -348,6 +348,12 @@ export class RTCIceGatherer extends RtcEventTarget<GathererEventMap> {
       const { relayed, mapped } = await relay.allocate();
       if (this._state === 'closed') return;
       relay.onData = (peer, data) => this.dispatchToSink(baseId, peer, data);
+      // An allocation lost later (refresh refused, server gone) is reported like a gathering failure.
+      relay.onError = (err) => {
+        if (this._state === 'closed') return;
+        this.bases.delete(baseId);
+        this.reportError(server.url, null, err.code || 701, `TURN allocation lost: ${err.message}`);
+      };
       const c = buildCandidate({
         type: 'relay',
         address: relayed,

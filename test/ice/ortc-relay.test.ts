@@ -110,3 +110,35 @@ describe('RTCIceTransport through coturn (relay only)', { skip }, () => {
     g.close();
   });
 });
+
+describe('RTCIceGatherer: a TURN allocation lost after gathering', { skip }, () => {
+  it('is reported as icecandidateerror (the server went away under a TCP allocation)', async () => {
+    const turn = await startCoturn();
+    const g = new RTCIceGatherer({
+      loopbackOnly: true,
+      iceTransportPolicy: 'relay',
+      iceServers: [
+        {
+          urls: `turn:127.0.0.1:${turn.port}?transport=tcp`,
+          username: turn.username,
+          credential: turn.password,
+        },
+      ],
+    });
+    try {
+      const errors: string[] = [];
+      g.onicecandidateerror = (e) => errors.push(`${e.errorCode} ${e.errorText}`);
+      await g.gather();
+      assert.equal(g.getLocalCandidates().filter((c) => c.type === 'relay').length, 1);
+      assert.deepEqual(errors, []);
+      await turn.stop();
+      const deadline = Date.now() + 5000;
+      while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(errors.length, 1, 'one icecandidateerror');
+      assert.match(errors[0]!, /allocation lost/);
+    } finally {
+      g.close();
+      await turn.stop();
+    }
+  });
+});

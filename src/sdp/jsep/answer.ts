@@ -72,11 +72,13 @@ function answerRtpSection(
   index: number,
   o: AnswerOptions,
 ): MediaSection | undefined {
+  const preferred = o.sectionCodecs?.(offered.mid, offered.kind);
   const codecs = negotiateCodecs(
     offered.kind,
     offered.codecs,
-    o.sectionCodecs?.(offered.mid, offered.kind) ?? o.codecs[offered.kind] ?? [],
+    preferred ?? o.codecs[offered.kind] ?? [],
     offered.wildcardFeedback,
+    preferred !== undefined,
   );
   if (codecs.length === 0) return undefined;
   const s = emptyMediaSection(

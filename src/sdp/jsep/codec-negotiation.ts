@@ -90,6 +90,8 @@ export function negotiateCodecs(
   offered: readonly Codec[],
   local: readonly LocalCodec[],
   offeredWildcardFeedback: readonly RtcpFeedback[] = [],
+  /** Order the answer by `local` (setCodecPreferences, JSEP §5.3.1) instead of the offer's order. */
+  localOrder = false,
 ): Codec[] {
   const localRtx = local.find((l) => nameOf(l).toLowerCase() === 'rtx');
   const accepted = new Map<number, Codec>();
@@ -134,7 +136,24 @@ export function negotiateCodecs(
     const answer = accepted.get(codec.payloadType);
     if (answer) out.push(answer);
   }
-  return out;
+  return localOrder ? orderByLocal(kind, out, local) : out;
+}
+
+/** Primaries in the order of `local`; an RTX or RED entry stays right after the codec it follows. */
+function orderByLocal(kind: MediaKind, codecs: Codec[], local: readonly LocalCodec[]): Codec[] {
+  const rank = (c: Codec): number => {
+    const i = local.findIndex((l) => sameCodecFormat(kind, c, asCodec(l, c.payloadType)));
+    return i < 0 ? local.length : i;
+  };
+  const groups: Codec[][] = [];
+  for (const c of codecs) {
+    if (isRtx(c) && groups.length > 0) groups[groups.length - 1]!.push(c);
+    else groups.push([c]);
+  }
+  return groups
+    .map((g, i) => ({ g, i, r: rank(g[0]!) }))
+    .sort((x, y) => x.r - y.r || x.i - y.i)
+    .flatMap((x) => x.g);
 }
 
 /**

@@ -1,0 +1,142 @@
+/**
+ * Connection lifecycle against libdatachannel (node-datachannel) and libwebrtc (@roamhq/wrtc) on loopback:
+ * setup time in both roles (no retransmission outliers), and close() — also after an `await` — reaching the
+ * peer at once: its channel closes within 100 ms, not when its consent checks fail half a minute later.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
+import {
+  NODE_DATACHANNEL,
+  type PeerFactory,
+  ROAMHQ_WRTC,
+  type W3cChannel,
+  type W3cPeer,
+} from './w3c-peers.js';
+
+type AnyPeer = W3cPeer | RTCPeerConnection;
+type Listenable = { addEventListener(type: string, listener: (e: never) => void): void };
+
+function listen<T>(target: unknown, type: string, fn: (e: T) => void): void {
+  (target as Listenable).addEventListener(type, fn as (e: never) => void);
+}
+
+function until(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  return new Promise((resolve) => {
+    const poll = (): void => {
+      if (check()) resolve(true);
+      else if (performance.now() > deadline) resolve(false);
+      else setTimeout(poll, 1);
+    };
+    poll();
+  });
+}
+
+interface Opened {
+  ours: ReturnType<RTCPeerConnection['createDataChannel']>;
+  theirs: W3cChannel;
+  ms: number;
+}
+
+/** Offer/answer with trickle; returns both ends of one channel and the time from createOffer to both open. */
+async function open(tsrtc: RTCPeerConnection, peer: W3cPeer, tsrtcOffers: boolean): Promise<Opened> {
+  const offerer: AnyPeer = tsrtcOffers ? tsrtc : peer;
+  const answerer: AnyPeer = tsrtcOffers ? peer : tsrtc;
+  listen<{ candidate: unknown }>(offerer, 'icecandidate', (e) => {
+    if (e.candidate) void answerer.addIceCandidate(e.candidate as never).catch(() => undefined);
+  });
+  listen<{ candidate: unknown }>(answerer, 'icecandidate', (e) => {
+    if (e.candidate) void offerer.addIceCandidate(e.candidate as never).catch(() => undefined);
+  });
+  let ours: ReturnType<RTCPeerConnection['createDataChannel']> | undefined;
+  let theirs: W3cChannel | undefined;
+  const started = performance.now();
+  if (tsrtcOffers) {
+    ours = tsrtc.createDataChannel('life');
+    listen<{ channel: W3cChannel }>(peer, 'datachannel', (e) => {
+      theirs = e.channel;
+    });
+  } else {
+    theirs = peer.createDataChannel('life');
+    tsrtc.ondatachannel = (e) => {
+      ours = e.channel;
+    };
+  }
+  const offer = await offerer.createOffer();
+  await offerer.setLocalDescription(offer as never);
+  await answerer.setRemoteDescription(offerer.localDescription! as never);
+  const answer = await answerer.createAnswer();
+  await answerer.setLocalDescription(answer as never);
+  await offerer.setRemoteDescription(answerer.localDescription! as never);
+  const ok = await until(() => ours?.readyState === 'open' && theirs?.readyState === 'open', 10_000);
+  assert.ok(ok, `channel opens (ours ${ours?.readyState}, theirs ${theirs?.readyState})`);
+  return { ours: ours!, theirs: theirs!, ms: performance.now() - started };
+}
+
+for (const factory of [NODE_DATACHANNEL, ROAMHQ_WRTC] as PeerFactory[]) {
+  describe(`lifecycle: tsrtc ↔ ${factory.name}`, () => {
+    for (const tsrtcOffers of [true, false]) {
+      it(`opens quickly with tsrtc as ${tsrtcOffers ? 'offerer' : 'answerer'} (no 1 s retransmission)`, async () => {
+        const times: number[] = [];
+        for (let i = 0; i < 4; i++) {
+          const tsrtc = new RTCPeerConnection({ iceLoopbackOnly: true });
+          const peer = await factory.create();
+          try {
+            times.push((await open(tsrtc, peer, tsrtcOffers)).ms);
+          } finally {
+            tsrtc.close();
+            await peer.close();
+          }
+        }
+        console.log(
+          `setup ${factory.name} tsrtc ${tsrtcOffers ? 'offers' : 'answers'}: ${times.map((t) => t.toFixed(1)).join(', ')} ms`,
+        );
+        // A lost or dropped flight costs a 1 s retransmission timer: every run must stay well below it.
+        assert.ok(Math.max(...times) < 500, `setup times ${times.join(', ')} ms`);
+      });
+    }
+
+    for (const afterAwait of [false, true]) {
+      it(`close()${afterAwait ? ' after an await' : ''} closes the peer's channel within 100 ms`, async () => {
+        const tsrtc = new RTCPeerConnection({ iceLoopbackOnly: true });
+        const peer = await factory.create();
+        try {
+          const { ours, theirs } = await open(tsrtc, peer, true);
+          if (afterAwait) await new Promise((r) => setTimeout(r, 20));
+          const closedAt = performance.now();
+          tsrtc.close();
+          assert.equal(ours.readyState, 'closed');
+          assert.equal(tsrtc.connectionState, 'closed');
+          const ok = await until(() => theirs.readyState === 'closed', 2000);
+          const ms = performance.now() - closedAt;
+          console.log(`remote close ${factory.name}${afterAwait ? ' after await' : ''}: ${ms.toFixed(1)} ms`);
+          assert.ok(ok && ms <= 100, `the peer's channel is ${theirs.readyState} after ${ms.toFixed(0)} ms`);
+        } finally {
+          tsrtc.close();
+          await peer.close();
+        }
+      });
+    }
+
+    it("the peer's close() closes our channel at once, without an error", async () => {
+      const tsrtc = new RTCPeerConnection({ iceLoopbackOnly: true });
+      const peer = await factory.create();
+      try {
+        const { ours } = await open(tsrtc, peer, false);
+        const errors: Event[] = [];
+        ours.onerror = (e) => errors.push(e);
+        const closedAt = performance.now();
+        await peer.close();
+        const ok = await until(() => ours.readyState === 'closed', 2000);
+        const ms = performance.now() - closedAt;
+        console.log(`local close seen from ${factory.name}: ${ms.toFixed(1)} ms, errors ${errors.length}`);
+        assert.ok(ok && ms <= 100, `our channel is ${ours.readyState} after ${ms.toFixed(0)} ms`);
+        assert.equal(errors.length, 0, 'no error event for a normal close');
+      } finally {
+        tsrtc.close();
+        await peer.close();
+      }
+    });
+  });
+}
