@@ -8,10 +8,19 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { RTCDataChannel } from '../../src/datachannel/data-channel.js';
+import { AudioStreamTrack, VideoStreamTrack } from '../../src/media/stream-tracks.js';
 import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
 import { chromiumSkipReason, echoCheck, launchChromium, waitFor } from './chromium.js';
 
 const skip = chromiumSkipReason();
+
+async function waitUntil(check: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 /** Runs in the page: a peer that answers or offers, echoes every data channel message, trickles candidates. */
 const BROWSER_PEER = `
@@ -43,6 +52,23 @@ window.peer = {
       await pc.setRemoteDescription(msg.description);
     }
   },
+  // Renegotiation from the browser: audio only first, then a data channel in a second offer.
+  async offerAudioOnly() {
+    await navigator.mediaDevices.getUserMedia({ audio: true }); // Chromium gathers nothing without it
+    await this.start(false);
+    this.pc.addTransceiver('audio', { direction: 'recvonly' });
+    await this.pc.setLocalDescription();
+    window.toNode({ kind: 'description', description: this.pc.localDescription.toJSON() });
+  },
+  async reofferWithChannel(label) {
+    const ch = this.pc.createDataChannel(label);
+    ch.binaryType = 'arraybuffer';
+    ch.onmessage = (e) => ch.send(e.data);
+    await this.pc.setLocalDescription();
+    window.toNode({ kind: 'description', description: this.pc.localDescription.toJSON() });
+  },
+  hasSctp() { return this.pc.sctp !== null && this.pc.sctp.state; },
+  trackKinds() { return this.pc.getReceivers().filter((r) => r.track).map((r) => r.track.kind).sort(); },
   state() { return this.pc ? this.pc.connectionState : 'none'; },
 };
 `;
@@ -158,6 +184,80 @@ describe('tsrtc ↔ Chromium', { skip }, () => {
       assert.equal(pc.getTransceivers().length, 2);
     } finally {
       await pc.close();
+      await page.close();
+    }
+  });
+
+  it('accepts a tsrtc offer that sends audio and video (RTX SSRCs only for video)', async () => {
+    const page = await newPage();
+    const pc = new RTCPeerConnection({ iceLoopbackOnly: true });
+    try {
+      const toBrowser = await bridge(page, pc);
+      await page.evaluate('navigator.mediaDevices.getUserMedia({ audio: true })');
+      await page.evaluate('window.peer.start(false)');
+      pc.addTrack(new AudioStreamTrack());
+      pc.addTrack(new VideoStreamTrack());
+      const ch = pc.createDataChannel('with-media');
+      await pc.setLocalDescription();
+      await toBrowser({
+        kind: 'description',
+        description: pc.localDescription!.toJSON() as SignalMessage['description'],
+      });
+      if (ch.readyState !== 'open') await waitFor(ch, 'open');
+      assert.deepEqual(await page.evaluate('window.peer.trackKinds()'), ['audio', 'video']);
+      await echoCheck(ch, ['tracks accepted']);
+    } finally {
+      pc.close();
+      await page.close();
+    }
+  });
+
+  it('renegotiation, tsrtc offering: a data channel added in the second round opens', async () => {
+    const page = await newPage();
+    const pc = new RTCPeerConnection({ iceLoopbackOnly: true });
+    try {
+      const toBrowser = await bridge(page, pc);
+      await page.evaluate('navigator.mediaDevices.getUserMedia({ audio: true })');
+      await page.evaluate('window.peer.start(false)');
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+      await pc.setLocalDescription();
+      await toBrowser({
+        kind: 'description',
+        description: pc.localDescription!.toJSON() as SignalMessage['description'],
+      });
+      await waitUntil(() => pc.connectionState === 'connected');
+      assert.equal(pc.sctp, null, 'no data section yet');
+      const ch = pc.createDataChannel('second-round');
+      await pc.setLocalDescription();
+      await toBrowser({
+        kind: 'description',
+        description: pc.localDescription!.toJSON() as SignalMessage['description'],
+      });
+      if (ch.readyState !== 'open') await waitFor(ch, 'open');
+      await echoCheck(ch, ['renegotiated', Uint8Array.of(1, 2, 3)]);
+      assert.equal((pc as RTCPeerConnection).sctp?.state, 'connected');
+    } finally {
+      pc.close();
+      await page.close();
+    }
+  });
+
+  it('renegotiation, Chromium offering: its data channel from the second offer reaches tsrtc', async () => {
+    const page = await newPage();
+    const pc = new RTCPeerConnection({ iceLoopbackOnly: true });
+    try {
+      await bridge(page, pc);
+      await page.evaluate('window.peer.offerAudioOnly()');
+      await waitUntil(() => pc.connectionState === 'connected');
+      assert.equal(pc.sctp, null, 'no data section yet');
+      const incoming = waitFor<Event & { channel: RTCDataChannel }>(pc, 'datachannel');
+      await page.evaluate('window.peer.reofferWithChannel("from-browser")');
+      const ch = (await incoming).channel;
+      assert.equal(ch.label, 'from-browser');
+      if (ch.readyState !== 'open') await waitFor(ch, 'open');
+      await echoCheck(ch, ['hello browser']);
+    } finally {
+      pc.close();
       await page.close();
     }
   });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { AudioStreamTrack } from '../../src/media/stream-tracks.js';
 import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
 import {
   NODE_DATACHANNEL,
@@ -118,6 +119,19 @@ for (const factory of [NODE_DATACHANNEL, ROAMHQ_WRTC] as PeerFactory[]) {
         }
       });
     }
+
+    it('accepts a tsrtc offer that sends audio (no RTX SSRC where no RTX is offered)', async () => {
+      const tsrtc = new RTCPeerConnection({ iceLoopbackOnly: true });
+      const peer = await factory.create();
+      try {
+        tsrtc.addTrack(new AudioStreamTrack());
+        const { theirs } = await open(tsrtc, peer, true);
+        assert.equal(theirs.readyState, 'open');
+      } finally {
+        tsrtc.close();
+        await peer.close();
+      }
+    });
 
     it("the peer's close() closes our channel at once, without an error", async () => {
       const tsrtc = new RTCPeerConnection({ iceLoopbackOnly: true });
