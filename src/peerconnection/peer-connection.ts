@@ -5,7 +5,6 @@
  * all on one injectable runtime, so a whole connection can also run in virtual time.
  */
 import { invalidAccess, invalidState } from '../common/errors.js';
-import { type EventHandler, RtcEventTarget } from '../common/events.js';
 import { uuid } from '../common/random.js';
 import type { RTCIceTransportState } from '../common/transport.js';
 import type { RTCDataChannel } from '../datachannel/data-channel.js';
@@ -15,7 +14,7 @@ import { RTCDataChannelEvent } from '../datachannel/sctp-transport.js';
 import { RTCCertificate, type RTCCertificateKeygenAlgorithm } from '../dtls/certificate.js';
 import { RTCIceCandidate, type RTCIceCandidateInit } from '../ice/candidate.js';
 import type { RTCIceGathererEvent, RTCIceGathererState } from '../ice/gatherer.js';
-import { MediaStream } from '../media/media-stream.js';
+import type { MediaStream } from '../media/media-stream.js';
 import type { MediaStreamTrack } from '../media/track.js';
 import { nodeRuntime, type Runtime } from '../net/runtime.js';
 import type { SessionDescription } from '../sdp/types.js';
@@ -32,8 +31,9 @@ import {
   type RTCPeerConnectionState,
 } from './connection-state.js';
 import { dataChannelParameters, type RTCDataChannelInit } from './data-channel-init.js';
-import { RTCPeerConnectionIceEvent, RTCTrackEvent } from './events.js';
+import { PeerConnectionEventTarget, RTCPeerConnectionIceEvent, RTCTrackEvent } from './events.js';
 import { NegotiationNeeded } from './negotiation-needed.js';
+import { RemoteStreams } from './remote-streams.js';
 import {
   isSdpType,
   type RTCSessionDescription,
@@ -55,19 +55,7 @@ export interface RTCPeerConnectionOptions {
   readonly runtime?: Runtime;
 }
 
-interface PeerConnectionEventMap {
-  icecandidate: RTCPeerConnectionIceEvent;
-  icecandidateerror: Event;
-  icegatheringstatechange: Event;
-  iceconnectionstatechange: Event;
-  connectionstatechange: Event;
-  signalingstatechange: Event;
-  negotiationneeded: Event;
-  track: RTCTrackEvent;
-  datachannel: RTCDataChannelEvent;
-}
-
-export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
+export class RTCPeerConnection extends PeerConnectionEventTarget {
   private config: ResolvedConfiguration;
   private readonly runtime: Runtime;
   private readonly certificatePromise: Promise<RTCCertificate>;
@@ -77,7 +65,7 @@ export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
   private readonly signaling: Signaling;
   private readonly states = new ConnectionStates();
   private readonly negotiation: NegotiationNeeded;
-  private readonly remoteStreams = new Map<string, MediaStream>();
+  private readonly remoteStreams = new RemoteStreams();
   private readonly channels: RTCDataChannel[] = [];
   private wantsData = false;
   private closed = false;
@@ -179,63 +167,6 @@ export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
   }
   get pendingRemoteDescription(): RTCSessionDescription | null {
     return this.signaling.remote('pending');
-  }
-
-  // ---- event handler attributes
-
-  get onicecandidate(): EventHandler<RTCPeerConnectionIceEvent> {
-    return this.getHandler('icecandidate');
-  }
-  set onicecandidate(h: EventHandler<RTCPeerConnectionIceEvent>) {
-    this.setHandler('icecandidate', h);
-  }
-  get onicecandidateerror(): EventHandler<Event> {
-    return this.getHandler('icecandidateerror');
-  }
-  set onicecandidateerror(h: EventHandler<Event>) {
-    this.setHandler('icecandidateerror', h);
-  }
-  get onicegatheringstatechange(): EventHandler<Event> {
-    return this.getHandler('icegatheringstatechange');
-  }
-  set onicegatheringstatechange(h: EventHandler<Event>) {
-    this.setHandler('icegatheringstatechange', h);
-  }
-  get oniceconnectionstatechange(): EventHandler<Event> {
-    return this.getHandler('iceconnectionstatechange');
-  }
-  set oniceconnectionstatechange(h: EventHandler<Event>) {
-    this.setHandler('iceconnectionstatechange', h);
-  }
-  get onconnectionstatechange(): EventHandler<Event> {
-    return this.getHandler('connectionstatechange');
-  }
-  set onconnectionstatechange(h: EventHandler<Event>) {
-    this.setHandler('connectionstatechange', h);
-  }
-  get onsignalingstatechange(): EventHandler<Event> {
-    return this.getHandler('signalingstatechange');
-  }
-  set onsignalingstatechange(h: EventHandler<Event>) {
-    this.setHandler('signalingstatechange', h);
-  }
-  get onnegotiationneeded(): EventHandler<Event> {
-    return this.getHandler('negotiationneeded');
-  }
-  set onnegotiationneeded(h: EventHandler<Event>) {
-    this.setHandler('negotiationneeded', h);
-  }
-  get ontrack(): EventHandler<RTCTrackEvent> {
-    return this.getHandler('track');
-  }
-  set ontrack(h: EventHandler<RTCTrackEvent>) {
-    this.setHandler('track', h);
-  }
-  get ondatachannel(): EventHandler<RTCDataChannelEvent> {
-    return this.getHandler('datachannel');
-  }
-  set ondatachannel(h: EventHandler<RTCDataChannelEvent>) {
-    this.setHandler('datachannel', h);
   }
 
   // ---- configuration
@@ -429,18 +360,10 @@ export class RTCPeerConnection extends RtcEventTarget<PeerConnectionEventMap> {
   /** `track` events for receivers the remote description starts feeding, with their remote streams. */
   private announceTracks(transceivers: RTCRtpTransceiver[], remote: SessionDescription): void {
     for (const t of transceivers) {
-      const section = remote.media.find((m) => m.mid === t.mid);
-      const streams: MediaStream[] = [];
-      for (const msid of section?.msids ?? []) {
-        if (msid.streamId === '-') continue;
-        let stream = this.remoteStreams.get(msid.streamId);
-        if (!stream) {
-          stream = new MediaStream(msid.streamId);
-          this.remoteStreams.set(msid.streamId, stream);
-        }
-        stream.addTrack(t.receiver.track);
-        streams.push(stream);
-      }
+      const streams = this.remoteStreams.associate(
+        t.receiver.track,
+        remote.media.find((m) => m.mid === t.mid),
+      );
       // Fired while setRemoteDescription runs, before its promise resolves (as browsers do).
       const track = t.receiver.track;
       this.dispatchEvent(
