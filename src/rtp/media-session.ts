@@ -298,7 +298,7 @@ export class MediaSession {
       }
       const twccDue = this.twcc.pollTimeout();
       if (twccDue !== undefined && twccDue <= now)
-        this.rtcp.queueFeedback(this.twcc.takeFeedback(this.rtcpSsrc()));
+        this.rtcp.queueFeedback(this.twcc.takeFeedback(now, this.rtcpSsrc()));
       if (this.srtp && this.rtcp.schedule.due(now)) this.sendReports(now);
       this.flush(now);
     } catch {

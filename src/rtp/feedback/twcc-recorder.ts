@@ -33,6 +33,7 @@ export class TwccRecorder {
   private nextBase: number | undefined;
   private feedbackCount = 0;
   private dueAt: number | undefined;
+  private lastFeedbackAt: number | undefined;
   private mediaSsrc = 0;
 
   constructor(
@@ -64,7 +65,14 @@ export class TwccRecorder {
     if (this.highest === undefined || seq > this.highest) this.highest = seq;
     this.nextBase ??= seq;
     if (seq < this.nextBase) this.nextBase = seq;
-    this.dueAt ??= now + this.intervalMs;
+    // periodic while media flows (every interval from the last feedback), else an interval from now
+    if (this.dueAt === undefined) {
+      const last = this.lastFeedbackAt;
+      this.dueAt =
+        last !== undefined && now - last < 2 * this.intervalMs
+          ? Math.max(now, last + this.intervalMs)
+          : now + this.intervalMs;
+    }
   }
 
   /** When feedback is due, or undefined when nothing is waiting. */
@@ -73,8 +81,9 @@ export class TwccRecorder {
   }
 
   /** Feedback messages for everything recorded since the last call (none when nothing is new). */
-  takeFeedback(senderSsrc: number): RtcpTransportWideCc[] {
+  takeFeedback(now: number, senderSsrc: number): RtcpTransportWideCc[] {
     this.dueAt = undefined;
+    this.lastFeedbackAt = now;
     if (this.highest === undefined || this.nextBase === undefined || this.arrivals.size === 0) return [];
     let base = Math.max(this.nextBase, this.highest - MAX_STATUS_SPAN + 1);
     const end = this.highest + 1;
@@ -97,10 +106,11 @@ export class TwccRecorder {
     end: number,
     senderSsrc: number,
   ): { feedback: RtcpTransportWideCc; next: number } | undefined {
-    // skip leading losses: a message starts at a received packet (its time is the reference)
-    while (base < end && !this.arrivals.has(base)) base++;
-    if (base >= end) return undefined;
-    const referenceTime = Math.floor(this.arrivals.get(base)! / 64);
+    // the reference time comes from the first received packet; losses before it are reported as such
+    let first = base;
+    while (first < end && !this.arrivals.has(first)) first++;
+    if (first >= end) return undefined;
+    const referenceTime = Math.floor(this.arrivals.get(first)! / 64);
     let previousTicks = referenceTime * 256; // 64 ms in 250 µs ticks
     const received: RtcpTransportWideCc['received'] = [];
     let seq = base;

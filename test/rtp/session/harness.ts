@@ -121,12 +121,30 @@ export function keyPair(profileId = 1, seed = 7): { a: SrtpKeyingMaterial; b: Sr
   };
 }
 
-/** A synthetic VP8 frame: the frame tag's P bit (byte 0, bit 0) is 0 for keyframes; content from index. */
+/**
+ * A synthetic VP8 frame: the frame tag's P bit (byte 0, bit 0) is 0 for keyframes; bytes 1–2 hold the
+ * index (frameIndex reads it back); the rest is a pattern from the index.
+ */
 export function vp8Frame(index: number, size = 3000, keyframe = index === 0): EncodedFrame {
   const data = new Uint8Array(size);
   for (let i = 0; i < size; i++) data[i] = (i * 7 + index * 13) & 0xff;
   data[0] = keyframe ? 0x10 : 0x11;
+  data[1] = (index >> 8) & 0xff;
+  data[2] = index & 0xff;
   return new EncodedFrame('vp8', data, index * 3000, new Fraction(1, 90000), keyframe);
+}
+
+/** The index a vp8Frame was made from. */
+export function frameIndex(data: Uint8Array): number {
+  return (data[1]! << 8) | data[2]!;
+}
+
+/** Byte equality without printing megabytes of hex on failure. */
+export function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
+  if (actual.byteLength !== expected.byteLength)
+    throw new Error(`${what}: ${actual.byteLength} bytes, expected ${expected.byteLength}`);
+  for (let i = 0; i < actual.byteLength; i++)
+    if (actual[i] !== expected[i]) throw new Error(`${what}: differs at byte ${i}`);
 }
 
 /** A synthetic 20 ms Opus frame. */
@@ -310,4 +328,31 @@ export function injector(keys: SrtpKeyingMaterial): {
     rtcpBytes: (plain) => srtp.protectRtcp(plain),
     rtp: (packet) => srtp.protectRtp(packet instanceof RtpPacket ? packet.serialize() : packet),
   };
+}
+
+/**
+ * Synthetic video at one frame per `every` ms from `peer` on `mid`, a keyframe first and after every
+ * keyframe request (as an encoder answers them). Returns the indices sent as keyframes.
+ */
+export function videoSource(
+  peer: SessionPeer,
+  mid: string,
+  options: { size?: number; every?: number; frames?: number; start?: number; rid?: string } = {},
+): Set<number> {
+  const keyframes = new Set<number>([0]);
+  let i = 0;
+  let answered = 0;
+  peer.schedule(
+    options.start ?? 0,
+    (now) => {
+      const requests = peer.of('keyframe-request').filter((r) => r.mid === mid).length;
+      if (requests > answered) keyframes.add(i);
+      answered = requests;
+      if (i < (options.frames ?? Number.POSITIVE_INFINITY))
+        peer.session.writeFrame(now, mid, options.rid, vp8Frame(i, options.size ?? 1000, keyframes.has(i)));
+      i++;
+    },
+    options.every ?? 33,
+  );
+  return keyframes;
 }
