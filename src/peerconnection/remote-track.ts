@@ -37,6 +37,11 @@ export class RemoteStreamTrack extends MediaStreamTrack {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
+  /** @internal The receive path saw media start (false) or stop arriving (true). */
+  setRemoteMuted(muted: boolean): void {
+    if (this.readyState === 'live') this.setMuted(muted);
+  }
+
   /** @internal The receive path delivers a decoded or encoded frame. */
   pushFrame(frame: MediaFrame): void {
     if (this.readyState !== 'live') return;
