@@ -17,6 +17,7 @@ import type { RTCSessionDescriptionInit } from '../../src/peerconnection/session
 import { RTCRtpSender } from '../../src/peerconnection/transceiver.js';
 import { looksLikeQuadrants, QuadrantTrack, ToneTrack, toneFrequency } from '../media/sources.js';
 import { chromiumSkipReason, launchChromium } from './chromium.js';
+import { mediaOutageRuntime } from './lossy-runtime.js';
 
 const skip = chromiumSkipReason();
 
@@ -218,6 +219,91 @@ describe('tsrtc ↔ Chromium media', { skip }, () => {
         .catch(() => undefined);
     return page;
   }
+
+  it('echo: tsrtc sends back the video and audio it receives, and Chromium sees its own pattern and tone', async () => {
+    const pc = new RTCPeerConnection({ iceLoopbackOnly: true });
+    const page = await open(pc);
+    try {
+      pc.ontrack = (e) => {
+        e.transceiver.direction = 'sendrecv';
+        void e.transceiver.sender.replaceTrack(e.track);
+      };
+      const offer = await page.evaluate(`window.m.offer(['video', 'audio'], 'video/VP8')`);
+      await pc.setRemoteDescription(offer as RTCSessionDescriptionInit);
+      await pc.setLocalDescription();
+      await page.evaluate(
+        (a) => (globalThis as unknown as { m: { accept(a: unknown): Promise<void> } }).m.accept(a),
+        pc.localDescription!.toJSON(),
+      );
+      const seen = await until(async () => {
+        const c = (await page.evaluate('window.m.colours()')) as { quadrants: Colour[] } | null;
+        return c && coloursMatch(c.quadrants) ? c : null;
+      }, 30_000);
+      assert.ok(seen);
+      const peak = await until(async () => {
+        const p = (await page.evaluate('window.m.peak()')) as number;
+        return Math.abs(p - 1000) < 30 ? p : null;
+      }, 30_000);
+      assert.ok(peak > 0);
+    } finally {
+      pc.close();
+      await page.close();
+    }
+  });
+
+  it('recovers from a media outage with a keyframe request: pictures again within 3 s', async () => {
+    let blocked = false;
+    const pc = new RTCPeerConnection(
+      { iceLoopbackOnly: true },
+      { runtime: mediaOutageRuntime(() => blocked) },
+    );
+    const page = await open(pc);
+    try {
+      let remote: MediaStreamTrack | undefined;
+      pc.ontrack = (e) => {
+        if (e.track.kind === 'video') remote = e.track;
+      };
+      const offer = await page.evaluate(`window.m.offer(['video'], 'video/VP8')`);
+      await pc.setRemoteDescription(offer as RTCSessionDescriptionInit);
+      await pc.setLocalDescription();
+      await page.evaluate(
+        (a) => (globalThis as unknown as { m: { accept(a: unknown): Promise<void> } }).m.accept(a),
+        pc.localDescription!.toJSON(),
+      );
+      await frames<VideoFrame>(remote!, 20);
+      const before = [...(await pc.getStats()).values()].find((s) => s.type === 'inbound-rtp')!;
+      blocked = true;
+      await new Promise((r) => setTimeout(r, 3000));
+      const during = [...(await pc.getStats()).values()].find((s) => s.type === 'inbound-rtp')!;
+      blocked = false;
+      const resumed = Date.now();
+      // The first picture after the outage needs a keyframe: the gap makes tsrtc ask for one.
+      await until(async () => {
+        const now = [...(await pc.getStats()).values()].find((s) => s.type === 'inbound-rtp')!;
+        return (now.keyFramesDecoded as number) > (during.keyFramesDecoded as number);
+      }, 10_000);
+      const waited = Date.now() - resumed;
+      assert.ok(waited < 3000, `a keyframe decoded ${waited} ms after the outage`);
+      let latest: VideoFrame | undefined;
+      for (let i = 0; i < 60 && !(latest && looksLikeQuadrants(latest, 40)); i++)
+        latest = (await remote!.recv()) as VideoFrame;
+      assert.ok(latest && looksLikeQuadrants(latest, 40), 'pictures again');
+      const after = [...(await pc.getStats()).values()].find((s) => s.type === 'inbound-rtp')!;
+      const keyframeRequests =
+        (after.pliCount as number) +
+        (after.firCount as number) -
+        (before.pliCount as number) -
+        (before.firCount as number);
+      assert.ok(keyframeRequests > 0, 'a PLI or FIR went out');
+      assert.ok(
+        (after.keyFramesDecoded as number) > (before.keyFramesDecoded as number),
+        'a new keyframe decoded',
+      );
+    } finally {
+      pc.close();
+      await page.close();
+    }
+  });
 
   for (const mime of CODECS) {
     const kind = mime.startsWith('video') ? 'video' : 'audio';
