@@ -48,6 +48,18 @@ function findNodeGyp() {
   }
   const fromNpm = [
     process.env.npm_config_node_gyp,
+    // npm's copy beside the running node (e.g. /usr/lib/node_modules/npm), when not run through npm
+    join(
+      dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
     process.env.npm_execpath &&
       join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
   ];
