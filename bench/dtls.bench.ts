@@ -1,10 +1,13 @@
 /**
  * DTLS benchmark. Prints one JSON line per result, each with a `ratio` against a reference measured in
  * the same run:
- *  - record encrypt/decrypt of 1,200-byte application data for every AEAD suite, records/s and MB/s,
- *    against the node:crypto floor (a fresh cipher per record on the same key, no framing); for AES-CBC
- *    against the naive record (a fresh CBC cipher and a fresh HMAC-SHA1 per record, no framing);
- *  - the whole engine record path (send → datagram, datagram → callback) against the same floor;
+ *  - record encrypt/decrypt of 1,200-byte application data for every AEAD suite on each engine (the native
+ *    addon when built, and the TypeScript/node:crypto path), records/s and MB/s, against the node:crypto
+ *    floor of the TypeScript path (a fresh cipher per record on the same key, no framing; `ratio`), and the
+ *    native engine against the TypeScript one (`vsTypescript`); for AES-CBC against the naive record (a
+ *    fresh CBC cipher and a fresh HMAC-SHA1 per record, no framing);
+ *  - the whole engine record path (send → datagram, datagram → callback) against the same floor, on the
+ *    engine TSRTC_NATIVE selects (`engine`; run with TSRTC_NATIVE=0 for the TypeScript path);
  *  - handshake time on loopback UDP (two RTCDtlsTransports, median of N), against the node:crypto work a
  *    handshake cannot avoid (ECDHE key pairs and secrets, ECDSA signatures and verifications).
  * Usage: npm run bench -- dtls   (DTLS_BENCH_RECORDS, DTLS_BENCH_HANDSHAKES to change the counts)
@@ -20,6 +23,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import { type CipherEngine, nativeStatus } from '../src/common/native.js';
 import { RTCCertificate } from '../src/dtls/certificate.js';
 import { type CipherSuiteName, cipherSuiteByName } from '../src/dtls/cipher-suites.js';
 import { ContentType } from '../src/dtls/constants.js';
@@ -45,23 +49,27 @@ function timeOnce(fn: (count: number) => number | undefined, count: number): num
 }
 
 /**
- * Records per second of `ours` and `reference`, alternating rounds so that load from other processes on
- * a shared machine hits both alike; the best round of each is kept.
+ * Records per second of each function, alternating rounds so that load from other processes on a shared
+ * machine hits all alike; the best round of each is kept.
  */
+function compareAll(fns: ((count: number) => number | undefined)[], count: number): number[] {
+  for (const fn of fns) fn(Math.min(count, 2000));
+  const best = fns.map(() => 0);
+  for (let r = 0; r < ROUNDS; r++) {
+    fns.forEach((fn, i) => {
+      best[i] = Math.max(best[i]!, count / timeOnce(fn, count));
+    });
+  }
+  return best;
+}
+
 function compare(
   ours: (count: number) => number | undefined,
   reference: (count: number) => number | undefined,
   count: number,
 ): { ours: number; reference: number } {
-  ours(Math.min(count, 2000));
-  reference(Math.min(count, 2000));
-  let best = { ours: 0, reference: 0 };
-  for (let r = 0; r < ROUNDS; r++) {
-    const a = count / timeOnce(ours, count);
-    const b = count / timeOnce(reference, count);
-    best = { ours: Math.max(best.ours, a), reference: Math.max(best.reference, b) };
-  }
-  return best;
+  const [a, b] = compareAll([ours, reference], count);
+  return { ours: a!, reference: b! };
 }
 
 const mbps = (recordsPerSec: number): number => Number(((recordsPerSec * SIZE) / 1e6).toFixed(1));
@@ -71,10 +79,12 @@ function emitRate(
   suite: string | undefined,
   r: { ours: number; reference: number },
   reference: string,
+  extra: Record<string, unknown> = {},
 ): void {
   emit({
     case: name,
     suite,
+    ...extra,
     size: SIZE,
     recordsPerSec: Math.round(r.ours),
     MBps: mbps(r.ours),
@@ -130,9 +140,12 @@ function floorOpen(algorithm: AeadName, key: Buffer): (count: number) => undefin
   };
 }
 
-function protections(suite: CipherSuiteName): { write: RecordProtection; read: RecordProtection } {
+function protections(
+  suite: CipherSuiteName,
+  engine: CipherEngine,
+): { write: RecordProtection; read: RecordProtection } {
   const s = cipherSuiteByName(suite);
-  const keys = epochKeysFromKeyBlock(s, randomBytes(keyBlockLength(s)));
+  const keys = epochKeysFromKeyBlock(s, randomBytes(keyBlockLength(s)), engine);
   // Both ends of one direction: the same key block on each side.
   const peer = keys;
   return { write: keys.clientWrite, read: peer.clientWrite };
@@ -173,6 +186,29 @@ function naiveCbcOpen(): (count: number) => undefined {
   };
 }
 
+function sealer(write: RecordProtection, plain: Uint8Array): (n: number) => undefined {
+  return (n) => {
+    for (let i = 0; i < n; i++) write.seal(ContentType.applicationData, 1, i, plain);
+    return undefined;
+  };
+}
+
+function opener(
+  write: RecordProtection,
+  read: RecordProtection,
+  plain: Uint8Array,
+): (n: number) => undefined {
+  const sealed: Uint8Array[] = [];
+  for (let i = 0; i < 1024; i++) sealed.push(write.seal(ContentType.applicationData, 1, i, plain));
+  return (n) => {
+    for (let i = 0; i < n; i++) {
+      if (!read.open(ContentType.applicationData, 1, i & 1023, sealed[i & 1023]!.subarray(13)))
+        throw new Error('open failed');
+    }
+    return undefined;
+  };
+}
+
 function benchRecords(): void {
   const suites: [CipherSuiteName, AeadName | 'cbc'][] = [
     ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'aes-128-gcm'],
@@ -181,39 +217,31 @@ function benchRecords(): void {
     ['TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'cbc'],
   ];
   const plain = randomBytes(SIZE);
+  // The native engine is measured when it loads (TSRTC_NATIVE=0 is honoured here too).
+  const engines: CipherEngine[] = nativeStatus().loaded ? ['native', 'typescript'] : ['typescript'];
   for (const [suite, floorAlgorithm] of suites) {
     const key = randomBytes(floorAlgorithm === 'aes-128-gcm' ? 16 : 32);
-    const { write, read } = protections(suite);
-    const sealed: Uint8Array[] = [];
-    for (let i = 0; i < 1024; i++) sealed.push(write.seal(ContentType.applicationData, 1, i, plain));
     const reference =
       floorAlgorithm === 'cbc'
         ? 'node:crypto fresh aes-128-cbc cipher + fresh HMAC-SHA1 per record'
         : `node:crypto ${floorAlgorithm} fresh cipher per record`;
     const referenceSeal = floorAlgorithm === 'cbc' ? naiveCbcSeal() : floorSeal(floorAlgorithm, key);
     const referenceOpen = floorAlgorithm === 'cbc' ? naiveCbcOpen() : floorOpen(floorAlgorithm, key);
-    const seal = compare(
-      (n) => {
-        for (let i = 0; i < n; i++) write.seal(ContentType.applicationData, 1, i, plain);
-        return undefined;
-      },
-      referenceSeal,
-      RECORDS,
-    );
-    emitRate('record-encrypt', suite, seal, reference);
-    const open = compare(
-      (n) => {
-        for (let i = 0; i < n; i++) {
-          const r = sealed[i & 1023]!;
-          if (!read.open(ContentType.applicationData, 1, i & 1023, r.subarray(13)))
-            throw new Error('open failed');
-        }
-        return undefined;
-      },
-      referenceOpen,
-      RECORDS,
-    );
-    emitRate('record-decrypt', suite, open, reference);
+    const used = floorAlgorithm === 'cbc' ? (['typescript'] as CipherEngine[]) : engines;
+    const pairs = used.map((e) => protections(suite, e));
+    for (const [op, make, floor] of [
+      ['record-encrypt', (p: (typeof pairs)[0]) => sealer(p.write, plain), referenceSeal],
+      ['record-decrypt', (p: (typeof pairs)[0]) => opener(p.write, p.read, plain), referenceOpen],
+    ] as const) {
+      const rates = compareAll([...pairs.map(make), floor], RECORDS);
+      const floorRate = rates.at(-1)!;
+      const tsRate = rates[used.indexOf('typescript')]!;
+      used.forEach((engine, i) => {
+        const extra: Record<string, unknown> = { engine };
+        if (engine === 'native') extra.vsTypescript = Number((rates[i]! / tsRate).toFixed(2));
+        emitRate(op, suite, { ours: rates[i]!, reference: floorRate }, reference, extra);
+      });
+    }
   }
 }
 
@@ -246,7 +274,8 @@ async function benchEnginePath(): Promise<void> {
     floorSeal('aes-128-gcm', randomBytes(16)),
     RECORDS,
   );
-  emitRate('engine-send', client.cipherSuite, send, reference);
+  const engine = nativeStatus().loaded ? 'native' : 'typescript';
+  emitRate('engine-send', client.cipherSuite, send, reference, { engine });
   // The receive path needs fresh records (the replay window refuses repeats): make them untimed.
   const receive = compare(
     (n) => {
@@ -265,7 +294,7 @@ async function benchEnginePath(): Promise<void> {
     floorOpen('aes-128-gcm', randomBytes(16)),
     RECORDS,
   );
-  emitRate('engine-receive', client.cipherSuite, receive, reference);
+  emitRate('engine-receive', client.cipherSuite, receive, reference, { engine });
 }
 
 /** The node:crypto work of one full handshake, both sides (the part no implementation can skip). */
