@@ -52,7 +52,7 @@ interface Wrtc {
 }
 
 async function loadWrtc(): Promise<Wrtc> {
-  const mod = (await import('@roamhq/wrtc')) as { default?: Wrtc };
+  const mod = (await import('@roamhq/wrtc')) as unknown as { default?: Wrtc };
   return mod.default ?? (mod as unknown as Wrtc);
 }
 
