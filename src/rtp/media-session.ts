@@ -403,6 +403,12 @@ export class MediaSession {
         this.router.bind(packet.ssrc, stream, true);
         break;
       case 'new': {
+        // a stream is created only for a media payload type of its section: junk creates no state
+        const media = codecOfPayloadType(decision.section.receiveCodecs, packet.payloadType);
+        if (!media || media.rtx) {
+          this.counters.unknownPayloadType++;
+          return;
+        }
         const created = this.addReceiveStream(
           now,
           decision.section,
@@ -468,6 +474,8 @@ export class MediaSession {
     const stream = new ReceiveStream({ mid: section.mid, rid, kind: section.kind, ssrc, signalled, now });
     this.receiveStreams.set(ssrc, stream);
     this.router.bind(ssrc, stream, false);
+    const rtx = this.router.signalledRtxOf(ssrc);
+    if (rtx !== undefined) this.router.bind(rtx, stream, true);
     this.emit({ type: 'stream-added', mid: section.mid, rid, ssrc, kind: section.kind });
     return stream;
   }

@@ -88,12 +88,12 @@ describe('MediaSession frames', () => {
     p.a.schedule(0, (now) => p.a.session.writeFrame(now, 'v', undefined, vp8Frame(0, 5000)));
     p.a.schedule(33, (now) => p.a.session.writeFrame(now, 'v', undefined, vp8Frame(1, 100)));
     p.net.runFor(200);
-    assert.ok(wire.rtp.length >= 6);
+    assert.ok(wire.rtp.length >= 6, 'wire.rtp.length >= 6');
     const transportSeqs = wire.rtp.map((r) => {
       assert.equal(r.payloadType, 96);
       assert.equal(r.ssrc, 10);
       assert.equal(parseSdesItem(r.getExtension(EXT.mid)!), 'v');
-      assert.ok(r.getExtension(EXT.absSendTime));
+      assert.ok(r.getExtension(EXT.absSendTime), 'r.getExtension(EXT.absSendTime)');
       const t = r.getExtension(EXT.transportWideCc)!;
       return (t[0]! << 8) | t[1]!;
     });
@@ -222,7 +222,7 @@ describe('MediaSession with a real codec', () => {
         frame.timeBase = new Fraction(1, 90000);
         encoded.push(...(await encoder.encode(frame)));
       }
-      assert.ok(encoded.length >= 5);
+      assert.ok(encoded.length >= 5, 'encoded.length >= 5');
       const p = pair([{ mid: '0', kind: 'video', codecs: [VIDEO], a: [{ ssrc: 9 }] }], {
         conditions: { loss: 0.05 },
       });
