@@ -7,7 +7,8 @@
  * - send: writeFrame cost per frame (payload, extensions, history, pacer, protect); against the bare
  *   payloader + serialize + protect of the same frame.
  *
- * Usage: npm run bench -- media-session   (MEDIA_BENCH_FRAMES, MEDIA_BENCH_ROUNDS)
+ * Best of MEDIA_BENCH_ROUNDS (3) alternating rounds. Usage: npm run bench -- media-session
+ * (MEDIA_BENCH_FRAMES scales the frames per round, MEDIA_BENCH_ROUNDS the rounds).
  */
 import { SeededRandom } from '../src/common/random.js';
 import { SRTP_PROFILES, type SrtpProfileName, splitSrtpKeyingMaterial } from '../src/dtls/srtp-profiles.js';
@@ -19,7 +20,9 @@ import { createPayloader } from '../src/rtp/payload/index.js';
 import type { MediaSessionConfig } from '../src/rtp/session-config.js';
 import { SrtpSession } from '../src/srtp/session.js';
 
-const FRAMES = Number(process.env.MEDIA_BENCH_FRAMES ?? 3000);
+/** Frames per round: enough that each round sends about 30,000 packets (or 3,000 large frames). */
+const FRAMES_SCALE = Number(process.env.MEDIA_BENCH_FRAMES ?? 30_000);
+const framesFor = (size: number): number => (size > 1200 ? Math.round(FRAMES_SCALE / 10) : FRAMES_SCALE);
 const ROUNDS = Number(process.env.MEDIA_BENCH_ROUNDS ?? 3);
 const FEEDBACK = { nack: true, pli: true, fir: false, remb: false, transportCc: true };
 const EXTENSIONS = { mid: 4, absSendTime: 2, transportWideCc: 3 };
@@ -70,6 +73,7 @@ function frame(i: number, size: number): EncodedFrame {
 
 /** The protected datagrams a sender produces for FRAMES frames (RTP only), with their send times. */
 function sourceTraffic(profile: SrtpProfileName, size: number): { at: number; data: Uint8Array }[] {
+  const FRAMES = framesFor(size);
   const k = keys(profile, 1);
   const source = new MediaSession({
     wallClockAtZero: 0,
@@ -136,6 +140,7 @@ function bareRound(profile: SrtpProfileName, traffic: { at: number; data: Uint8A
 }
 
 function sendRound(profile: SrtpProfileName, size: number): number {
+  const FRAMES = framesFor(size);
   const session = new MediaSession({
     wallClockAtZero: 0,
     random: new SeededRandom(4),
@@ -154,6 +159,7 @@ function sendRound(profile: SrtpProfileName, size: number): number {
 }
 
 function bareSendRound(profile: SrtpProfileName, size: number): number {
+  const FRAMES = framesFor(size);
   const srtp = SrtpSession.fromDtls(keys(profile, 1).client);
   const payloader = createPayloader('vp8');
   const frames = Array.from({ length: 256 }, (_, i) => frame(i, size));
@@ -174,12 +180,6 @@ function bareSendRound(profile: SrtpProfileName, size: number): number {
   }
   const ns = Number(process.hrtime.bigint() - start);
   return FRAMES / (ns / 1e9);
-}
-
-function best(f: () => number): number {
-  let top = 0;
-  for (let r = 0; r < ROUNDS; r++) top = Math.max(top, f());
-  return top;
 }
 
 for (const profile of ['SRTP_AES128_CM_HMAC_SHA1_80', 'SRTP_AEAD_AES_128_GCM'] as const) {
@@ -209,14 +209,19 @@ for (const profile of ['SRTP_AES128_CM_HMAC_SHA1_80', 'SRTP_AEAD_AES_128_GCM'] a
   for (const size of [160, 1000, 12_000]) {
     sendRound(profile, size);
     bareSendRound(profile, size);
-    const ours = best(() => sendRound(profile, size));
-    const bare = best(() => bareSendRound(profile, size));
+    let ours = 0;
+    let bare = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      ours = Math.max(ours, sendRound(profile, size));
+      bare = Math.max(bare, bareSendRound(profile, size));
+    }
     console.log(
       JSON.stringify({
         bench: 'media-session',
         case: 'send',
         profile,
         frameBytes: size,
+        frames: framesFor(size),
         usPerFrame: Number((1e6 / ours).toFixed(2)),
         bareUsPerFrame: Number((1e6 / bare).toFixed(2)),
         ratio: Number((ours / bare).toFixed(2)),
