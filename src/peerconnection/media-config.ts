@@ -1,25 +1,47 @@
 /**
- * What a negotiated pair of descriptions means for the media session: per live audio/video section, the
- * direction both sides agreed on, the codecs we send (the peer's, in its order) and accept (ours), RTX
- * payload types, RTCP feedback both listed, header extension ids, reduced-size RTCP, our SSRCs (our
- * a=ssrc / FID lines) and the peer's, and simulcast rids. A pure function of the two SDP models.
+ * What a negotiated pair of descriptions means for the media engine: a pure function from the local and
+ * remote SDP models to the MediaSession's plain-data configuration (src/rtp/session-config.ts).
+ *
+ * Per audio/video section (matched by mid, else by position): our effective direction (ours intersected
+ * with the peer's reversed); the payload types we send, in the peer's order of preference, limited to
+ * formats we offered or answered too; the payload types we accept (ours); RTX pairs where both listed RTX;
+ * rtcp-fb both listed; header extension ids both listed; reduced-size when both said rtcp-rsize; our SSRCs
+ * from our own a=ssrc / ssrc-group:FID lines (or `options.sendEncodings` when the description has none,
+ * e.g. an answer written without them, or RID-only simulcast); the peer's SSRCs and RIDs.
  */
 import type { CodecName } from '../media/encoded-frame.js';
-import { extensionIdsFromExtmap } from '../rtp/extension-map.js';
+import type { RtpExtensionIds } from '../rtp/extension-map.js';
+import { RTP_EXTENSION_URI } from '../rtp/header-extensions.js';
 import {
   type MediaCodecConfig,
   type MediaSectionConfig,
-  type MediaSectionDirection,
   type MediaSessionConfig,
-  NO_FEEDBACK,
   type ReceiveSsrcConfig,
   type RtcpFeedbackConfig,
   type SendEncodingConfig,
+  sends,
 } from '../rtp/session-config.js';
-import { isRtx, rtxAssociatedPayloadType } from '../sdp/codecs.js';
-import type { Codec, MediaDirection, MediaSection, SessionDescription } from '../sdp/types.js';
+import { isRtx, rtxFor, sameCodecFormat } from '../sdp/codecs.js';
+import { directionOf, intersectDirections, reverseDirection } from '../sdp/jsep/direction.js';
+import type {
+  HeaderExtension,
+  MediaSection,
+  RtcpFeedback,
+  SessionDescription,
+  SsrcAttribute,
+  SsrcGroup,
+} from '../sdp/types.js';
 
-const CODEC_NAMES: Record<string, CodecName> = {
+export interface MediaConfigOptions {
+  /**
+   * Our send encodings for a section we send on whose local description lists no SSRCs (an answer written
+   * without a=ssrc, or RID-only simulcast: `rids` are our a=rid send lines, in order). Sections without
+   * either send nothing.
+   */
+  sendEncodings?: (mid: string, rids: readonly string[]) => SendEncodingConfig[];
+}
+
+const CODEC_NAMES: Readonly<Record<string, CodecName>> = {
   opus: 'opus',
   pcmu: 'pcmu',
   pcma: 'pcma',
@@ -30,129 +52,166 @@ const CODEC_NAMES: Record<string, CodecName> = {
   av1: 'av1',
 };
 
-/** The codec tsrtc carries frames for, from an rtpmap name (H.264 in packetization mode 0 or 1 only). */
-function codecNameOf(codec: Codec): CodecName | undefined {
-  const name = CODEC_NAMES[codec.name.toLowerCase()];
-  if (name === 'h264') {
-    const mode = codec.parameters['packetization-mode'] ?? '0';
-    if (mode !== '0' && mode !== '1') return undefined;
+/** The negotiated media configuration of a local/remote description pair. */
+export function mediaSessionConfigFrom(
+  local: SessionDescription,
+  remote: SessionDescription,
+  options: MediaConfigOptions = {},
+): MediaSessionConfig {
+  const media: MediaSectionConfig[] = [];
+  local.media.forEach((section, index) => {
+    if (section.kind !== 'audio' && section.kind !== 'video') return;
+    const peer =
+      (section.mid !== undefined ? remote.media.find((m) => m.mid === section.mid) : undefined) ??
+      remote.media[index];
+    if (!peer || peer.kind !== section.kind || rejected(section) || rejected(peer)) return;
+    media.push(sectionConfig(local, section, remote, peer, options));
+  });
+  return { media };
+}
+
+function rejected(section: MediaSection): boolean {
+  return section.port === 0 && !section.bundleOnly;
+}
+
+function sectionConfig(
+  local: SessionDescription,
+  section: MediaSection,
+  remote: SessionDescription,
+  peer: MediaSection,
+  options: MediaConfigOptions,
+): MediaSectionConfig {
+  const kind = section.kind as 'audio' | 'video';
+  const mid = section.mid ?? peer.mid ?? '';
+  const direction = intersectDirections(
+    directionOf(local, section),
+    reverseDirection(directionOf(remote, peer)),
+  );
+  const config: MediaSectionConfig = {
+    mid,
+    kind,
+    direction,
+    sendCodecs: matchCodecs(kind, peer, section),
+    receiveCodecs: matchCodecs(kind, section, peer),
+    extensions: extensionIds(local, section, remote, peer),
+    rtcpReducedSize: section.rtcpReducedSize && peer.rtcpReducedSize,
+    sendEncodings: [],
+    receiveSsrcs: [],
+    receiveRids: [],
+  };
+  if (sends(direction)) {
+    const rids = section.rids.filter((r) => r.direction === 'send').map((r) => r.id);
+    config.sendEncodings = ssrcEncodings(section.ssrcs, section.ssrcGroups, rids);
+    if (config.sendEncodings.length === 0 && options.sendEncodings)
+      config.sendEncodings = options.sendEncodings(mid, rids);
   }
-  return name;
+  if (direction === 'sendrecv' || direction === 'recvonly') {
+    config.receiveSsrcs = ssrcEncodings(peer.ssrcs, peer.ssrcGroups, []).map(
+      (e): ReceiveSsrcConfig =>
+        e.rtxSsrc === undefined ? { ssrc: e.ssrc } : { ssrc: e.ssrc, rtxSsrc: e.rtxSsrc },
+    );
+    const order = peer.simulcast?.send?.flatMap((alternatives) => alternatives.map((s) => s.rid));
+    const rids = peer.rids.filter((r) => r.direction === 'send').map((r) => r.id);
+    config.receiveRids = order ? order.filter((r) => rids.includes(r)) : rids;
+  }
+  return config;
 }
 
-function feedbackOf(
-  codec: Codec,
-  other: Codec | undefined,
-  wildcard: readonly Codec['feedback'][number][],
-): RtcpFeedbackConfig {
-  const listed = (type: string, parameter?: string): boolean => {
-    const has = (list: readonly { type: string; parameter?: string }[]): boolean =>
-      list.some((f) => f.type === type && (f.parameter ?? '') === (parameter ?? ''));
-    return (has(codec.feedback) || has(wildcard)) && (other === undefined || has(other.feedback));
-  };
-  return {
-    nack: listed('nack'),
-    pli: listed('nack', 'pli'),
-    fir: listed('ccm', 'fir'),
-    remb: listed('goog-remb'),
-    transportCc: listed('transport-cc'),
-  };
-}
-
-/** The media codecs of `section` (payload types of that description), RTX folded into its primary. */
-function codecConfigs(section: MediaSection, other: MediaSection | undefined): MediaCodecConfig[] {
+/**
+ * Codecs of `from` (its payload types and order) that `other` lists too (same format), with RTX where both
+ * list one and the rtcp-fb both list. RTX entries themselves become `rtxPayloadType` fields.
+ */
+function matchCodecs(kind: 'audio' | 'video', from: MediaSection, other: MediaSection): MediaCodecConfig[] {
   const out: MediaCodecConfig[] = [];
-  for (const codec of section.codecs) {
+  for (const codec of from.codecs) {
     if (isRtx(codec)) continue;
-    const counterpart = other?.codecs.find((c) => c.payloadType === codec.payloadType);
-    const rtx = section.codecs.find((c) => isRtx(c) && rtxAssociatedPayloadType(c) === codec.payloadType);
+    const match = other.codecs.find((c) => !isRtx(c) && sameCodecFormat(kind, c, codec));
+    if (!match) continue;
     const config: MediaCodecConfig = {
       payloadType: codec.payloadType,
-      codec: codecNameOf(codec),
+      codec: CODEC_NAMES[codec.name.toLowerCase()],
       name: codec.name,
       clockRate: codec.clockRate,
       parameters: { ...codec.parameters },
-      feedback: other ? feedbackOf(codec, counterpart, section.wildcardFeedback) : { ...NO_FEEDBACK },
+      feedback: feedbackOf(
+        [...from.wildcardFeedback, ...codec.feedback],
+        [...other.wildcardFeedback, ...match.feedback],
+      ),
     };
     if (codec.channels !== undefined) config.channels = codec.channels;
-    if (rtx && (!other || other.codecs.some((c) => c.payloadType === rtx.payloadType)))
-      config.rtxPayloadType = rtx.payloadType;
+    const rtx = rtxFor(from.codecs, codec.payloadType);
+    if (rtx && rtxFor(other.codecs, match.payloadType)) config.rtxPayloadType = rtx.payloadType;
     out.push(config);
   }
   return out;
 }
 
-function sends(d: MediaDirection | undefined): boolean {
-  return d === undefined || d === 'sendrecv' || d === 'sendonly';
-}
-function receives(d: MediaDirection | undefined): boolean {
-  return d === undefined || d === 'sendrecv' || d === 'recvonly';
+function feedbackOf(a: readonly RtcpFeedback[], b: readonly RtcpFeedback[]): RtcpFeedbackConfig {
+  const both = (type: string, parameter?: string): boolean => {
+    const has = (list: readonly RtcpFeedback[]) =>
+      list.some(
+        (f) => f.type.toLowerCase() === type && (f.parameter?.toLowerCase() ?? undefined) === parameter,
+      );
+    return has(a) && has(b);
+  };
+  return {
+    nack: both('nack'),
+    pli: both('nack', 'pli'),
+    fir: both('ccm', 'fir'),
+    remb: both('goog-remb'),
+    transportCc: both('transport-cc'),
+  };
 }
 
-/** Our direction as both descriptions allow it: we send if we said so and the peer receives, and so on. */
-function agreedDirection(local: MediaSection, remote: MediaSection): MediaSectionDirection {
-  const send = sends(local.direction) && receives(remote.direction);
-  const recv = receives(local.direction) && sends(remote.direction);
-  return send && recv ? 'sendrecv' : send ? 'sendonly' : recv ? 'recvonly' : 'inactive';
+/** Ids of the typed extensions both sides listed (section lines, else session-level ones); ours win. */
+function extensionIds(
+  local: SessionDescription,
+  section: MediaSection,
+  remote: SessionDescription,
+  peer: MediaSection,
+): RtpExtensionIds {
+  const ours: HeaderExtension[] = [...section.headerExtensions, ...local.headerExtensions];
+  const theirs: HeaderExtension[] = [...peer.headerExtensions, ...remote.headerExtensions];
+  const ids: RtpExtensionIds = {};
+  for (const [key, uri] of Object.entries(RTP_EXTENSION_URI) as [keyof RtpExtensionIds, string][]) {
+    const mine = ours.find((e) => e.uri === uri && e.direction !== 'inactive');
+    if (mine && theirs.some((e) => e.uri === uri && e.direction !== 'inactive')) ids[key] = mine.id;
+  }
+  return ids;
 }
 
-/** Streams a description announces: each media SSRC with its FID-grouped RTX SSRC. */
-function announcedSsrcs(section: MediaSection): ReceiveSsrcConfig[] {
+/**
+ * Streams from a=ssrc and a=ssrc-group lines: each FID group is a media SSRC and its RTX; with a SIM group
+ * the layers come in its order (paired with `rids` when their counts agree); other SSRCs stand alone.
+ */
+function ssrcEncodings(
+  attributes: readonly SsrcAttribute[],
+  groups: readonly SsrcGroup[],
+  rids: readonly string[],
+): SendEncodingConfig[] {
   const rtxOf = new Map<number, number>();
   const repairs = new Set<number>();
-  for (const g of section.ssrcGroups) {
-    if (g.semantics !== 'FID' || g.ssrcs.length < 2) continue;
+  for (const g of groups) {
+    if (g.semantics.toUpperCase() !== 'FID' || g.ssrcs.length < 2) continue;
     rtxOf.set(g.ssrcs[0]!, g.ssrcs[1]!);
     repairs.add(g.ssrcs[1]!);
   }
-  // Simulcast SIM groups and FEC groups add no media SSRC of their own beyond those listed.
-  const media = [...new Set(section.ssrcs.map((s) => s.ssrc))].filter((ssrc) => !repairs.has(ssrc));
-  return media.map((ssrc) => {
-    const rtxSsrc = rtxOf.get(ssrc);
-    return rtxSsrc === undefined ? { ssrc } : { ssrc, rtxSsrc };
-  });
-}
-
-function sendEncodings(local: MediaSection, direction: MediaSectionDirection): SendEncodingConfig[] {
-  if (direction !== 'sendrecv' && direction !== 'sendonly') return [];
-  const streams = announcedSsrcs(local);
-  const rids = local.rids.filter((r) => r.direction === 'send').map((r) => r.id);
-  return streams.map((s, i) => {
-    const e: SendEncodingConfig = { ssrc: s.ssrc };
-    if (s.rtxSsrc !== undefined) e.rtxSsrc = s.rtxSsrc;
-    if (rids.length > 1 && rids[i] !== undefined) e.rid = rids[i];
+  const sim = groups.find((g) => g.semantics.toUpperCase() === 'SIM');
+  const order = sim
+    ? sim.ssrcs
+    : [...new Set(attributes.map((a) => a.ssrc))].filter(
+        (ssrc) => !repairs.has(ssrc) && isMediaSsrc(ssrc, groups),
+      );
+  return order.map((ssrc, i) => {
+    const e: SendEncodingConfig = { ssrc };
+    const rtx = rtxOf.get(ssrc);
+    if (rtx !== undefined) e.rtxSsrc = rtx;
+    if (sim && rids.length === order.length) e.rid = rids[i]!;
     return e;
   });
 }
 
-/** The media session configuration for a negotiated local/remote pair. */
-export function mediaSessionConfigFrom(
-  local: SessionDescription,
-  remote: SessionDescription,
-): MediaSessionConfig {
-  const media: MediaSectionConfig[] = [];
-  for (const l of local.media) {
-    const kind = l.kind === 'audio' ? 'audio' : l.kind === 'video' ? 'video' : undefined;
-    if (!kind || l.mid === undefined) continue;
-    const r = remote.media.find((m) => m.mid === l.mid);
-    if (!r || (l.port === 0 && !l.bundleOnly) || (r.port === 0 && !r.bundleOnly)) continue;
-    const direction = agreedDirection(l, r);
-    // Extension ids: the answer's (both sides then use the same ids under BUNDLE).
-    const extmap = r.headerExtensions.filter((e) =>
-      l.headerExtensions.some((x) => x.uri === e.uri && x.id === e.id),
-    );
-    media.push({
-      mid: l.mid,
-      kind,
-      direction,
-      sendCodecs: codecConfigs(r, l).filter((c) => l.codecs.some((x) => x.payloadType === c.payloadType)),
-      receiveCodecs: codecConfigs(l, r),
-      extensions: extensionIdsFromExtmap(extmap),
-      rtcpReducedSize: l.rtcpReducedSize && r.rtcpReducedSize,
-      sendEncodings: sendEncodings(l, direction),
-      receiveSsrcs: announcedSsrcs(r),
-      receiveRids: r.rids.filter((x) => x.direction === 'send').map((x) => x.id),
-    });
-  }
-  return { media };
+/** An SSRC that is not the FEC or RTX member of some group. */
+function isMediaSsrc(ssrc: number, groups: readonly SsrcGroup[]): boolean {
+  return !groups.some((g) => g.semantics.toUpperCase().startsWith('FEC') && g.ssrcs.indexOf(ssrc) > 0);
 }

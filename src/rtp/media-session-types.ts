@@ -44,7 +44,8 @@ export interface MediaSessionOptions {
   /** How often TWCC feedback is sent for incoming media (default 100 ms). */
   twccIntervalMs?: number;
   reportIntervals?: Partial<ReportIntervals>;
-  srtp?: { replayWindowSize?: number; maxStreams?: number; gcmJsMaxLength?: number };
+  /** SRTP replay window (default 1,024 packets) and most inbound SSRCs tracked (default 1,024). */
+  srtp?: { replayWindowSize?: number; maxStreams?: number };
   /** Events queued at most before the oldest are dropped (default 4,096). */
   maxQueuedEvents?: number;
 }

@@ -150,8 +150,10 @@ export class RtpRouter<S extends RoutedStream> {
         only = s;
         count++;
       }
-      // no RID to match: an RTX SSRC belongs to the section's only stream, if it has exactly one
-      if (layer === undefined && count === 1) return { type: 'new-rtx', stream: only! };
+      // no RID to match: an RTX SSRC belongs to the section's only stream, if it has exactly one and that
+      // one has no RTX SSRC yet (an announced or learned one is not taken over)
+      if (layer === undefined && count === 1 && only!.rtxSsrc === undefined)
+        return { type: 'new-rtx', stream: only! };
       return { type: 'drop', reason: 'rtx-without-stream' };
     }
     if (rid !== undefined && section.receiveRids.length > 0 && !section.receiveRids.includes(rid))

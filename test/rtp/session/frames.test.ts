@@ -88,12 +88,12 @@ describe('MediaSession frames', () => {
     p.a.schedule(0, (now) => p.a.session.writeFrame(now, 'v', undefined, vp8Frame(0, 5000)));
     p.a.schedule(33, (now) => p.a.session.writeFrame(now, 'v', undefined, vp8Frame(1, 100)));
     p.net.runFor(200);
-    assert.ok(wire.rtp.length >= 6);
+    assert.ok(wire.rtp.length >= 6, 'wire.rtp.length >= 6');
     const transportSeqs = wire.rtp.map((r) => {
       assert.equal(r.payloadType, 96);
       assert.equal(r.ssrc, 10);
       assert.equal(parseSdesItem(r.getExtension(EXT.mid)!), 'v');
-      assert.ok(r.getExtension(EXT.absSendTime));
+      assert.ok(r.getExtension(EXT.absSendTime), 'r.getExtension(EXT.absSendTime)');
       const t = r.getExtension(EXT.transportWideCc)!;
       return (t[0]! << 8) | t[1]!;
     });
@@ -177,6 +177,34 @@ describe('MediaSession frames', () => {
     }
   });
 
+  it('carries audio levels and CSRC-free sources for getSynchronizationSources', () => {
+    const p = pair([{ mid: '0', kind: 'audio', codecs: [AUDIO], a: [{ ssrc: 0x1111 }] }]);
+    let i = 0;
+    p.a.schedule(
+      0,
+      (now) => {
+        const level = i < 10 ? 127 : 20; // silence, then speech at -20 dBov
+        p.a.session.writeFrame(now, '0', undefined, opusFrame(i++), {
+          audioLevel: { voiceActivity: level < 127, level },
+        });
+      },
+      20,
+    );
+    p.net.runFor(400);
+    const sources = p.b.session.getSynchronizationSources(p.net.now, '0');
+    assert.equal(sources.length, 1);
+    const s = sources[0]!;
+    assert.equal(s.source, 0x1111);
+    assert.equal(s.voiceActivityFlag, true);
+    assert.ok(Math.abs(s.audioLevel! - 0.1) < 1e-9, `level ${s.audioLevel}`); // 10^(-20/20)
+    assert.ok(p.net.now - s.timestamp < 25, 'recent');
+    assert.deepEqual(p.b.session.getContributingSources(p.net.now, '0'), []);
+    // forgotten after 10 s without packets
+    p.a.stopActions();
+    p.net.runFor(10_500);
+    assert.deepEqual(p.b.session.getSynchronizationSources(p.net.now, '0'), []);
+  });
+
   it('refuses frames it cannot send, without throwing', () => {
     const keys = keyPair();
     const session = new MediaSession({ wallClockAtZero: 0, cname: 'x' });
@@ -222,7 +250,7 @@ describe('MediaSession with a real codec', () => {
         frame.timeBase = new Fraction(1, 90000);
         encoded.push(...(await encoder.encode(frame)));
       }
-      assert.ok(encoded.length >= 5);
+      assert.ok(encoded.length >= 5, 'encoded.length >= 5');
       const p = pair([{ mid: '0', kind: 'video', codecs: [VIDEO], a: [{ ssrc: 9 }] }], {
         conditions: { loss: 0.05 },
       });

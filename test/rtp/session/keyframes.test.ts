@@ -50,7 +50,7 @@ describe('keyframe requests', () => {
     // keyframes answer each request (so the jitter buffer stops asking)
     p.net.runFor(1500);
     const firs = wire.rtcpOf('fir');
-    assert.ok(firs.length >= 3);
+    assert.ok(firs.length >= 3, 'firs.length >= 3');
     assert.equal(wire.rtcpOf('pli').length, 0);
     const seqs = firs.map((f) => {
       assert.equal(f.entries[0]!.ssrc, 77);
@@ -58,9 +58,15 @@ describe('keyframe requests', () => {
     });
     for (let k = 1; k < seqs.length; k++) assert.equal(seqs[k], (seqs[k - 1]! + 1) & 0xff);
     const requests = p.a.of('keyframe-request');
-    assert.ok(requests.every((r) => r.cause === 'fir'));
+    assert.ok(
+      requests.every((r) => r.cause === 'fir'),
+      "requests.every((r) => r.cause === 'fir')",
+    );
     // each FIR is a new request; the rate limit may fold two that come within 250 ms
-    assert.ok(requests.length >= 3 && requests.length <= firs.length);
+    assert.ok(
+      requests.length >= 3 && requests.length <= firs.length,
+      'requests.length >= 3 && requests.length <= firs.length',
+    );
   });
 
   it('sends neither when neither is negotiated, and ignores PLI and FIR from the peer', () => {
@@ -131,9 +137,9 @@ describe('keyframe requests', () => {
     let media = 0;
     tap(p, 'a', (data) => (data[1]! & 0x7f) === 96 && ++media === 20); // one packet of frame 6 never arrives
     p.net.runFor(2000);
-    assert.ok(p.a.of('keyframe-request').length >= 1);
+    assert.ok(p.a.of('keyframe-request').length >= 1, "p.a.of('keyframe-request').length >= 1");
     const frames = p.b.of('frame');
-    assert.ok(frames.length > 40);
+    assert.ok(frames.length > 40, 'frames.length > 40');
     assert.ok(frames.some((f, k) => k > 0 && f.frame.keyframe)); // recovered at the next keyframe
   });
 });

@@ -40,8 +40,14 @@ describe('loss, reordering, wraps', () => {
     assert.ok(frames.length > 450 && frames.length < 500, `${frames.length} of 500 frames`);
     const stats = p.b.session.getStats(p.net.now).inbound[0]!;
     // duplicates are replays to SRTP: dropped before they reach the stream
-    assert.ok(p.b.session.getStats(p.net.now).srtp!.inbound.replayDrops > 0);
-    assert.ok(stats.packetsLost > 0 && stats.packetsLost < 40);
+    assert.ok(
+      p.b.session.getStats(p.net.now).srtp!.inbound.replayDrops > 0,
+      'p.b.session.getStats(p.net.now).srtp!.inbound.replayDrops > 0',
+    );
+    assert.ok(
+      stats.packetsLost > 0 && stats.packetsLost < 40,
+      'stats.packetsLost > 0 && stats.packetsLost < 40',
+    );
   });
 
   it('repairs video through reordering with NACK and keeps frames in order', () => {
@@ -62,7 +68,7 @@ describe('loss, reordering, wraps', () => {
     let previous = -1;
     for (const f of frames) {
       const index = frameIndex(f.frame.data);
-      assert.ok(index > previous);
+      assert.ok(index > previous, 'index > previous');
       previous = index;
       sameBytes(f.frame.data, vp8Frame(index, 4000, keyframes.has(index)).data, `frame ${index}`);
     }
@@ -94,8 +100,14 @@ describe('loss, reordering, wraps', () => {
     p.net.runFor(4500);
     assert.equal(wire.rtp[0]!.sequenceNumber, 65520);
     assert.equal(wire.rtp[0]!.timestamp, 0xfffe0000);
-    assert.ok(wire.rtp.some((r) => r.ssrc === 8 && r.sequenceNumber < 100));
-    assert.ok(wire.rtp.some((r) => r.ssrc === 8 && r.timestamp < 0x10000));
+    assert.ok(
+      wire.rtp.some((r) => r.ssrc === 8 && r.sequenceNumber < 100),
+      'wire.rtp.some((r) => r.ssrc === 8 && r.sequenceNumber < 100)',
+    );
+    assert.ok(
+      wire.rtp.some((r) => r.ssrc === 8 && r.timestamp < 0x10000),
+      'wire.rtp.some((r) => r.ssrc === 8 && r.timestamp < 0x10000)',
+    );
     const frames = p.b.of('frame');
     assert.ok(frames.length >= 88, `${frames.length} of 90`);
     for (const f of frames) {

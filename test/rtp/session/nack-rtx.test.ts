@@ -33,7 +33,7 @@ function checkFrames(p: ReturnType<typeof pair>, keyframes: Set<number>, size = 
   let previous = -1;
   for (const f of got) {
     const i = frameIndex(f.frame.data);
-    assert.ok(i > previous);
+    assert.ok(i > previous, 'i > previous');
     previous = i;
     sameBytes(f.frame.data, vp8Frame(i, size, keyframes.has(i)).data, `frame ${i}`);
   }
@@ -76,7 +76,7 @@ describe('NACK and retransmission', () => {
     for (let i = 1; i < rtx.length; i++)
       assert.equal(rtx[i]!.sequenceNumber, (rtx[0]!.sequenceNumber + i) & 0xffff);
     const nacks = feedback.rtcpOf('nack');
-    assert.ok(nacks.length > 0);
+    assert.ok(nacks.length > 0, 'nacks.length > 0');
     assert.deepEqual(new Set(nacks.flatMap((n) => n.lost)), dropped);
     const sent = p.a.session.getStats(p.net.now).outbound[0]!;
     assert.equal(sent.retransmittedPacketsSent, dropped.size);
@@ -136,9 +136,9 @@ describe('NACK and retransmission', () => {
       const delivered = checkFrames(p, keyframes);
       assert.ok(delivered >= 140, `${delivered} of 150 frames`);
       const stats = p.a.session.getStats(p.net.now).outbound[0]!;
-      assert.ok(stats.retransmittedPacketsSent > 20);
+      assert.ok(stats.retransmittedPacketsSent > 20, 'stats.retransmittedPacketsSent > 20');
       const received = p.b.session.getStats(p.net.now).inbound[0]!;
-      assert.ok(received.rtxPacketsReceived > 20);
+      assert.ok(received.rtxPacketsReceived > 20, 'received.rtxPacketsReceived > 20');
       assert.equal(p.b.session.getStats(p.net.now).counters.internalErrors, 0);
     });
   }
@@ -163,6 +163,6 @@ describe('NACK and retransmission', () => {
     checkFrames(p, keyframes);
     assert.equal(feedback.rtcpOf('nack').length, 0);
     assert.equal(p.a.session.getStats(p.net.now).outbound[0]!.retransmittedPacketsSent, 0);
-    assert.ok(p.b.of('frame').length < 60);
+    assert.ok(p.b.of('frame').length < 60, "p.b.of('frame').length < 60");
   });
 });

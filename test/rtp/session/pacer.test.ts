@@ -47,7 +47,7 @@ describe('pacer', () => {
     // audio written after the keyframe left first
     const audio = sent.find((s) => s.pt === 111)!;
     assert.equal(audio.at, 100);
-    assert.ok(sent.indexOf(audio) <= 5);
+    assert.ok(sent.indexOf(audio) <= 5, 'sent.indexOf(audio) <= 5');
     assert.equal(p.b.of('frame').length, 2);
   });
 
@@ -73,7 +73,7 @@ describe('pacer', () => {
     for (let i = 0; i < 50; i++)
       if (p.a.session.writeFrame(0, 'v', undefined, vp8Frame(i, 12_000, i === 0))) accepted++;
     const stats = p.a.session.getStats(0);
-    assert.ok(stats.pacer.queued <= 200);
+    assert.ok(stats.pacer.queued <= 200, 'stats.pacer.queued <= 200');
     assert.equal(stats.counters.framesRefused, 50 - accepted);
     assert.ok(accepted >= 15 && accepted < 20, `${accepted} frames accepted`);
   });

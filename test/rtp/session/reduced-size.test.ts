@@ -30,7 +30,7 @@ describe('reduced-size RTCP', () => {
   it('sends NACK and PLI alone when reduced-size was negotiated', () => {
     const { p, feedback } = run(true);
     const nackDatagrams = feedback.rtcp.filter((d) => d.packets.some((x) => x.type === 'nack'));
-    assert.ok(nackDatagrams.length >= 5);
+    assert.ok(nackDatagrams.length >= 5, 'nackDatagrams.length >= 5');
     for (const d of nackDatagrams)
       assert.deepEqual(
         d.packets.map((x) => x.type),
@@ -45,7 +45,10 @@ describe('reduced-size RTCP', () => {
     const reports = feedback.rtcp.filter(
       (d) => d.packets[0]!.type === 'rr' && d.packets[0]!.reports.length > 0,
     );
-    assert.ok(reports.length >= 1 && reports.every((d) => d.packets[1]!.type === 'sdes'));
+    assert.ok(
+      reports.length >= 1 && reports.every((d) => d.packets[1]!.type === 'sdes'),
+      'reports.length >= 1 && reports.every((d) => d.packets[1]!.type === ...',
+    );
     assert.equal(
       p.a.session.getStats(p.net.now).outbound[0]!.retransmittedPacketsSent,
       nackDatagrams.flatMap((d) => d.packets).length,
@@ -55,7 +58,7 @@ describe('reduced-size RTCP', () => {
   it('puts feedback in a compound after RR and SDES when it was not', () => {
     const { p, feedback } = run(false);
     const nackDatagrams = feedback.rtcp.filter((d) => d.packets.some((x) => x.type === 'nack'));
-    assert.ok(nackDatagrams.length >= 5);
+    assert.ok(nackDatagrams.length >= 5, 'nackDatagrams.length >= 5');
     for (const d of [
       ...nackDatagrams,
       ...feedback.rtcp.filter((x) => x.packets.some((y) => y.type === 'pli')),
@@ -63,7 +66,10 @@ describe('reduced-size RTCP', () => {
       const types = d.packets.map((x) => x.type);
       assert.equal(types[0], 'rr');
       assert.equal(types[1], 'sdes');
-      assert.ok(types.slice(2).every((t) => t === 'nack' || t === 'pli'));
+      assert.ok(
+        types.slice(2).every((t) => t === 'nack' || t === 'pli'),
+        "types.slice(2).every((t) => t === 'nack' || t === 'pli')",
+      );
     }
     // the sender understands both forms: every loss was repaired
     assert.equal(p.b.of('frame').length, p.a.session.getStats(p.net.now).outbound[0]!.framesSent);

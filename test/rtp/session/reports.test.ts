@@ -24,7 +24,7 @@ describe('RTCP reports', () => {
       videoFrom(p);
       p.net.runFor(6000);
       const remote = p.a.session.getStats(p.net.now).outbound[0]!.remote!;
-      assert.ok(remote.roundTripTime !== undefined);
+      assert.ok(remote.roundTripTime !== undefined, 'remote.roundTripTime !== undefined');
       assert.ok(
         Math.abs(remote.roundTripTime - 2 * delay) < 2,
         `${remote.roundTripTime} ms for ${2 * delay}`,
@@ -45,15 +45,18 @@ describe('RTCP reports', () => {
       assert.equal(sr.type, 'sr');
       if (sr.type !== 'sr') continue;
       const wall = unixMsFromNtp(sr.ntpSeconds, sr.ntpFraction);
-      assert.ok(Math.abs(wall - (WALL_A + d.at)) < 0.01);
+      assert.ok(Math.abs(wall - (WALL_A + d.at)) < 0.01, 'Math.abs(wall - (WALL_A + d.at)) < 0.01');
       // frames are written every 33 ms at 3000 ticks: RTP time runs at 90 kHz from the first frame
       const ticks = (sr.rtpTimestamp - first.timestamp) >>> 0;
       const expected = (d.at / 33) * 3000;
       assert.ok(Math.abs(ticks - expected) < 3000, `${ticks} vs ${expected}`);
       const sent = wire.rtp.filter((r) => r.ssrc === 1).length;
-      assert.ok(sr.packetCount <= sent && sr.packetCount > 0);
+      assert.ok(sr.packetCount <= sent && sr.packetCount > 0, 'sr.packetCount <= sent && sr.packetCount > 0');
       const sdes = d.packets.find((x) => x.type === 'sdes');
-      assert.ok(sdes && sdes.type === 'sdes' && sdes.chunks[0]!.items[0]!.value === 'peer-a');
+      assert.ok(
+        sdes && sdes.type === 'sdes' && sdes.chunks[0]!.items[0]!.value === 'peer-a',
+        "sdes && sdes.type === 'sdes' && sdes.chunks[0]!.items[0]!.value =...",
+      );
     }
     assert.equal(p.b.session.getStats(p.net.now).inbound[0]!.cname, 'peer-a');
   });
@@ -76,7 +79,7 @@ describe('RTCP reports', () => {
     p.a.schedule(8000, () => p.a.stopActions());
     p.net.runFor(9500);
     const blocks = rr.rtcpOf('rr').flatMap((r) => r.reports);
-    assert.ok(blocks.length >= 6);
+    assert.ok(blocks.length >= 6, 'blocks.length >= 6');
     const last = blocks[blocks.length - 1]!;
     assert.equal(last.ssrc, 1);
     assert.equal(last.packetsLost, dropped);
@@ -85,10 +88,13 @@ describe('RTCP reports', () => {
     // uniform [0, 12) ms extra delay: E|D| = 4 ms → about 360 ticks at 90 kHz (the estimate is noisy)
     const jitterMs = (last.jitter / 90000) * 1000;
     assert.ok(jitterMs > 1.5 && jitterMs < 7, `jitter ${jitterMs} ms`);
-    assert.ok(blocks.slice(2).every((b) => b.lastSr !== 0 && b.delaySinceLastSr < 65536 * 2));
+    assert.ok(
+      blocks.slice(2).every((b) => b.lastSr !== 0 && b.delaySinceLastSr < 65536 * 2),
+      'blocks.slice(2).every((b) => b.lastSr !== 0 && b.delaySinceLastSr <...',
+    );
     const stats = p.b.session.getStats(p.net.now).inbound[0]!;
     assert.equal(stats.packetsLost, dropped);
-    assert.ok(Math.abs(stats.jitter * 1000 - jitterMs) < 3);
+    assert.ok(Math.abs(stats.jitter * 1000 - jitterMs) < 3, 'Math.abs(stats.jitter * 1000 - jitterMs) < 3');
   });
 
   it('reports about every second with video and every five seconds with audio only', () => {
@@ -123,8 +129,11 @@ describe('RTCP reports', () => {
     videoFrom(p);
     p.net.runFor(3000);
     const rrs = wire.rtcpOf('rr');
-    assert.ok(rrs.length >= 2);
-    assert.ok(rrs.every((r) => r.ssrc === p.b.session.receiverSsrc));
+    assert.ok(rrs.length >= 2, 'rrs.length >= 2');
+    assert.ok(
+      rrs.every((r) => r.ssrc === p.b.session.receiverSsrc),
+      'rrs.every((r) => r.ssrc === p.b.session.receiverSsrc)',
+    );
     assert.equal(wire.rtcpOf('sr').length, 0);
   });
 });

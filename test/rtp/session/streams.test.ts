@@ -47,8 +47,14 @@ describe('stream lifecycle', () => {
     );
     // frames kept coming on the new SSRC (a keyframe first: the sender asked its encoder)
     const frames = p.b.of('frame');
-    assert.ok(frames.filter((f) => f.ssrc === 2).length > 100);
-    assert.ok(frames.filter((f) => f.ssrc === 1).length >= 28);
+    assert.ok(
+      frames.filter((f) => f.ssrc === 2).length > 100,
+      'frames.filter((f) => f.ssrc === 2).length > 100',
+    );
+    assert.ok(
+      frames.filter((f) => f.ssrc === 1).length >= 28,
+      'frames.filter((f) => f.ssrc === 1).length >= 28',
+    );
     assert.equal(p.b.session.getStats(p.net.now).sizes.receiveStreams, 1);
   });
 
@@ -119,9 +125,18 @@ describe('stream lifecycle', () => {
     videoSource(p.a, 'v', { rid: 'h', size: 3000 });
     p.net.runFor(3000);
     const byRid = (rid: string) => p.b.of('frame').filter((f) => f.rid === rid);
-    assert.ok(byRid('q').length > 80 && byRid('h').length > 80);
-    assert.ok(byRid('q').every((f) => f.ssrc === 100 && f.frame.data.byteLength === 800));
-    assert.ok(byRid('h').every((f) => f.ssrc === 200 && f.frame.data.byteLength === 3000));
+    assert.ok(
+      byRid('q').length > 80 && byRid('h').length > 80,
+      "byRid('q').length > 80 && byRid('h').length > 80",
+    );
+    assert.ok(
+      byRid('q').every((f) => f.ssrc === 100 && f.frame.data.byteLength === 800),
+      "byRid('q').every((f) => f.ssrc === 100 && f.frame.data.byteLength...",
+    );
+    assert.ok(
+      byRid('h').every((f) => f.ssrc === 200 && f.frame.data.byteLength === 3000),
+      "byRid('h').every((f) => f.ssrc === 200 && f.frame.data.byteLength...",
+    );
     const inbound = p.b.session.getStats(p.net.now).inbound;
     assert.deepEqual(inbound.map((s) => [s.rid, s.ssrc, s.rtxSsrc]).sort(), [
       ['h', 200, 201],
@@ -158,7 +173,10 @@ describe('stream lifecycle', () => {
     );
     // B's own sending was unaffected
     const fromB = p.a.of('frame').map((f) => frameIndex(f.frame.data));
-    assert.ok(fromB.length >= 40);
-    assert.ok(p.b.session.getStats(p.net.now).counters.notReceiving > 0);
+    assert.ok(fromB.length >= 40, 'fromB.length >= 40');
+    assert.ok(
+      p.b.session.getStats(p.net.now).counters.notReceiving > 0,
+      'p.b.session.getStats(p.net.now).counters.notReceiving > 0',
+    );
   });
 });

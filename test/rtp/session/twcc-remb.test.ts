@@ -50,13 +50,16 @@ describe('TWCC feedback', () => {
     assert.ok(covered >= sentAt.size - 30, `${covered} of ${sentAt.size} reported`);
     // the sender matched feedback to its send records: one-way delay 15 ms for every packet
     const results = p.a.of('transport-feedback').flatMap((e: TransportFeedbackEvent) => e.packets);
-    assert.ok(results.length >= covered);
+    assert.ok(results.length >= covered, 'results.length >= covered');
     const base = results[0]!.receivedAt! - results[0]!.sentAt;
     for (const r of results) {
-      assert.ok(r.receivedAt !== undefined);
-      assert.ok(Math.abs(r.receivedAt - r.sentAt - base) <= 0.25);
+      assert.ok(r.receivedAt !== undefined, 'r.receivedAt !== undefined');
+      assert.ok(
+        Math.abs(r.receivedAt - r.sentAt - base) <= 0.25,
+        'Math.abs(r.receivedAt - r.sentAt - base) <= 0.25',
+      );
       assert.equal(r.ssrc, 1);
-      assert.ok(r.size > 500);
+      assert.ok(r.size > 500, 'r.size > 500');
     }
   });
 
@@ -69,8 +72,14 @@ describe('TWCC feedback', () => {
     const results = p.a.of('transport-feedback').flatMap((e) => e.packets);
     const lost = results.filter((r) => r.receivedAt === undefined && !r.retransmission);
     assert.ok(lost.length >= 5, `${lost.length} reported lost`);
-    assert.ok(results.filter((r) => r.receivedAt !== undefined).length > 50);
-    assert.ok(results.some((r) => r.retransmission && r.ssrc === 2 && r.receivedAt !== undefined));
+    assert.ok(
+      results.filter((r) => r.receivedAt !== undefined).length > 50,
+      'results.filter((r) => r.receivedAt !== undefined).length > 50',
+    );
+    assert.ok(
+      results.some((r) => r.retransmission && r.ssrc === 2 && r.receivedAt !== undefined),
+      'results.some((r) => r.retransmission && r.ssrc === 2 && r.receivedA...',
+    );
   });
 
   it('sends none when transport-cc is not negotiated', () => {
