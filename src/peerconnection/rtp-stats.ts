@@ -159,6 +159,23 @@ export function addRtpStats(
     const id = `IT01${kindLetter}${inb.ssrc}`;
     const dec = e.receive.stats;
     const jb = inb.jitterBuffer;
+    const sr = inb.remoteSender;
+    const remoteId = sr ? `ROA${TRANSPORT_ID}${kindLetter}${inb.ssrc}` : undefined;
+    if (sr && remoteId) {
+      report.set(remoteId, {
+        id: remoteId,
+        type: 'remote-outbound-rtp',
+        timestamp: link.toWallTime(sr.receivedAt),
+        ssrc: inb.ssrc,
+        kind: inb.kind,
+        transportId: TRANSPORT_ID,
+        localId: id,
+        packetsSent: sr.packetsSent,
+        bytesSent: sr.bytesSent,
+        remoteTimestamp: sr.wallTime,
+        reportsSent: sr.reportsReceived,
+      });
+    }
     report.set(id, {
       id,
       type: 'inbound-rtp',
@@ -170,6 +187,7 @@ export function addRtpStats(
       transportId: TRANSPORT_ID,
       codecId: addCodec(report, timestamp, e.section, inb.payloadType, 'I'),
       trackIdentifier: e.transceiver.receiver.track.id,
+      remoteId,
       packetsReceived: inb.packetsReceived,
       bytesReceived: inb.bytesReceived,
       headerBytesReceived: inb.headerBytesReceived,

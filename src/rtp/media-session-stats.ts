@@ -47,6 +47,7 @@ export function collectStats(input: {
       active: s.active,
       cname: s.cname,
       jitterBuffer: s.jitterBufferStats ? { ...s.jitterBufferStats } : undefined,
+      remoteSender: s.senderReport ? { ...s.senderReport } : undefined,
     });
   }
   const outbound: OutboundStreamStats[] = [];

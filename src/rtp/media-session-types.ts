@@ -11,6 +11,7 @@ import type { AudioLevel } from './header-extensions.js';
 import type { JitterBufferStats } from './jitter-buffer.js';
 import type { PacerOptions, PacerStats } from './pacer.js';
 import type { MediaSessionConfig } from './session-config.js';
+import type { ReceivedSenderReport } from './stream/receive-stream.js';
 import type { ReportIntervals } from './stream/reports.js';
 import type { RemoteReceptionReport, SendStreamCounters } from './stream/send-stream.js';
 
@@ -184,6 +185,8 @@ export interface InboundStreamStats {
   active: boolean;
   cname: string | undefined;
   jitterBuffer: JitterBufferStats | undefined;
+  /** The peer's last sender report about this stream (W3C remote-outbound-rtp). */
+  remoteSender: ReceivedSenderReport | undefined;
 }
 
 /** Why datagrams and frames were dropped, session-wide. */

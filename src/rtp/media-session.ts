@@ -272,8 +272,8 @@ export class MediaSession {
       onReportBlock: (block) => {
         if (!this.sending.onReportBlock(now, block)) c.rtcpIgnored++;
       },
-      onSenderReport: (ssrc, seconds, fraction, rtpTimestamp) => {
-        if (!this.receiving.onSenderReport(now, ssrc, seconds, fraction, rtpTimestamp)) c.rtcpIgnored++;
+      onSenderReport: (report) => {
+        if (!this.receiving.onSenderReport(now, report)) c.rtcpIgnored++;
       },
       onCname: (ssrc, cname) => this.receiving.onCname(ssrc, cname),
       onBye: (ssrc) => this.receiving.onBye(ssrc),

@@ -9,7 +9,7 @@
  */
 import { parseSdesItem } from './header-extensions.js';
 import type { RtpPacket } from './packet.js';
-import type { RtcpPacket, RtcpReportBlock } from './rtcp/types.js';
+import type { RtcpPacket, RtcpReportBlock, RtcpSenderReport } from './rtcp/types.js';
 import { codecOfPayloadType, type MediaSectionConfig, receives } from './session-config.js';
 
 /** What the router knows of a receive stream. */
@@ -179,7 +179,7 @@ export interface RtcpSink {
   /** A report block about one of our SSRCs (from an SR or RR). */
   onReportBlock(block: RtcpReportBlock, reporterSsrc: number): void;
   /** A sender report about a stream we receive. */
-  onSenderReport(ssrc: number, ntpSeconds: number, ntpFraction: number, rtpTimestamp: number): void;
+  onSenderReport(report: RtcpSenderReport): void;
   onCname(ssrc: number, cname: string): void;
   onBye(ssrc: number): void;
   onNack(mediaSsrc: number, lost: readonly number[]): void;
@@ -195,7 +195,7 @@ export function fanOutRtcp(packets: readonly RtcpPacket[], sink: RtcpSink): numb
   for (const p of packets) {
     switch (p.type) {
       case 'sr':
-        sink.onSenderReport(p.ssrc, p.ntpSeconds, p.ntpFraction, p.rtpTimestamp);
+        sink.onSenderReport(p);
         for (const b of p.reports) sink.onReportBlock(b, p.ssrc);
         break;
       case 'rr':

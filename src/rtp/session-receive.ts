@@ -7,7 +7,7 @@ import { parseAudioLevel, parseTransportSequenceNumber } from './header-extensio
 import type { MediaSessionCounters, MediaSessionEvent, MediaSessionOptions } from './media-session-types.js';
 import { RtpPacket } from './packet.js';
 import { type DropReason, RtpRouter } from './router.js';
-import type { RtcpReportBlock } from './rtcp/types.js';
+import type { RtcpReportBlock, RtcpSenderReport } from './rtcp/types.js';
 import {
   codecOfPayloadType,
   type MediaSectionConfig,
@@ -199,15 +199,9 @@ export class ReceiveSide {
     return blocks;
   }
 
-  onSenderReport(
-    now: number,
-    ssrc: number,
-    seconds: number,
-    fraction: number,
-    rtpTimestamp: number,
-  ): boolean {
-    const stream = this.streams.get(ssrc);
-    stream?.onSenderReport(now, seconds, fraction, rtpTimestamp);
+  onSenderReport(now: number, report: RtcpSenderReport): boolean {
+    const stream = this.streams.get(report.ssrc);
+    stream?.onSenderReport(now, report);
     return stream !== undefined;
   }
 

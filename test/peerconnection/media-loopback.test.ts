@@ -122,3 +122,49 @@ describe('media between two tsrtc peers (loopback)', () => {
     });
   }
 });
+
+describe('RTP stats between two tsrtc peers', () => {
+  it('fills outbound, inbound, remote-inbound, remote-outbound, codec and media-source with references', async (t) => {
+    if (!(await requireNodeAv(t))) return;
+    const a = new RTCPeerConnection(config);
+    const b = new RTCPeerConnection(config);
+    const source = new QuadrantTrack(320, 240);
+    try {
+      const sender = a.addTrack(source);
+      b.ontrack = (e) => {
+        void (async () => {
+          for (;;) await e.track.recv();
+        })().catch(() => undefined);
+      };
+      await connect(a, b);
+      // Video reports go out about once a second: wait for a few rounds.
+      const deadline = Date.now() + 15_000;
+      let stats = await sender.getStats();
+      while (
+        ![...stats.values()].some((s) => s.type === 'remote-inbound-rtp' && s.roundTripTime !== undefined)
+      ) {
+        if (Date.now() > deadline) throw new Error('no remote-inbound-rtp with an RTT');
+        await new Promise((r) => setTimeout(r, 200));
+        stats = await sender.getStats();
+      }
+      const out = [...stats.values()].find((s) => s.type === 'outbound-rtp')!;
+      for (const ref of ['codecId', 'mediaSourceId', 'remoteId', 'transportId'])
+        assert.ok(stats.has(out[ref] as string), `${ref} resolves`);
+      assert.equal(stats.get(out.mediaSourceId as string)?.trackIdentifier, source.id);
+      const remoteIn = stats.get(out.remoteId as string)!;
+      assert.ok((remoteIn.roundTripTime as number) >= 0 && (remoteIn.roundTripTime as number) < 0.5);
+      assert.ok((out.framesEncoded as number) > 0 && (out.keyFramesEncoded as number) >= 1);
+      const received = await b.getReceivers()[0]!.getStats();
+      const inbound = [...received.values()].find((s) => s.type === 'inbound-rtp')!;
+      assert.ok(received.has(inbound.codecId as string));
+      const remoteOut = received.get(inbound.remoteId as string);
+      assert.equal(remoteOut?.type, 'remote-outbound-rtp');
+      assert.ok((remoteOut!.packetsSent as number) > 0);
+      assert.ok(!received.has('P'), 'a receiver report holds only what concerns it');
+    } finally {
+      source.stop();
+      a.close();
+      b.close();
+    }
+  });
+});

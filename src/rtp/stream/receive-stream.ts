@@ -12,7 +12,7 @@ import { ntpMiddle, toNtpShortUnits, unixMsFromNtp } from '../ntp.js';
 import type { RtpPacket } from '../packet.js';
 import { createDepayloader } from '../payload/index.js';
 import type { RoutedStream } from '../router.js';
-import type { RtcpReportBlock } from '../rtcp/types.js';
+import type { RtcpReportBlock, RtcpSenderReport } from '../rtcp/types.js';
 import type { MediaCodecConfig } from '../session-config.js';
 import { ReceiveStatistics } from './receive-statistics.js';
 
@@ -26,6 +26,11 @@ export interface ReceivedSenderReport {
   /** Middle 32 bits of its NTP time (LSR). */
   middle: number;
   receivedAt: number;
+  /** The sender's packet and octet counts in the report (RFC 3550 §6.4.1). */
+  packetsSent: number;
+  bytesSent: number;
+  /** Sender reports received so far. */
+  reportsReceived: number;
 }
 
 /** The latest packet of a synchronization or contributing source (W3C RTCRtpSynchronizationSource). */
@@ -166,12 +171,15 @@ export class ReceiveStream implements RoutedStream {
     this.jitterBuffer?.requestKeyframe(now);
   }
 
-  onSenderReport(now: number, ntpSeconds: number, ntpFraction: number, rtpTimestamp: number): void {
+  onSenderReport(now: number, sr: RtcpSenderReport): void {
     this.senderReport = {
-      wallTime: unixMsFromNtp(ntpSeconds, ntpFraction),
-      rtpTimestamp,
-      middle: ntpMiddle(ntpSeconds, ntpFraction),
+      wallTime: unixMsFromNtp(sr.ntpSeconds, sr.ntpFraction),
+      rtpTimestamp: sr.rtpTimestamp,
+      middle: ntpMiddle(sr.ntpSeconds, sr.ntpFraction),
       receivedAt: now,
+      packetsSent: sr.packetCount,
+      bytesSent: sr.octetCount,
+      reportsReceived: (this.senderReport?.reportsReceived ?? 0) + 1,
     };
   }
 
