@@ -6,7 +6,7 @@
  */
 import { createLogger } from '../common/logger.js';
 import { AudioFrame } from '../media/audio-frame.js';
-import type { Encoder } from '../media/codecs/codec.js';
+import type { Encoder, EncoderOptions } from '../media/codecs/codec.js';
 import { createAudioEncoder, createVideoEncoder } from '../media/codecs/index.js';
 import { type CodecName, EncodedFrame } from '../media/encoded-frame.js';
 import { MediaStreamError } from '../media/errors.js';
@@ -242,10 +242,16 @@ export class SenderPipeline {
     const codec = this.chooseCodec();
     if (!codec) return undefined;
     const bitrate = this.controls.maxBitrate;
+    const options: EncoderOptions = bitrate ? { bitrate } : {};
+    const negotiated = this.section?.sendCodecs.find((c) => c.codec === codec);
+    if (codec === 'h264' && negotiated) {
+      options.h264 = {
+        profileLevelId: negotiated.parameters['profile-level-id'],
+        packetizationMode: negotiated.parameters['packetization-mode'] === '1' ? 1 : 0,
+      };
+    }
     this.encoder =
-      this.kind === 'audio'
-        ? createAudioEncoder(codec, bitrate ? { bitrate } : {})
-        : createVideoEncoder(codec, bitrate ? { bitrate } : {});
+      this.kind === 'audio' ? createAudioEncoder(codec, options) : createVideoEncoder(codec, options);
     this.encoderStats.encoderImplementation = implementationOf(codec);
     this.applyBitrate();
     return this.encoder;

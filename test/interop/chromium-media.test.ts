@@ -60,9 +60,11 @@ window.m = {
     }
     return tracks;
   },
-  prefer(transceiver, mime) {
+  prefer(transceiver, spec) {
+    const [mime, ...params] = spec.split(' ');
     const caps = RTCRtpReceiver.getCapabilities(transceiver.receiver.track.kind).codecs;
-    const chosen = caps.filter((c) => c.mimeType.toLowerCase() === mime.toLowerCase());
+    const chosen = caps.filter((c) => c.mimeType.toLowerCase() === mime.toLowerCase() &&
+      params.every((p) => (c.sdpFmtpLine || '').split(';').includes(p)));
     if (chosen.length === 0) throw new Error('Chromium cannot ' + mime);
     transceiver.setCodecPreferences(chosen);
   },
@@ -176,7 +178,9 @@ function prefer(pc: RTCPeerConnection, kind: 'audio' | 'video', mime: string): v
 const CODECS = [
   'video/VP8',
   'video/VP9',
-  'video/H264',
+  'video/H264 packetization-mode=1 profile-level-id=42e01f',
+  'video/H264 packetization-mode=0 profile-level-id=42e01f',
+  'video/H264 packetization-mode=1 profile-level-id=4d001f',
   'video/AV1',
   'audio/opus',
   'audio/PCMU',
@@ -316,7 +320,14 @@ describe('tsrtc ↔ Chromium media', { skip }, () => {
         pc.ontrack = (e) => {
           if (e.track.kind === kind) remote = e.track;
         };
-        const offer = await page.evaluate(`window.m.offer(['${kind}'], '${mime}')`);
+        const offer = await page.evaluate(
+          (args) =>
+            (globalThis as unknown as { m: { offer(k: string[], m: string): Promise<unknown> } }).m.offer(
+              args.kinds,
+              args.mime,
+            ),
+          { kinds: [kind], mime },
+        );
         await pc.setRemoteDescription(offer as RTCSessionDescriptionInit);
         await pc.setLocalDescription();
         await page.evaluate(
@@ -334,8 +345,9 @@ describe('tsrtc ↔ Chromium media', { skip }, () => {
           const f = toneFrequency(got.slice(-50));
           assert.ok(Math.abs(f - 1000) < 30, `received ${f.toFixed(1)} Hz`);
         }
+        const mimeType = mime.split(' ')[0]!.toLowerCase();
         const codec = [...(await pc.getStats()).values()].find(
-          (s) => s.type === 'codec' && String(s.mimeType).toLowerCase() === mime.toLowerCase(),
+          (s) => s.type === 'codec' && String(s.mimeType).toLowerCase() === mimeType,
         );
         assert.ok(codec, `the inbound codec is ${mime}`);
       } finally {

@@ -24,9 +24,13 @@ async function connect(a: RTCPeerConnection, b: RTCPeerConnection): Promise<void
   await a.setRemoteDescription(b.localDescription!);
 }
 
-function preferCodec(pc: RTCPeerConnection, kind: 'audio' | 'video', mimeType: string): void {
+/** `mimeType`, optionally with fmtp parameters after a space that the codec must have (H.264 variants). */
+function preferCodec(pc: RTCPeerConnection, kind: 'audio' | 'video', spec: string): void {
+  const [mimeType, ...params] = spec.split(' ');
   const codecs = RTCRtpSender.getCapabilities(kind)!.codecs.filter(
-    (c) => c.mimeType.toLowerCase() === mimeType.toLowerCase(),
+    (c) =>
+      c.mimeType.toLowerCase() === mimeType!.toLowerCase() &&
+      params.every((p) => (c.sdpFmtpLine ?? '').split(';').includes(p)),
   );
   for (const t of pc.getTransceivers()) if (t.kind === kind) t.setCodecPreferences(codecs);
 }
@@ -52,7 +56,14 @@ const AUDIO: { mime: string; needsNodeAv: boolean }[] = [
   { mime: 'audio/opus', needsNodeAv: true },
   { mime: 'audio/G722', needsNodeAv: true },
 ];
-const VIDEO = ['video/VP8', 'video/VP9', 'video/H264', 'video/AV1'];
+const VIDEO = [
+  'video/VP8',
+  'video/VP9',
+  'video/H264 packetization-mode=1 profile-level-id=42e01f',
+  'video/H264 packetization-mode=0',
+  'video/H264 profile-level-id=4d001f',
+  'video/AV1',
+];
 
 describe('media between two tsrtc peers (loopback)', () => {
   for (const { mime, needsNodeAv } of AUDIO) {

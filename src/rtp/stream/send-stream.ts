@@ -202,7 +202,7 @@ export class SendStream {
           ? new Vp8Payloader(this.maxPayloadSize, pictureId)
           : frame.codec === 'vp9'
             ? new Vp9Payloader(this.maxPayloadSize, pictureId)
-            : createPayloader(frame.codec, this.maxPayloadSize);
+            : createPayloader(frame.codec, this.maxPayloadSize, codec.parameters);
       this.payloaders.set(frame.codec, payloader);
     }
     let chunks: ReturnType<Payloader['packetize']>;
