@@ -231,6 +231,7 @@ export class HandshakeDriver {
     }
     const server = new ServerHandshake(this.config, this.host);
     this.handshake = server;
+    this.owner.records.continueInitialSequence(recordSeq);
     this.armDeadline();
     this.reassembler.reset(f.seq + 1);
     this.peerFlightStart = f.seq;
