@@ -3,9 +3,9 @@
  * wake-ups with the time passed in, and gives back datagrams to send, events, and when it wants to be woken.
  * Application data in and out goes through `send()` and the `onApplicationData` callback (the hot path).
  */
-import { randomBytes } from 'node:crypto';
 import { ProtocolError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
+import { cryptoRandom, randomBytes } from '../common/random.js';
 import type { DtlsRole } from '../common/transport.js';
 import type { CipherSuiteName } from './cipher-suites.js';
 import { AlertDescription, AlertLevel, ContentType, NamedGroup, type NamedGroupName } from './constants.js';
@@ -63,7 +63,7 @@ export class DtlsEngine {
         initialRetransmitMs: options.initialRetransmitMs ?? 1000,
         maxRetransmitMs: options.maxRetransmitMs ?? 60_000,
         handshakeTimeoutMs: options.handshakeTimeoutMs ?? 30_000,
-        cookieSecret: options.cookieSecret ?? new Uint8Array(randomBytes(32)),
+        cookieSecret: options.cookieSecret ?? randomBytes(32, options.random ?? cryptoRandom),
       },
       this.owner(),
     );

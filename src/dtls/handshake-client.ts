@@ -1,7 +1,7 @@
 /** The client side of the DTLS 1.2 handshake: flights 1, 3 and 5 (RFC 6347 §4.2.4, RFC 5246 §7.3). */
-import { randomBytes } from 'node:crypto';
 import { bytesEqual, concatBytes } from '../common/bytes.js';
 import { ProtocolError } from '../common/errors.js';
+import { randomBytes } from '../common/random.js';
 import {
   AlertDescription,
   CLIENT_CERTIFICATE_TYPE_ECDSA_SIGN,
@@ -33,7 +33,7 @@ export class ClientHandshake extends Handshake {
 
   /** Send flight 1. */
   start(): void {
-    this.clientRandom = new Uint8Array(randomBytes(32));
+    this.clientRandom = randomBytes(32, this.config.random);
     this.sendClientHello();
   }
 
@@ -189,7 +189,7 @@ export class ClientHandshake extends Handshake {
       flight.push(
         this.outgoing(HandshakeType.certificate, m.encodeCertificate([this.config.credential.der])),
       );
-    const ephemeral = generateEphemeralKey(ske.group);
+    const ephemeral = generateEphemeralKey(ske.group, this.config.random);
     let preMaster: Uint8Array;
     try {
       preMaster = ephemeral.computeSecret(ske.publicKey);

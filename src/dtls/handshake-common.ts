@@ -3,6 +3,7 @@
  * (master secret, extended master secret, key block, Finished) and the failure type that carries an alert.
  */
 import { type KeyObject, X509Certificate } from 'node:crypto';
+import type { RandomSource } from '../common/random.js';
 import type { CertificateKeyType } from './certificate.js';
 import type { CipherSuite } from './cipher-suites.js';
 import { AlertDescription } from './constants.js';
@@ -39,6 +40,8 @@ export interface HandshakeConfig {
   readonly srtpProfiles: readonly SrtpProfile[];
   /** Refuse peers that do not offer the extended master secret (RFC 7627). */
   readonly requireExtendedMasterSecret: boolean;
+  /** Hello randoms, ECDHE private keys and CBC explicit IVs. */
+  readonly random: RandomSource;
 }
 
 /** The engine services a handshake uses. */
@@ -119,7 +122,7 @@ export abstract class Handshake {
       this.serverRandom,
       keyBlockLength(suite),
     );
-    return epochKeysFromKeyBlock(suite, block);
+    return epochKeysFromKeyBlock(suite, block, this.config.random);
   }
 
   protected finishedData(label: 'client finished' | 'server finished'): Uint8Array {

@@ -1,7 +1,7 @@
 /** The server side of the DTLS 1.2 handshake: flights 4 and 6 (RFC 6347 §4.2.4, RFC 5246 §7.3). */
-import { randomBytes } from 'node:crypto';
 import { bytesEqual, concatBytes } from '../common/bytes.js';
 import { ProtocolError } from '../common/errors.js';
+import { randomBytes } from '../common/random.js';
 import {
   AlertDescription,
   CLIENT_CERTIFICATE_TYPE_ECDSA_SIGN,
@@ -70,7 +70,7 @@ export class ServerHandshake extends Handshake {
     this.group = group;
     this.extendedMasterSecret = hello.extensions.extendedMasterSecret;
     this.clientRandom = new Uint8Array(hello.random);
-    this.serverRandom = new Uint8Array(randomBytes(32));
+    this.serverRandom = randomBytes(32, this.config.random);
     // Our message_seq follows the client's: we kept no state across the cookie exchange (RFC 6347 §4.2.2).
     this.sendSeq = message.seq;
     this.record(message.type, message.seq, message.body);
@@ -91,7 +91,7 @@ export class ServerHandshake extends Handshake {
     };
     flight.push(this.outgoing(HandshakeType.serverHello, m.encodeServerHello(serverHello)));
     flight.push(this.outgoing(HandshakeType.certificate, m.encodeCertificate([this.config.credential.der])));
-    this.ephemeral = generateEphemeralKey(group);
+    this.ephemeral = generateEphemeralKey(group, this.config.random);
     const params = m.encodeEcdhParams(group, this.ephemeral.publicKey);
     const signature = signWith(
       this.config.credential.privateKey,

@@ -14,6 +14,7 @@ import {
   type DecipherGCM,
   type KeyObject,
 } from 'node:crypto';
+import { cryptoRandom, type RandomSource } from '../common/random.js';
 import type { CipherSuite } from './cipher-suites.js';
 import { DTLS_1_2, RECORD_HEADER_LENGTH } from './constants.js';
 import { writeEpochSequence, writeRecordHeader } from './record.js';
@@ -153,7 +154,11 @@ export function keyBlockLength(suite: CipherSuite): number {
   return 2 * (suite.macKeyLength + suite.keyLength + suite.fixedIvLength);
 }
 
-export function epochKeysFromKeyBlock(suite: CipherSuite, block: Uint8Array): EpochKeys {
+export function epochKeysFromKeyBlock(
+  suite: CipherSuite,
+  block: Uint8Array,
+  random: RandomSource = cryptoRandom,
+): EpochKeys {
   let at = 0;
   const take = (n: number): Uint8Array => {
     const v = block.subarray(at, at + n);
@@ -168,8 +173,8 @@ export function epochKeysFromKeyBlock(suite: CipherSuite, block: Uint8Array): Ep
   const serverIv = take(suite.fixedIvLength);
   if (suite.kind === 'aes-cbc-hmac-sha1') {
     return {
-      clientWrite: new CbcProtection(clientKey, clientMac),
-      serverWrite: new CbcProtection(serverKey, serverMac),
+      clientWrite: new CbcProtection(clientKey, clientMac, random),
+      serverWrite: new CbcProtection(serverKey, serverMac, random),
     };
   }
   return {
