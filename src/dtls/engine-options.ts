@@ -36,6 +36,11 @@ export interface DtlsEngineOptions {
   /** Server: the HelloVerifyRequest cookie key (default: random per engine). */
   readonly cookieSecret?: Uint8Array;
   /**
+   * Server: prove the client's address with a HelloVerifyRequest before keeping any state (default true).
+   * Behind ICE, whose connectivity checks and consent already prove it, turning it off saves a round trip.
+   */
+  readonly cookieExchange?: boolean;
+  /**
    * Every random value the engine makes: hello randoms, the cookie secret, ECDHE private keys, CBC explicit
    * IVs (default: the system CSPRNG). A `SeededRandom` makes a simulation repeat itself; it is not secure.
    * ECDSA signatures stay randomized by node:crypto whatever the source.

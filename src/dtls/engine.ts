@@ -64,6 +64,7 @@ export class DtlsEngine {
         maxRetransmitMs: options.maxRetransmitMs ?? 60_000,
         handshakeTimeoutMs: options.handshakeTimeoutMs ?? 30_000,
         cookieSecret: options.cookieSecret ?? randomBytes(32, options.random ?? cryptoRandom),
+        cookieExchange: options.cookieExchange ?? true,
       },
       this.owner(),
     );

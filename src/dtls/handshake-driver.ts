@@ -42,6 +42,8 @@ export interface DriverOptions {
   readonly maxRetransmitMs: number;
   readonly handshakeTimeoutMs: number;
   readonly cookieSecret: Uint8Array;
+  /** Server: answer a first ClientHello with a HelloVerifyRequest (RFC 6347 §4.2.1). */
+  readonly cookieExchange: boolean;
 }
 
 export class HandshakeDriver {
@@ -219,7 +221,8 @@ export class HandshakeDriver {
 
   /** A server with no handshake yet answers ClientHellos statelessly until one carries a valid cookie. */
   private onInitialClientHello(epoch: number, recordSeq: number, f: FragmentHeader, piece: Uint8Array): void {
-    const verdict = verifyClientHello(this.options.cookieSecret, epoch, recordSeq, f, piece);
+    const secret = this.options.cookieExchange ? this.options.cookieSecret : undefined;
+    const verdict = verifyClientHello(secret, epoch, recordSeq, f, piece);
     if (verdict.kind === 'drop') {
       this.owner.stats.malformedHandshake++;
       return;
