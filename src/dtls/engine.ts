@@ -258,9 +258,14 @@ export class DtlsEngine {
   }
 
   private onAlert(epoch: number, body: Uint8Array): void {
-    if (body.byteLength !== 2 || epoch < this.records.readEpoch) {
-      // Plaintext alerts after keys are in use could be forged; ignore them.
+    if (body.byteLength !== 2) {
       this.stats.droppedRecords++;
+      return;
+    }
+    if (epoch === 0) {
+      // Anyone can send a plaintext alert: acting on one would let an off-path sender end the handshake.
+      this.stats.unauthenticatedAlerts++;
+      log.debug(`${this.role} dropped a plaintext alert ${body[0]}/${body[1]} (${this.state})`);
       return;
     }
     const level = body[0]!;

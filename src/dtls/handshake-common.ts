@@ -80,7 +80,17 @@ export abstract class Handshake {
     protected readonly host: HandshakeHost,
   ) {}
 
+  /** Take the next message in order; `expects(message)` was true. A failure throws HandshakeFailure. */
   abstract handle(message: HandshakeMessage): void;
+
+  /**
+   * Whether a fragment of `type` in `epoch` may belong to the peer's next flight. Anything else is dropped
+   * before reassembly: anyone can send plaintext handshake records, so they must not change our state.
+   */
+  abstract acceptsFragment(type: number, epoch: number): boolean;
+
+  /** Whether `message`, next in message_seq order, is the one this state takes (type and epoch). */
+  abstract expects(message: HandshakeMessage): boolean;
 
   protected record(type: number, seq: number, body: Uint8Array): void {
     this.transcript.push(transcriptEntry(type, seq, body));

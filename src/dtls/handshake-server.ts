@@ -17,6 +17,13 @@ import { type EphemeralKey, generateEphemeralKey } from './key-exchange.js';
 import * as m from './messages.js';
 import { chooseSignatureScheme, SUPPORTED_SIGNATURE_SCHEMES, signWith, verifyWith } from './signature.js';
 
+/** What the client's flight 5 may hold besides its Finished (RFC 5246 §7.3). */
+const CLIENT_FLIGHT: readonly number[] = [
+  HandshakeType.certificate,
+  HandshakeType.clientKeyExchange,
+  HandshakeType.certificateVerify,
+];
+
 /** TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3). */
 const EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
 
@@ -115,6 +122,16 @@ export class ServerHandshake extends Handshake {
     flight.push(this.outgoing(HandshakeType.serverHelloDone, new Uint8Array(0)));
     this.host.expectReceiveSeq(message.seq + 1);
     this.host.sendFlight(flight, false);
+  }
+
+  acceptsFragment(type: number, epoch: number): boolean {
+    if (this.complete) return false;
+    if (type === HandshakeType.finished) return epoch === 1;
+    return epoch === 0 && CLIENT_FLIGHT.includes(type);
+  }
+
+  expects(message: HandshakeMessage): boolean {
+    return message.type === this.expected && this.acceptsFragment(message.type, message.epoch);
   }
 
   handle(message: HandshakeMessage): void {
