@@ -2,7 +2,11 @@
  * Ephemeral ECDH for the handshake (RFC 8422): X25519, P-256 and P-384, uncompressed points only.
  * Private keys come from the engine's RandomSource, so a seeded simulation repeats its key shares; with the
  * system CSPRNG node:crypto generates them itself, which is faster (X25519 from bytes needs a PKCS#8
- * import, ~9x the cost of a generated pair; P-256 from bytes ~2x).
+ * import, several times the cost of a generated pair; P-256 from bytes ~2x).
+ *
+ * Never export a generated key as JWK: in Node 20 a garbage collection during `export({ format: 'jwk' })`
+ * can run the destructor of the key-generation job, which takes the lock the export holds, and the process
+ * hangs (reproduced within ~10,000 X25519 pairs). The public value is read from the DER export instead.
  */
 import {
   createECDH,
@@ -21,6 +25,18 @@ import { NamedGroup } from './constants.js';
 const X25519_PKCS8_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
 ]);
+/** SubjectPublicKeyInfo for X25519 (RFC 8410 §4) up to the 32-byte public value. */
+const X25519_SPKI_PREFIX = Uint8Array.from([
+  0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00,
+]);
+
+function x25519PublicValue(spki: Uint8Array): Uint8Array {
+  const prefix = X25519_SPKI_PREFIX.byteLength;
+  if (spki.byteLength !== prefix + 32 || !X25519_SPKI_PREFIX.every((b, i) => spki[i] === b)) {
+    throw new Error('unexpected X25519 SubjectPublicKeyInfo');
+  }
+  return new Uint8Array(spki.subarray(prefix));
+}
 
 /** Draws for a NIST private key below the group order; one retry is already a 2^-32 event. */
 const MAX_SCALAR_DRAWS = 16;
@@ -39,20 +55,21 @@ class X25519Key implements EphemeralKey {
   private readonly privateKey: KeyObject;
 
   constructor(random: RandomSource) {
-    let publicKey: KeyObject;
     if (random === cryptoRandom) {
-      ({ privateKey: this.privateKey, publicKey } = generateKeyPairSync('x25519'));
-    } else {
-      // Any 32 bytes are a valid X25519 private key (RFC 7748 §5 clamps them).
-      const der = Buffer.alloc(X25519_PKCS8_PREFIX.byteLength + 32);
-      der.set(X25519_PKCS8_PREFIX);
-      random.fill(der.subarray(X25519_PKCS8_PREFIX.byteLength));
-      this.privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-      der.fill(0);
-      publicKey = createPublicKey(this.privateKey);
+      const pair = generateKeyPairSync('x25519');
+      this.privateKey = pair.privateKey;
+      this.publicKey = x25519PublicValue(pair.publicKey.export({ type: 'spki', format: 'der' }));
+      return;
     }
-    const x = publicKey.export({ format: 'jwk' }).x;
-    this.publicKey = new Uint8Array(Buffer.from(x ?? '', 'base64url'));
+    // Any 32 bytes are a valid X25519 private key (RFC 7748 §5 clamps them).
+    const der = Buffer.alloc(X25519_PKCS8_PREFIX.byteLength + 32);
+    der.set(X25519_PKCS8_PREFIX);
+    random.fill(der.subarray(X25519_PKCS8_PREFIX.byteLength));
+    this.privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    der.fill(0);
+    this.publicKey = x25519PublicValue(
+      createPublicKey(this.privateKey).export({ type: 'spki', format: 'der' }),
+    );
   }
 
   computeSecret(peer: Uint8Array): Uint8Array {
