@@ -6,8 +6,10 @@
  *    against the naive record (a fresh CBC cipher and a fresh HMAC-SHA1 per record, no framing);
  *  - the whole engine record path (send → datagram, datagram → callback) against the same floor;
  *  - handshake time on loopback UDP (two RTCDtlsTransports, median of N), against the node:crypto work a
- *    handshake cannot avoid (ECDHE key pairs and secrets, ECDSA signatures and verifications).
- * Usage: npm run bench -- dtls   (DTLS_BENCH_RECORDS, DTLS_BENCH_HANDSHAKES to change the counts)
+ *    handshake cannot avoid (ECDHE key pairs and secrets, ECDSA signatures and verifications);
+ *  - certificate generation (ECDSA P-256, self-signed), against a bare node:crypto key pair and signature.
+ * Usage: npm run bench -- dtls   (DTLS_BENCH_RECORDS, DTLS_BENCH_HANDSHAKES, DTLS_BENCH_CERTIFICATES to
+ * change the counts)
  */
 import {
   createCipheriv,
@@ -32,6 +34,7 @@ const RECORDS = Number(process.env.DTLS_BENCH_RECORDS ?? 100_000);
 const HANDSHAKES = Number(process.env.DTLS_BENCH_HANDSHAKES ?? 30);
 const SIZE = 1200;
 const ROUNDS = Number(process.env.DTLS_BENCH_ROUNDS ?? 5);
+const CERTIFICATES = Number(process.env.DTLS_BENCH_CERTIFICATES ?? 300);
 
 function emit(result: Record<string, unknown>): void {
   console.log(JSON.stringify({ bench: 'dtls', ...result }));
@@ -332,6 +335,44 @@ async function benchHandshake(): Promise<void> {
   });
 }
 
+/**
+ * Certificates per second, RTCCertificate.generateCertificate() (key pair, DER, signature, object) against
+ * node:crypto alone: a P-256 key pair and one ECDSA signature over a TBSCertificate-sized buffer.
+ */
+async function benchCertificates(): Promise<void> {
+  const tbs = randomBytes(230);
+  const reference = (count: number): undefined => {
+    for (let i = 0; i < count; i++) {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      sign('sha256', tbs, privateKey);
+    }
+  };
+  const ours = async (count: number): Promise<number> => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < count; i++) await RTCCertificate.generateCertificate();
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+  await ours(50);
+  reference(50);
+  let best = { ours: Number.POSITIVE_INFINITY, reference: Number.POSITIVE_INFINITY };
+  for (let r = 0; r < ROUNDS; r++) {
+    const a = (await ours(CERTIFICATES)) / CERTIFICATES;
+    const b = timeOnce(reference, CERTIFICATES) / CERTIFICATES;
+    best = { ours: Math.min(best.ours, a), reference: Math.min(best.reference, b) };
+  }
+  emit({
+    case: 'certificate-generate',
+    keygen: 'ECDSA P-256',
+    certificates: CERTIFICATES,
+    perSec: Math.round(1 / best.ours),
+    microseconds: Number((best.ours * 1e6).toFixed(1)),
+    reference: 'node:crypto P-256 key pair + one ECDSA signature',
+    referenceMicroseconds: Number((best.reference * 1e6).toFixed(1)),
+    ratio: Number((best.reference / best.ours).toFixed(3)),
+  });
+}
+
 benchRecords();
 await benchEnginePath();
 await benchHandshake();
+await benchCertificates();

@@ -15,11 +15,14 @@ const Tag = {
   set: 0x31,
 } as const;
 
-function lengthBytes(length: number): number[] {
-  if (length < 0x80) return [length];
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
-  return [0x80 | bytes.length, ...bytes];
+const ascii = new TextEncoder();
+
+/** Bytes of the length field (X.690 §8.1.3): short form below 128, else 0x80 | count and the bytes. */
+function lengthSize(length: number): number {
+  if (length < 0x80) return 1;
+  let n = 1;
+  for (let rest = length; rest > 0xff; rest = Math.floor(rest / 256)) n++;
+  return 1 + n;
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -36,10 +39,17 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 
 /** Tag, length and contents. */
 export function derElement(tag: number, contents: Uint8Array): Uint8Array {
-  const head = [tag, ...lengthBytes(contents.byteLength)];
-  const out = new Uint8Array(head.length + contents.byteLength);
-  out.set(head);
-  out.set(contents, head.length);
+  const length = contents.byteLength;
+  const size = lengthSize(length);
+  const out = new Uint8Array(1 + size + length);
+  out[0] = tag;
+  if (size === 1) {
+    out[1] = length;
+  } else {
+    out[1] = 0x80 | (size - 1);
+    for (let i = size, rest = length; i >= 2; i--, rest = Math.floor(rest / 256)) out[i] = rest & 0xff;
+  }
+  out.set(contents, 1 + size);
   return out;
 }
 
@@ -103,7 +113,7 @@ export function derBitString(bytes: Uint8Array): Uint8Array {
 
 export function derPrintableString(text: string): Uint8Array {
   if (!/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(text)) throw new RangeError(`not a PrintableString: ${text}`);
-  return derElement(Tag.printableString, new TextEncoder().encode(text));
+  return derElement(Tag.printableString, ascii.encode(text));
 }
 
 /**
@@ -118,5 +128,5 @@ export function derTime(ms: number): Uint8Array {
   const rest = `${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}Z`;
   const utc = year >= 1950 && year < 2050;
   const text = utc ? `${two(year % 100)}${rest}` : `${String(year).padStart(4, '0')}${rest}`;
-  return derElement(utc ? Tag.utcTime : Tag.generalizedTime, new TextEncoder().encode(text));
+  return derElement(utc ? Tag.utcTime : Tag.generalizedTime, ascii.encode(text));
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createECDH, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { writeSelfSignedCertificate } from '../../src/dtls/certificate-writer.js';
+import { ecSubjectPublicKeyInfo, writeSelfSignedCertificate } from '../../src/dtls/certificate-writer.js';
 import {
   derBitString,
   derObjectIdentifier,
@@ -49,7 +49,8 @@ describe('DER writer', () => {
   it('certificates with dates past 2049 parse', () => {
     const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const der = writeSelfSignedCertificate({
-      ...keys,
+      subjectPublicKeyInfo: keys.publicKey.export({ type: 'spki', format: 'der' }),
+      privateKey: keys.privateKey,
       signatureAlgorithm: 'ecdsa-with-SHA256',
       serialNumber: Uint8Array.of(1, 2, 3),
       commonName: 'test',
@@ -63,7 +64,8 @@ describe('DER writer', () => {
     assert.ok(parsed.verify(keys.publicKey));
     assert.throws(() =>
       writeSelfSignedCertificate({
-        ...keys,
+        subjectPublicKeyInfo: new Uint8Array(0),
+        privateKey: keys.privateKey,
         signatureAlgorithm: 'ecdsa-with-SHA256',
         serialNumber: Uint8Array.of(0, 1),
         commonName: 'test',
@@ -71,5 +73,21 @@ describe('DER writer', () => {
         notAfter: 1000,
       }),
     );
+  });
+
+  it('writes EC SubjectPublicKeyInfo exactly as OpenSSL does', () => {
+    for (const [curve, name] of [
+      ['P-256', 'prime256v1'],
+      ['P-384', 'secp384r1'],
+    ] as const) {
+      const ecdh = createECDH(name);
+      const point = ecdh.generateKeys();
+      const ours = ecSubjectPublicKeyInfo(curve, point);
+      const theirs = createPublicKey({ key: Buffer.from(ours), format: 'der', type: 'spki' }).export({
+        type: 'spki',
+        format: 'der',
+      });
+      assert.equal(hex(ours), theirs.toString('hex'));
+    }
   });
 });
