@@ -5,8 +5,9 @@
  *    against the node:crypto floor (a fresh cipher per record on the same key, no framing); for AES-CBC
  *    against the naive record (a fresh CBC cipher and a fresh HMAC-SHA1 per record, no framing);
  *  - the whole engine record path (send → datagram, datagram → callback) against the same floor;
- *  - handshake time on loopback UDP (two RTCDtlsTransports, median of N), against the node:crypto work a
- *    handshake cannot avoid (ECDHE key pairs and secrets, ECDSA signatures and verifications);
+ *  - handshake time on loopback UDP (two RTCDtlsTransports, median of N, with and without the cookie
+ *    exchange), against the node:crypto work a handshake cannot avoid (ECDHE key pairs and secrets,
+ *    ECDSA signatures and verifications);
  *  - certificate generation (ECDSA P-256, self-signed), against a bare node:crypto key pair and signature.
  * Usage: npm run bench -- dtls   (DTLS_BENCH_RECORDS, DTLS_BENCH_HANDSHAKES, DTLS_BENCH_CERTIFICATES to
  * change the counts)
@@ -297,7 +298,7 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-async function benchHandshake(): Promise<void> {
+async function benchHandshake(cookieExchange: boolean): Promise<void> {
   const cert = await RTCCertificate.generateCertificate();
   const times: number[] = [];
   const floors: number[] = [];
@@ -307,7 +308,8 @@ async function benchHandshake(): Promise<void> {
       role: 'controlled',
       remote: { address: '127.0.0.1', port: a.localPort },
     });
-    const da = new RTCDtlsTransport(a, [cert]);
+    // `a` is ICE-controlling, so it is the DTLS server.
+    const da = new RTCDtlsTransport(a, [cert], { cookieExchange });
     const db = new RTCDtlsTransport(b, [cert]);
     const t0 = performance.now();
     await Promise.all([
@@ -324,7 +326,7 @@ async function benchHandshake(): Promise<void> {
   const ms = median(times);
   const floor = median(floors);
   emit({
-    case: 'handshake-loopback',
+    case: cookieExchange ? 'handshake-loopback' : 'handshake-loopback-no-cookie-exchange',
     suite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
     handshakes: HANDSHAKES,
     medianMs: Number(ms.toFixed(2)),
@@ -374,5 +376,6 @@ async function benchCertificates(): Promise<void> {
 
 benchRecords();
 await benchEnginePath();
-await benchHandshake();
+await benchHandshake(true);
+await benchHandshake(false);
 await benchCertificates();
