@@ -10,7 +10,9 @@
  *    engine TSRTC_NATIVE selects (`engine`; run with TSRTC_NATIVE=0 for the TypeScript path);
  *  - handshake time on loopback UDP (two RTCDtlsTransports, median of N), against the node:crypto work a
  *    handshake cannot avoid (ECDHE key pairs and secrets, ECDSA signatures and verifications).
- * Usage: npm run bench -- dtls   (DTLS_BENCH_RECORDS, DTLS_BENCH_HANDSHAKES to change the counts)
+ *  - handshake time with and without the cookie exchange; certificate generation (ECDSA P-256,
+ *    self-signed) against a bare node:crypto key pair and signature.
+ * Usage: npm run bench -- dtls   (DTLS_BENCH_RECORDS, DTLS_BENCH_HANDSHAKES, DTLS_BENCH_CERTIFICATES)
  */
 import {
   createCipheriv,
@@ -36,6 +38,7 @@ const RECORDS = Number(process.env.DTLS_BENCH_RECORDS ?? 100_000);
 const HANDSHAKES = Number(process.env.DTLS_BENCH_HANDSHAKES ?? 30);
 const SIZE = 1200;
 const ROUNDS = Number(process.env.DTLS_BENCH_ROUNDS ?? 5);
+const CERTIFICATES = Number(process.env.DTLS_BENCH_CERTIFICATES ?? 300);
 
 function emit(result: Record<string, unknown>): void {
   console.log(JSON.stringify({ bench: 'dtls', ...result }));
@@ -323,7 +326,7 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-async function benchHandshake(): Promise<void> {
+async function benchHandshake(cookieExchange: boolean): Promise<void> {
   const cert = await RTCCertificate.generateCertificate();
   const times: number[] = [];
   const floors: number[] = [];
@@ -333,7 +336,8 @@ async function benchHandshake(): Promise<void> {
       role: 'controlled',
       remote: { address: '127.0.0.1', port: a.localPort },
     });
-    const da = new RTCDtlsTransport(a, [cert]);
+    // `a` is ICE-controlling, so it is the DTLS server.
+    const da = new RTCDtlsTransport(a, [cert], { cookieExchange });
     const db = new RTCDtlsTransport(b, [cert]);
     const t0 = performance.now();
     await Promise.all([
@@ -350,7 +354,7 @@ async function benchHandshake(): Promise<void> {
   const ms = median(times);
   const floor = median(floors);
   emit({
-    case: 'handshake-loopback',
+    case: cookieExchange ? 'handshake-loopback' : 'handshake-loopback-no-cookie-exchange',
     suite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
     handshakes: HANDSHAKES,
     medianMs: Number(ms.toFixed(2)),
@@ -361,6 +365,45 @@ async function benchHandshake(): Promise<void> {
   });
 }
 
+/**
+ * Certificates per second, RTCCertificate.generateCertificate() (key pair, DER, signature, object) against
+ * node:crypto alone: a P-256 key pair and one ECDSA signature over a TBSCertificate-sized buffer.
+ */
+async function benchCertificates(): Promise<void> {
+  const tbs = randomBytes(230);
+  const reference = (count: number): undefined => {
+    for (let i = 0; i < count; i++) {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      sign('sha256', tbs, privateKey);
+    }
+  };
+  const ours = async (count: number): Promise<number> => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < count; i++) await RTCCertificate.generateCertificate();
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+  await ours(50);
+  reference(50);
+  let best = { ours: Number.POSITIVE_INFINITY, reference: Number.POSITIVE_INFINITY };
+  for (let r = 0; r < ROUNDS; r++) {
+    const a = (await ours(CERTIFICATES)) / CERTIFICATES;
+    const b = timeOnce(reference, CERTIFICATES) / CERTIFICATES;
+    best = { ours: Math.min(best.ours, a), reference: Math.min(best.reference, b) };
+  }
+  emit({
+    case: 'certificate-generate',
+    keygen: 'ECDSA P-256',
+    certificates: CERTIFICATES,
+    perSec: Math.round(1 / best.ours),
+    microseconds: Number((best.ours * 1e6).toFixed(1)),
+    reference: 'node:crypto P-256 key pair + one ECDSA signature',
+    referenceMicroseconds: Number((best.reference * 1e6).toFixed(1)),
+    ratio: Number((best.reference / best.ours).toFixed(3)),
+  });
+}
+
 benchRecords();
 await benchEnginePath();
-await benchHandshake();
+await benchHandshake(true);
+await benchHandshake(false);
+await benchCertificates();

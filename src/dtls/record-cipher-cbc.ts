@@ -13,9 +13,9 @@ import {
   createHash,
   type Decipher,
   type Hash,
-  randomFillSync,
   timingSafeEqual,
 } from 'node:crypto';
+import { cryptoRandom, type RandomSource } from '../common/random.js';
 import { ByteSlab } from '../common/slab.js';
 import { DTLS_1_2, RECORD_HEADER_LENGTH } from './constants.js';
 import { writeEpochSequence, writeRecordHeader } from './record.js';
@@ -55,10 +55,13 @@ export class CbcProtection implements RecordProtection {
   private inner = Buffer.allocUnsafe(2048);
   readonly overhead = BLOCK + SHA1 + BLOCK;
 
-  constructor(key: Uint8Array, macKey: Uint8Array) {
+  constructor(
+    key: Uint8Array,
+    macKey: Uint8Array,
+    private readonly random: RandomSource = cryptoRandom,
+  ) {
     const algorithm = `aes-${key.byteLength * 8}-cbc`;
-    const iv = new Uint8Array(BLOCK);
-    randomFillSync(iv);
+    const iv = random.fill(new Uint8Array(BLOCK));
     this.cipher = createCipheriv(algorithm, key, iv).setAutoPadding(false);
     this.decipher = createDecipheriv(algorithm, key, iv).setAutoPadding(false);
     this.mac = new KeyedSha1Hmac(macKey);
@@ -83,7 +86,7 @@ export class CbcProtection implements RecordProtection {
     const innerLength = BLOCK + unpadded + pad;
     if (this.inner.byteLength < innerLength) this.inner = Buffer.allocUnsafe(innerLength);
     const inner = this.inner.subarray(0, innerLength);
-    randomFillSync(inner, 0, BLOCK);
+    this.random.fill(inner.subarray(0, BLOCK));
     inner.set(plaintext, BLOCK);
     inner.set(mac, BLOCK + plaintext.byteLength);
     inner.fill(pad, BLOCK + plaintext.byteLength + SHA1);

@@ -19,6 +19,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { type AeadAlgorithm, addonFor, type CipherEngine, INLINE_AAD, NativeAead } from '../common/native.js';
+import { cryptoRandom, type RandomSource } from '../common/random.js';
 import { ByteSlab } from '../common/slab.js';
 import type { CipherSuite } from './cipher-suites.js';
 import { DTLS_1_2, RECORD_HEADER_LENGTH } from './constants.js';
@@ -182,12 +183,14 @@ export function keyBlockLength(suite: CipherSuite): number {
 
 /**
  * `engine` chooses the AEAD implementation: 'auto' (the native addon when TSRTC_NATIVE allows and it
- * loads), 'native' (required) or 'typescript' (node:crypto). CBC suites always use node:crypto.
+ * loads), 'native' (required) or 'typescript' (node:crypto). CBC suites always use node:crypto, with
+ * explicit IVs from `random`.
  */
 export function epochKeysFromKeyBlock(
   suite: CipherSuite,
   block: Uint8Array,
   engine: CipherEngine = 'auto',
+  random: RandomSource = cryptoRandom,
 ): EpochKeys {
   let at = 0;
   const take = (n: number): Uint8Array => {
@@ -203,8 +206,8 @@ export function epochKeysFromKeyBlock(
   const serverIv = take(suite.fixedIvLength);
   if (suite.kind === 'aes-cbc-hmac-sha1') {
     return {
-      clientWrite: new CbcProtection(clientKey, clientMac),
-      serverWrite: new CbcProtection(serverKey, serverMac),
+      clientWrite: new CbcProtection(clientKey, clientMac, random),
+      serverWrite: new CbcProtection(serverKey, serverMac, random),
     };
   }
   return {
