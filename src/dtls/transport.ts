@@ -174,6 +174,7 @@ export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> impl
     this.role = this.chooseRole(remoteParameters.role);
     const engine = new DtlsEngine({
       ...this.options,
+      random: this.options.random ?? this.runtime.random,
       role: this.role,
       credential: this.certificate,
       verifyPeer: (chain) => matchesFingerprint(chain[0]!, expected),

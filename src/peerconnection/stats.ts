@@ -131,7 +131,9 @@ export function collectStats(s: StatsSources): RTCStatsReport {
 
   let localCertId: string | undefined;
   if (s.certificate) {
-    const fp = s.certificate.getFingerprints().find((f) => f.algorithm === 'sha-256');
+    const found = s.certificate.getFingerprints().find((f) => f.algorithm === 'sha-256');
+    // Upper-case hex, as SDP carries it and browsers report it.
+    const fp = found ? { value: found.value.toUpperCase() } : undefined;
     localCertId = `CF${fp?.value ?? 'local'}`;
     const pem = s.certificate.toPem().certificate;
     add({

@@ -239,7 +239,8 @@ export class ConnectionTransports {
   }
 
   private createDtls(certificate: RTCCertificate): RTCDtlsTransport {
-    const dtls = new RTCDtlsTransport(this.ice, [certificate]);
+    // ICE consent already proves the peer's address: no HelloVerifyRequest round trip (issue 15).
+    const dtls = new RTCDtlsTransport(this.ice, [certificate], { cookieExchange: false });
     dtls.addEventListener('statechange', () => this.onDtlsState(dtls));
     return dtls;
   }

@@ -4,16 +4,19 @@
  * peer at once: its channel closes within 100 ms, not when its consent checks fail half a minute later.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { AudioStreamTrack } from '../../src/media/stream-tracks.js';
 import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
 import {
+  exitWithoutNativeTeardown,
   NODE_DATACHANNEL,
   type PeerFactory,
   ROAMHQ_WRTC,
   type W3cChannel,
   type W3cPeer,
 } from './w3c-peers.js';
+
+after(exitWithoutNativeTeardown);
 
 type AnyPeer = W3cPeer | RTCPeerConnection;
 type Listenable = { addEventListener(type: string, listener: (e: never) => void): void };

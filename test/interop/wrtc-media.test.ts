@@ -11,6 +11,7 @@ import { VideoFrame } from '../../src/media/video-frame.js';
 import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
 import { RTCRtpSender } from '../../src/peerconnection/transceiver.js';
 import { looksLikeQuadrants, QuadrantTrack, ToneTrack, toneFrequency } from '../media/sources.js';
+import { exitWithoutNativeTeardown } from './w3c-peers.js';
 
 interface WrtcTrack {
   readonly kind: string;
@@ -102,14 +103,7 @@ const VIDEO = ['video/VP8', 'video/VP9', 'video/AV1'];
 const AUDIO = ['audio/opus', 'audio/PCMU'];
 
 describe('tsrtc ↔ @roamhq/wrtc media', () => {
-  // @roamhq/wrtc 0.10 aborts the process in its N-API finalizers when Node frees the environment after
-  // media objects existed (v8 "Cannot create a handle without a HandleScope", SIGTRAP) — after every test
-  // passed. Leave without that teardown: the results are already written (stdout pipes are synchronous).
-  after(() => {
-    process.once('exit', (code) =>
-      (process as unknown as { reallyExit(code: number): void }).reallyExit(code),
-    );
-  });
+  after(exitWithoutNativeTeardown);
 
   for (const mime of [...VIDEO, ...AUDIO]) {
     const kind = mime.startsWith('video') ? 'video' : 'audio';
