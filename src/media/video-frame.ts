@@ -2,7 +2,7 @@
  * Raw video (aiortc/PyAV's `av.VideoFrame`): planes with strides, a pixel format, pts and an exact time base.
  * Pixel format and size conversion live in pixel-convert.ts.
  */
-import { convertPixels, scaleFrame } from './pixel-convert.js';
+import { reformatFrame } from './pixel-convert.js';
 import type { Fraction } from './time-base.js';
 
 export type PixelFormat = 'yuv420p' | 'nv12' | 'rgb24' | 'bgr24' | 'rgba' | 'gray';
@@ -165,19 +165,16 @@ export class VideoFrame {
 
   /**
    * A new frame in another pixel format and/or size (PyAV's `reformat`). Colour conversion uses BT.601
-   * limited range, as FFmpeg's swscale does by default; resizing is bilinear.
+   * limited range, as FFmpeg's swscale does by default; resizing is bilinear. FFmpeg's swscale does the work when
+   * native conversion is on (`enableNativeConversion()`), the TypeScript code otherwise.
    */
   reformat(options: { format?: PixelFormat; width?: number; height?: number }): VideoFrame {
     const format = options.format ?? this.format;
     const width = options.width ?? this.width;
     const height = options.height ?? this.height;
     checkDimensions(width, height);
-    let out: VideoFrame;
-    if (width === this.width && height === this.height) {
-      out = convertPixels(this, format);
-    } else {
-      out = convertPixels(scaleFrame(convertPixels(this, 'yuv420p'), width, height), format);
-    }
+    planeShapes(format, width, height); // refuses an unknown format before any backend sees it
+    const out = reformatFrame(this, format, width, height);
     out.pts = this.pts;
     out.timeBase = this.timeBase;
     return out;
