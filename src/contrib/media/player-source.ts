@@ -1,9 +1,9 @@
 /**
  * The one reader behind a MediaPlayer's tracks. Reading is pulled: a track that needs a packet makes the
- * reader read until one arrives for it; packets of the other track land in that track's queue, but only once it
- * has started pulling (an unused track costs nothing). Queues are bounded in packets and bytes: a track whose
- * consumer stopped pulling while the other goes on drops its own oldest packets (video: up to the next
- * keyframe, so its decoder never sees a broken reference chain). Nobody pulling means nothing is read.
+ * reader read until one arrives for it; packets of the other track wait, still compressed, in that track's queue
+ * (so a track pulled a little later still starts at the beginning, keyframe included). Queues are bounded in
+ * packets and bytes: a track nobody pulls while the other goes on drops its own oldest packets (video: up to the
+ * next keyframe, so its decoder never sees a broken reference chain). Nobody pulling means nothing is read.
  */
 import type { Packet } from 'node-av/lib';
 import { createLogger } from '../../common/logger.js';
@@ -28,7 +28,6 @@ export const DEFAULT_QUEUE_LIMITS: QueueLimits = { packets: 512, bytes: 32 * 102
 export class SourceQueue {
   readonly items: (Packet | typeof LOOP)[] = [];
   bytes = 0;
-  started = false;
   ended = false;
   /** Packets dropped because this track's consumer fell behind. */
   dropped = 0;
@@ -106,7 +105,6 @@ export class PlayerSource {
 
   /** The next item for a queue, reading the input as needed. */
   async next(q: SourceQueue): Promise<SourceItem> {
-    q.started = true;
     for (;;) {
       const item = q.shift();
       if (item) return item;
@@ -138,7 +136,7 @@ export class PlayerSource {
     if (!packet) {
       if (!this.error && this.loop && this.packetsThisPass > 0 && (await this.demuxer.rewind())) {
         this.packetsThisPass = 0;
-        for (const q of this.queues.values()) if (q.started && !q.ended) q.push(LOOP);
+        for (const q of this.queues.values()) if (!q.ended) q.push(LOOP);
         return;
       }
       await this.finish();
@@ -146,7 +144,7 @@ export class PlayerSource {
     }
     this.packetsThisPass++;
     const q = this.queues.get(packet.streamIndex);
-    if (q?.started && !q.ended) q.push(packet);
+    if (q && !q.ended) q.push(packet);
     else packet.free();
   }
 
