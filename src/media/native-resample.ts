@@ -104,6 +104,12 @@ export class SwresampleBackend implements ResamplerBackend {
       avSampleFormat(this.av, frame.format),
       frame.sampleRate,
     );
+    // Mono to stereo copies at full level and stereo to mono averages, as the TypeScript resampler does
+    // (swresample's default matrix would lower an upmixed mono signal by 3 dB).
+    const upmix = frame.layout === 'mono' && this.options.layout === 'stereo';
+    const downmix = frame.layout === 'stereo' && this.options.layout === 'mono';
+    if (ret >= 0 && upmix) ret = swr.setMatrix([1, 1], 1);
+    if (ret >= 0 && downmix) ret = swr.setMatrix([0.5, 0.5], 2);
     if (ret >= 0) ret = swr.init();
     if (ret < 0) {
       swr.free();

@@ -7,10 +7,10 @@ import type { AVPixelFormat } from 'node-av/constants';
 import type { SoftwareScaleContext } from 'node-av/lib';
 import type { NodeAv } from './codecs/node-av.js';
 import type { PixelConversionBackend } from './pixel-convert.js';
-import { type PixelFormat, planeShapes, VideoFrame, VideoPlane } from './video-frame.js';
+import { type PixelFormat, PLANE_SLACK, planeShapes, VideoFrame, VideoPlane } from './video-frame.js';
 
-/** Row alignment and tail padding of buffers handed to swscale: its SIMD paths work in whole vectors. */
-const ALIGN = 64;
+/** Row alignment and tail slack of buffers handed to swscale: its SIMD paths work in whole vectors. */
+const ALIGN = PLANE_SLACK;
 const CACHE_SIZE = 8;
 
 export function avPixelFormat(av: NodeAv, format: PixelFormat): AVPixelFormat {
@@ -33,19 +33,35 @@ export function avPixelFormat(av: NodeAv, format: PixelFormat): AVPixelFormat {
 
 const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
-/** Planes of `format` at width×height in one buffer, rows aligned, with padding after the last row. */
+/**
+ * Planes of `format` at width×height in one buffer, rows aligned, with slack after the last row. The memory is
+ * not zero-filled first (swscale writes every pixel); row padding and slack are zeroed, so no stale heap bytes
+ * are ever visible through the planes.
+ */
 export function allocatePlanes(format: PixelFormat, width: number, height: number): VideoPlane[] {
   const shapes = planeShapes(format, width, height);
   const strides = shapes.map((s) => alignUp(s.width * s.bytesPerPixel));
   const total = shapes.reduce((n, s, i) => n + strides[i]! * s.height, 0) + ALIGN;
-  const buffer = new Uint8Array(total);
+  const raw = Buffer.allocUnsafeSlow(total);
+  const buffer = new Uint8Array(raw.buffer, raw.byteOffset, total);
+  buffer.fill(0, total - ALIGN);
   let offset = 0;
   return shapes.map((s, i) => {
-    const size = strides[i]! * s.height;
-    const plane = new VideoPlane(buffer.subarray(offset, offset + size), strides[i]!, s.width, s.height);
+    const stride = strides[i]!;
+    const rowBytes = s.width * s.bytesPerPixel;
+    const size = stride * s.height;
+    if (stride > rowBytes)
+      for (let y = 0; y < s.height; y++)
+        buffer.fill(0, offset + y * stride + rowBytes, offset + (y + 1) * stride);
+    const plane = new VideoPlane(buffer.subarray(offset, offset + size), stride, s.width, s.height);
     offset += size;
     return plane;
   });
+}
+
+/** True when at least ALIGN bytes of the same buffer follow the plane: swscale may read it in place. */
+function hasSlack(data: Uint8Array): boolean {
+  return data.byteOffset + data.byteLength + ALIGN <= data.buffer.byteLength;
 }
 
 export class SwscaleBackend implements PixelConversionBackend {
@@ -58,6 +74,8 @@ export class SwscaleBackend implements PixelConversionBackend {
   constructor(private readonly av: NodeAv) {}
 
   convert(frame: VideoFrame, format: PixelFormat, width: number, height: number): VideoFrame | null {
+    // tsrtc's gray is the luma plane as it is (limited range); swscale would expand it to full range.
+    if (format === 'gray' || frame.format === 'gray') return null;
     const sws = this.context(frame, format, width, height);
     const src = this.stage(frame);
     const planes = allocatePlanes(format, width, height);
@@ -111,8 +129,17 @@ export class SwscaleBackend implements PixelConversionBackend {
     return sws;
   }
 
-  /** Copy the frame's planes into one padded buffer with aligned rows (one memcpy per row or plane). */
+  /**
+   * The frame's planes as swscale inputs: in place when each is followed by slack (frames this library
+   * allocates), else copied into one padded buffer with aligned rows.
+   */
   private stage(frame: VideoFrame): { buffers: Buffer[]; strides: number[] } {
+    if (frame.planes.every((p) => hasSlack(p.data))) {
+      return {
+        buffers: frame.planes.map((p) => Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength)),
+        strides: frame.planes.map((p) => p.lineSize),
+      };
+    }
     const shapes = planeShapes(frame.format, frame.width, frame.height);
     const strides = shapes.map((s) => alignUp(s.width * s.bytesPerPixel));
     const total = shapes.reduce((n, s, i) => n + strides[i]! * s.height, 0) + ALIGN;

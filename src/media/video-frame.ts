@@ -7,6 +7,9 @@ import type { Fraction } from './time-base.js';
 
 export type PixelFormat = 'yuv420p' | 'nv12' | 'rgb24' | 'bgr24' | 'rgba' | 'gray';
 
+/** Bytes left free after the planes of a frame this class allocates (see the constructor). */
+export const PLANE_SLACK = 64;
+
 /** Largest accepted side; 8K UHD fits, corrupt headers asking for 65535×65535 do not. */
 export const MAX_VIDEO_DIMENSION = 8192;
 
@@ -109,9 +112,20 @@ export class VideoFrame {
       });
       this.planes = planes;
     } else {
-      this.planes = shapes.map((s) => {
-        const lineSize = s.width * s.bytesPerPixel;
-        return new VideoPlane(new Uint8Array(lineSize * s.height), lineSize, s.width, s.height);
+      // One buffer for all planes, with slack after the last: native converters (swscale's SIMD) may read a
+      // vector past the end of a plane, and can then work on the planes in place instead of on a copy.
+      const sizes = shapes.map((s) => s.width * s.bytesPerPixel * s.height);
+      const buffer = new Uint8Array(sizes.reduce((a, b) => a + b, 0) + PLANE_SLACK);
+      let offset = 0;
+      this.planes = shapes.map((s, i) => {
+        const plane = new VideoPlane(
+          buffer.subarray(offset, offset + sizes[i]!),
+          s.width * s.bytesPerPixel,
+          s.width,
+          s.height,
+        );
+        offset += sizes[i]!;
+        return plane;
       });
     }
   }

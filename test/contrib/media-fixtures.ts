@@ -183,6 +183,8 @@ export class ScriptedTrack extends MediaStreamTrack {
   constructor(
     private readonly mediaKind: MediaKind,
     private readonly frames: MediaFrame[],
+    /** Milliseconds each recv() takes (0: a microtask). */
+    private readonly delayMs = 0,
   ) {
     super();
   }
@@ -192,7 +194,7 @@ export class ScriptedTrack extends MediaStreamTrack {
   async recv(): Promise<MediaFrame> {
     this.assertLive();
     this.pulls++;
-    await Promise.resolve();
+    await (this.delayMs ? new Promise((r) => setTimeout(r, this.delayMs)) : Promise.resolve());
     const frame = this.frames[this.index++];
     if (!frame) {
       this.stop();

@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Demuxer } from '../../src/contrib/media/demuxer.js';
+import { loadFfmpeg } from '../../src/contrib/media/ffmpeg.js';
 import { MediaPlayer } from '../../src/contrib/media/index.js';
+import { END, LOOP, PlayerSource } from '../../src/contrib/media/player-source.js';
 import type { AudioFrame } from '../../src/media/audio-frame.js';
 import { MediaStreamError } from '../../src/media/errors.js';
 import type { VideoFrame } from '../../src/media/video-frame.js';
@@ -232,5 +235,50 @@ describe('MediaPlayer timing and lifetime', () => {
     player.audio!.stop();
     await assert.rejects(player.audio!.recv(), MediaStreamError);
     assert.equal((await drain(player.video!)).length, 30);
+  });
+});
+
+describe('the shared reader (player-source)', () => {
+  it('bounds the queue of a track nobody pulls: audio drops its oldest, video drops to a keyframe', async (t) => {
+    if (!(await requireMedia(t))) return;
+    const av = await loadFfmpeg('test');
+    const demuxer = await Demuxer.open(av, path('av.mp4'));
+    const source = new PlayerSource(demuxer, false, { packets: 8, bytes: 1 << 30 });
+    const video = source.queue(demuxer.first('video')!.index, 'video');
+    const audio = source.queue(demuxer.first('audio')!.index, 'audio');
+    let videoPackets = 0;
+    for (;;) {
+      const item = await source.next(video);
+      if (item === END) break;
+      if (item !== LOOP) {
+        videoPackets++;
+        item.free();
+      }
+      assert.ok(audio.items.length <= 8, `audio queue at ${audio.items.length}`);
+    }
+    assert.equal(videoPackets, 30, 'the pulled track lost nothing');
+    assert.ok(audio.dropped >= 40, `audio dropped ${audio.dropped}`);
+    assert.equal(audio.items.length, 8, 'the newest 8 are kept');
+    audio.clear();
+  });
+
+  it('a video queue that overflows keeps a decodable start: its head is a keyframe', async (t) => {
+    if (!(await requireMedia(t))) return;
+    ffmpeg([
+      ...['-f', 'lavfi', '-i', TWO_COLOURS, '-f', 'lavfi', '-i', 'sine', '-t', '1'],
+      ...['-c:v', 'libx264', '-g', '5', '-c:a', 'aac', path('gop5.mp4')],
+    ]);
+    const av = await loadFfmpeg('test');
+    const demuxer = await Demuxer.open(av, path('gop5.mp4'));
+    const source = new PlayerSource(demuxer, false, { packets: 4, bytes: 1 << 30 });
+    const video = source.queue(demuxer.first('video')!.index, 'video');
+    const audio = source.queue(demuxer.first('audio')!.index, 'audio');
+    for (let item = await source.next(audio); item !== END; item = await source.next(audio)) {
+      if (item !== LOOP) item.free();
+      const head = video.items[0];
+      if (head && head !== LOOP) assert.ok(head.isKeyframe, 'video queue starts at a keyframe');
+    }
+    assert.ok(video.dropped > 0);
+    video.clear();
   });
 });

@@ -184,6 +184,8 @@ export class AudioFrameConverter {
       frame.format as Parameters<SoftwareResampleContext['allocSetOpts2']>[4],
       frame.sampleRate,
     );
+    // Mono is copied to both channels at full level (as tsrtc's AudioResampler), not 3 dB down.
+    if (ret >= 0 && layout.nbChannels === 1) ret = swr.setMatrix([1, 1], 1);
     if (ret >= 0) ret = swr.init();
     if (ret < 0) {
       swr.free();

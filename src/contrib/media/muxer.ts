@@ -5,7 +5,7 @@
  * cheaper than a worker-pool hop per packet (a network URL as output could block the event loop on a stalled
  * peer). Every failure becomes a MediaFileError naming the file.
  */
-import { unlinkSync } from 'node:fs';
+import { lstatSync, unlinkSync } from 'node:fs';
 import type { CodecContext, FormatContext, IOContext, Packet, Stream } from 'node-av/lib';
 import type { Fraction } from '../../media/time-base.js';
 import type { ContainerPlan } from './container.js';
@@ -167,6 +167,8 @@ export class Muxer {
     await this.close();
     if (this.plan.noFile || isUrl(this.file)) return false;
     try {
+      // Only a regular file this recorder wrote: never a device (/dev/full) or anything else at that path.
+      if (!lstatSync(this.file).isFile()) return false;
       unlinkSync(this.file);
       return true;
     } catch {
