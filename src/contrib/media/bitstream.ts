@@ -105,18 +105,28 @@ export class H264AnnexB {
     } else if (extradata) this.remember(annexBNalUnits(extradata));
   }
 
-  /** One access unit as Annex B; `keyframe` as the container flagged it. */
+  /**
+   * One access unit as Annex B; `keyframe` as the container flagged it. `data` may be rewritten in place (4-byte
+   * lengths become start codes): pass a buffer you own. Nothing is copied unless parameter sets must be added.
+   */
   convert(data: Uint8Array, keyframe: boolean): Uint8Array {
     // Length-prefixed first when the avcC said so: a length of 256–511 starts like a 3-byte start code.
-    const units =
-      (this.lengthSize !== null ? lengthPrefixedNalUnits(data, this.lengthSize) : null) ??
-      annexBNalUnits(data);
+    const prefixed = this.lengthSize !== null ? lengthPrefixedNalUnits(data, this.lengthSize) : null;
+    const units = prefixed ?? annexBNalUnits(data);
     if (units.length === 0) return data;
     this.remember(units);
     const types = units.map(nalType);
     const idr = types.includes(5) || keyframe;
+    const complete = !idr || (types.includes(7) && types.includes(8));
+    if (complete && (!prefixed || this.lengthSize === 4)) {
+      if (prefixed) {
+        // Same size: each 4-byte length becomes a 4-byte start code.
+        for (const unit of units) data.set(START_CODE, unit.byteOffset - data.byteOffset - 4);
+      }
+      return data;
+    }
     const parts: Uint8Array[] = [];
-    let inserted = !idr || (types.includes(7) && types.includes(8));
+    let inserted = complete;
     for (const unit of units) {
       const type = nalType(unit);
       // Parameter sets go after an access unit delimiter or SEI, right before the first slice.

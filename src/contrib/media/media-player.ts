@@ -123,12 +123,8 @@ export class PlayerTrack extends MediaStreamTrack {
         this.drained = true;
       } else if (item === LOOP) {
         this.ready.push(...(await this.producer.loop()));
-      } else {
-        try {
-          if (this.readyState === 'live') this.ready.push(...(await this.producer.push(item)));
-        } finally {
-          item.free();
-        }
+      } else if (this.readyState === 'live') {
+        this.ready.push(...(await this.producer.push(item)));
       }
     }
   }

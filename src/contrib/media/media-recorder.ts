@@ -9,7 +9,6 @@
  * file that plays to the end. A failure is logged with the file and the reason, ends the recording, and leaves
  * either a finalised file or none.
  */
-import type { Packet } from 'node-av/lib';
 import { createLogger } from '../../common/logger.js';
 import { EncodedFrame } from '../../media/encoded-frame.js';
 import { MediaStreamError } from '../../media/errors.js';
@@ -17,6 +16,7 @@ import type { MediaFrame, MediaStreamTrack } from '../../media/track.js';
 import { type ContainerPlan, planContainer } from './container.js';
 import { hideCredentials, MediaFileError } from './errors.js';
 import { loadFfmpeg, type NodeAv } from './ffmpeg.js';
+import type { MediaPacket } from './media-packet.js';
 import { Muxer } from './muxer.js';
 import {
   EncodeWriter,
@@ -46,7 +46,7 @@ interface TrackState {
   ended: boolean;
   /** Stream index once the header is written; -1 for a track left out of the file. */
   index: number | null;
-  early: Packet[];
+  early: MediaPacket[];
 }
 
 export class MediaRecorder {
@@ -148,7 +148,7 @@ export class MediaRecorder {
     const packets = await t.writer.write(frame);
     if (t.index === null) {
       t.early.push(...packets);
-      while (t.early.length > MAX_EARLY_PACKETS) t.early.shift()?.free();
+      if (t.early.length > MAX_EARLY_PACKETS) t.early.splice(0, t.early.length - MAX_EARLY_PACKETS);
       await this.writeHeader(false);
     } else for (const p of packets) this.muxer!.write(t.index, p);
   }
@@ -191,7 +191,7 @@ export class MediaRecorder {
     await muxer.writeHeader(this.options.options);
     for (const t of this.tracks) {
       const early = t.early.splice(0);
-      for (const p of early) t.index! >= 0 ? muxer.write(t.index!, p) : p.free();
+      if (t.index! >= 0) for (const p of early) muxer.write(t.index!, p);
     }
   }
 
@@ -218,7 +218,7 @@ export class MediaRecorder {
   private done(): void {
     for (const t of this.tracks) {
       t.writer?.close();
-      for (const p of t.early.splice(0)) p.free();
+      t.early.length = 0;
     }
     this.state = 'done';
     this.resolveFinished();

@@ -11,6 +11,7 @@ import type { Fraction } from '../../media/time-base.js';
 import type { ContainerPlan } from './container.js';
 import { MediaFileError } from './errors.js';
 import { ffmpegReason, type NodeAv } from './ffmpeg.js';
+import type { MediaPacket } from './media-packet.js';
 
 export interface StreamSpec {
   kind: 'audio' | 'video';
@@ -29,8 +30,9 @@ export interface StreamSpec {
 
 interface OutStream {
   stream: Stream;
-  inputTimeBase: Fraction;
-  held: Packet | null;
+  /** The input time base as FFmpeg's rational, for rescaling. */
+  inputTimeBase: { num: number; den: number };
+  held: MediaPacket | null;
   lastDuration: bigint;
   packets: number;
 }
@@ -40,6 +42,8 @@ const isUrl = (s: string): boolean => /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(s);
 export class Muxer {
   private readonly streams: OutStream[] = [];
   private io: IOContext | null = null;
+  /** One native packet, reused for every write. */
+  private readonly packet: Packet;
   private headerWritten = false;
   private isClosed = false;
 
@@ -48,7 +52,10 @@ export class Muxer {
     private readonly ctx: FormatContext,
     readonly file: string,
     private readonly plan: ContainerPlan,
-  ) {}
+  ) {
+    this.packet = new av.lib.Packet();
+    this.packet.alloc();
+  }
 
   /** Allocate the container and create the file (so an unwritable path fails at start). */
   static async open(av: NodeAv, file: string, plan: ContainerPlan): Promise<Muxer> {
@@ -99,7 +106,8 @@ export class Muxer {
       if (spec.extradata?.byteLength) par.extradata = Buffer.from(spec.extradata);
     }
     stream.timeBase = new lib.Rational(spec.timeBase.num, spec.timeBase.den);
-    this.streams.push({ stream, inputTimeBase: spec.timeBase, held: null, lastDuration: 0n, packets: 0 });
+    const inputTimeBase = { num: spec.timeBase.num, den: spec.timeBase.den };
+    this.streams.push({ stream, inputTimeBase, held: null, lastDuration: 0n, packets: 0 });
     return this.streams.length - 1;
   }
 
@@ -117,10 +125,10 @@ export class Muxer {
   }
 
   /**
-   * Write a packet (ownership passes to the muxer). pts/dts are in the stream's input time base; a missing
-   * duration is taken from the next packet's dts.
+   * Write a packet (its data is copied; the caller may share it). pts/dts are in the stream's input time base;
+   * a missing duration is taken from the next packet's dts.
    */
-  write(index: number, packet: Packet): void {
+  write(index: number, packet: MediaPacket): void {
     const out = this.streams[index]!;
     const held = out.held;
     out.held = packet;
@@ -160,10 +168,7 @@ export class Muxer {
 
   /** Give up: close, and remove the file if nothing playable was written. Returns whether it was removed. */
   async abort(): Promise<boolean> {
-    for (const out of this.streams) {
-      out.held?.free();
-      out.held = null;
-    }
+    for (const out of this.streams) out.held = null;
     await this.close();
     if (this.plan.noFile || isUrl(this.file)) return false;
     try {
@@ -176,14 +181,20 @@ export class Muxer {
     }
   }
 
-  private writeNow(index: number, packet: Packet): void {
+  private writeNow(index: number, packet: MediaPacket): void {
     const out = this.streams[index]!;
-    const tb = out.stream.timeBase;
-    packet.streamIndex = out.stream.index;
-    packet.rescaleTs(new this.av.lib.Rational(out.inputTimeBase.num, out.inputTimeBase.den), tb);
-    packet.pos = -1n;
-    const ret = this.ctx.interleavedWriteFrameSync(packet);
-    packet.free();
+    const native = this.packet;
+    native.data = Buffer.from(packet.data.buffer, packet.data.byteOffset, packet.data.byteLength);
+    native.pts = packet.pts;
+    native.dts = packet.dts;
+    native.duration = packet.duration;
+    native.isKeyframe = packet.keyframe;
+    native.streamIndex = out.stream.index;
+    native.pos = -1n;
+    native.rescaleTs(out.inputTimeBase, out.stream.timeBase);
+    // The muxer takes the packet's reference and leaves it blank for the next write.
+    const ret = this.ctx.interleavedWriteFrameSync(native);
+    native.unref();
     if (ret < 0) throw new MediaFileError(this.file, `write failed: ${ffmpegReason(this.av, ret)}`);
     out.packets++;
   }
@@ -191,7 +202,8 @@ export class Muxer {
   private async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    for (const out of this.streams) out.held?.free();
+    for (const out of this.streams) out.held = null;
+    this.packet.free();
     if (this.io) {
       this.io.closepSync();
       this.ctx.pb = null;

@@ -3,7 +3,6 @@
  * or, with `decode: false`, EncodedFrames ready for RTP. Timestamps start at 0 and keep increasing across loop
  * passes; each output carries its time in seconds for pacing.
  */
-import type { Packet } from 'node-av/lib';
 import type { AudioFrame } from '../../media/audio-frame.js';
 import { type CodecName, EncodedFrame } from '../../media/encoded-frame.js';
 import { Fraction, rescale } from '../../media/time-base.js';
@@ -12,6 +11,7 @@ import { Av1SequenceHeaders, H264AnnexB } from './bitstream.js';
 import type { InputStream } from './demuxer.js';
 import type { NodeAv } from './ffmpeg.js';
 import { AudioFrameConverter, VideoFrameConverter } from './frame-convert.js';
+import type { MediaPacket } from './media-packet.js';
 import type { StreamDecoder } from './stream-decoder.js';
 
 export interface Timed<F> {
@@ -21,8 +21,8 @@ export interface Timed<F> {
 }
 
 export interface FrameProducer<F = AudioFrame | VideoFrame | EncodedFrame> {
-  /** Frames out of one packet (the caller frees the packet). */
-  push(packet: Packet): Promise<Timed<F>[]>;
+  /** Frames out of one packet. */
+  push(packet: MediaPacket): Promise<Timed<F>[]>;
   /** The input was rewound: drain what the pass still holds and get ready for the next one. */
   loop(): Promise<Timed<F>[]>;
   /** The input ended: drain everything. */
@@ -83,7 +83,7 @@ export class VideoDecodeProducer implements FrameProducer<VideoFrame> {
     this.timeline = new Timeline(nominalVideoTicks(input));
   }
 
-  push(packet: Packet): Promise<Timed<VideoFrame>[]> {
+  push(packet: MediaPacket): Promise<Timed<VideoFrame>[]> {
     return this.decode(packet);
   }
 
@@ -103,7 +103,7 @@ export class VideoDecodeProducer implements FrameProducer<VideoFrame> {
     this.converter.close();
   }
 
-  private async decode(packet: Packet | null): Promise<Timed<VideoFrame>[]> {
+  private async decode(packet: MediaPacket | null): Promise<Timed<VideoFrame>[]> {
     const out: Timed<VideoFrame>[] = [];
     const noPts = this.av.constants.AV_NOPTS_VALUE;
     await this.decoder.decode(packet, (f) => {
@@ -128,7 +128,7 @@ export class AudioDecodeProducer implements FrameProducer<AudioFrame> {
     this.converter = new AudioFrameConverter(av);
   }
 
-  push(packet: Packet): Promise<Timed<AudioFrame>[]> {
+  push(packet: MediaPacket): Promise<Timed<AudioFrame>[]> {
     return this.decode(packet);
   }
 
@@ -148,7 +148,7 @@ export class AudioDecodeProducer implements FrameProducer<AudioFrame> {
     this.converter.close();
   }
 
-  private async decode(packet: Packet | null): Promise<Timed<AudioFrame>[]> {
+  private async decode(packet: MediaPacket | null): Promise<Timed<AudioFrame>[]> {
     const out: Timed<AudioFrame>[] = [];
     await this.decoder.decode(packet, (f) => {
       for (const frame of this.converter.convert(f)) out.push(this.timed(frame));
@@ -191,7 +191,7 @@ export class PassthroughProducer implements FrameProducer<EncodedFrame> {
     this.av1 = codec === 'av1' ? new Av1SequenceHeaders(extra) : null;
   }
 
-  async push(packet: Packet): Promise<Timed<EncodedFrame>[]> {
+  async push(packet: MediaPacket): Promise<Timed<EncodedFrame>[]> {
     const data = packet.data;
     if (!data || data.byteLength === 0) return [];
     const noPts = this.av.constants.AV_NOPTS_VALUE;
@@ -200,8 +200,9 @@ export class PassthroughProducer implements FrameProducer<EncodedFrame> {
     const dts = this.decodeTimeline.place(packet.dts !== noPts ? packet.dts : packet.pts, duration, noPts);
     const tb = this.input.timeBase;
     const time = seconds(dts, tb);
-    const keyframe = this.input.kind === 'audio' || packet.isKeyframe;
-    let bytes: Uint8Array = new Uint8Array(data); // a copy: the packet's buffer goes back to FFmpeg
+    const keyframe = this.input.kind === 'audio' || packet.keyframe;
+    // The demuxer's copy of the payload is ours: converted in place where possible, never copied again.
+    let bytes = packet.data;
     if (this.codec === 'pcmu' || this.codec === 'pcma') return this.g711(bytes, pts, time);
     if (this.h264) bytes = this.h264.convert(bytes, keyframe);
     else if (this.av1) bytes = this.av1.convert(bytes, keyframe);

@@ -5,10 +5,10 @@
  * packets and bytes: a track nobody pulls while the other goes on drops its own oldest packets (video: up to the
  * next keyframe, so its decoder never sees a broken reference chain). Nobody pulling means nothing is read.
  */
-import type { Packet } from 'node-av/lib';
 import { createLogger } from '../../common/logger.js';
 import type { Demuxer } from './demuxer.js';
 import { MediaFileError } from './errors.js';
+import type { MediaPacket } from './media-packet.js';
 
 const log = createLogger('media:player');
 
@@ -16,7 +16,7 @@ const log = createLogger('media:player');
 export const END = Symbol('end');
 /** The input was rewound for looping: the packets that follow start a new pass. */
 export const LOOP = Symbol('loop');
-export type SourceItem = Packet | typeof END | typeof LOOP;
+export type SourceItem = MediaPacket | typeof END | typeof LOOP;
 
 export interface QueueLimits {
   packets: number;
@@ -26,7 +26,7 @@ export interface QueueLimits {
 export const DEFAULT_QUEUE_LIMITS: QueueLimits = { packets: 512, bytes: 32 * 1024 * 1024 };
 
 export class SourceQueue {
-  readonly items: (Packet | typeof LOOP)[] = [];
+  readonly items: (MediaPacket | typeof LOOP)[] = [];
   bytes = 0;
   ended = false;
   /** Packets dropped because this track's consumer fell behind. */
@@ -39,12 +39,12 @@ export class SourceQueue {
     private readonly limits: QueueLimits,
   ) {}
 
-  push(item: Packet | typeof LOOP): void {
+  push(item: MediaPacket | typeof LOOP): void {
     if (item === LOOP) {
       this.items.push(item);
       return;
     }
-    if (this.skipToKeyframe && !item.isKeyframe) {
+    if (this.skipToKeyframe && !item.keyframe) {
       this.drop(item);
       return;
     }
@@ -60,14 +60,15 @@ export class SourceQueue {
     }
   }
 
-  shift(): Packet | typeof LOOP | undefined {
+  shift(): MediaPacket | typeof LOOP | undefined {
     const item = this.items.shift();
     if (item && item !== LOOP) this.bytes -= item.size;
     return item;
   }
 
   clear(): void {
-    for (let item = this.shift(); item; item = this.shift()) if (item !== LOOP) item.free();
+    this.items.length = 0;
+    this.bytes = 0;
   }
 
   private dropHead(): void {
@@ -75,13 +76,12 @@ export class SourceQueue {
     if (item && item !== LOOP) this.drop(item);
   }
 
-  private drop(packet: Packet): void {
+  private drop(_packet: MediaPacket): void {
     if (this.dropped++ === 0) log.warn(`${this.kind} consumer fell behind: dropping its oldest packets`);
-    packet.free();
   }
 }
 
-const isKeyframe = (item: Packet | typeof LOOP): boolean => item === LOOP || item.isKeyframe;
+const isKeyframe = (item: MediaPacket | typeof LOOP): boolean => item === LOOP || item.keyframe;
 
 export class PlayerSource {
   private readonly queues = new Map<number, SourceQueue>();
@@ -124,7 +124,7 @@ export class PlayerSource {
   }
 
   private async readOne(): Promise<void> {
-    let packet: Packet | null;
+    let packet: MediaPacket | null;
     try {
       packet = await this.demuxer.read();
     } catch (error) {
@@ -145,7 +145,6 @@ export class PlayerSource {
     this.packetsThisPass++;
     const q = this.queues.get(packet.streamIndex);
     if (q && !q.ended) q.push(packet);
-    else packet.free();
   }
 
   private async finish(): Promise<void> {

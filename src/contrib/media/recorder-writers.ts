@@ -4,7 +4,6 @@
  * take: decoded with tsrtc's codecs, then encoded). Timestamps come from the frames, rebased to start at 0, so
  * gaps stay gaps (video) or become silence (encoded audio, which counts samples).
  */
-import type { Packet } from 'node-av/lib';
 import { AudioFrame } from '../../media/audio-frame.js';
 import { createAudioDecoder, createVideoDecoder, type Decoder } from '../../media/codecs/index.js';
 import { type CodecName, EncodedFrame } from '../../media/encoded-frame.js';
@@ -15,6 +14,7 @@ import { annexBNalUnits, av1Obus } from './bitstream.js';
 import type { EncoderChoice } from './container.js';
 import { MediaFileError } from './errors.js';
 import { codecIdOf, type NodeAv } from './ffmpeg.js';
+import type { MediaPacket } from './media-packet.js';
 import type { StreamSpec } from './muxer.js';
 import { AudioStreamEncoder, VideoStreamEncoder } from './stream-encoder.js';
 
@@ -24,10 +24,10 @@ const MAX_SILENCE_SECONDS = 60;
 export interface TrackWriter {
   /** The stream to create, once the first usable frame has been seen (null until then). */
   readonly spec: StreamSpec | null;
-  /** Packets for a frame, in the spec's time base (the caller owns them). */
-  write(frame: MediaFrame): Promise<Packet[]>;
+  /** Packets for a frame, in the spec's time base. */
+  write(frame: MediaFrame): Promise<MediaPacket[]>;
   /** Packets still held at the end. */
-  flush(): Promise<Packet[]>;
+  flush(): Promise<MediaPacket[]>;
   close(): void;
 }
 
@@ -126,7 +126,7 @@ export class RemuxWriter implements TrackWriter {
 
   constructor(private readonly ctx: WriterContext) {}
 
-  async write(frame: MediaFrame): Promise<Packet[]> {
+  async write(frame: MediaFrame): Promise<MediaPacket[]> {
     if (!(frame instanceof EncodedFrame)) return [];
     if (!this.spec) {
       if (frame.kind === 'video' && !frame.keyframe) return [];
@@ -135,17 +135,21 @@ export class RemuxWriter implements TrackWriter {
     }
     const step = frame.kind === 'video' ? rescale(3000, new Fraction(1, 90000), this.rebaser!.timeBase) : 1;
     const pts = this.rebaser!.place(frame.pts, frame.timeBase, Math.max(1, step));
-    const { lib } = this.ctx.av;
-    const packet = new lib.Packet();
-    packet.alloc();
-    packet.data = Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
-    packet.pts = BigInt(pts);
-    packet.dts = BigInt(pts);
-    packet.isKeyframe = frame.keyframe;
-    return [packet];
+    // The frame's bytes as they are (shared, never modified: the muxer copies them).
+    return [
+      {
+        streamIndex: 0,
+        data: frame.data,
+        pts: BigInt(pts),
+        dts: BigInt(pts),
+        duration: 0n,
+        keyframe: frame.keyframe,
+        size: frame.data.byteLength,
+      },
+    ];
   }
 
-  async flush(): Promise<Packet[]> {
+  async flush(): Promise<MediaPacket[]> {
     return [];
   }
 
@@ -167,13 +171,13 @@ export class EncodeWriter implements TrackWriter {
     private readonly choice: EncoderChoice,
   ) {}
 
-  async write(frame: MediaFrame): Promise<Packet[]> {
+  async write(frame: MediaFrame): Promise<MediaPacket[]> {
     if (frame instanceof VideoFrame) return this.writeVideo(frame);
     if (frame instanceof AudioFrame) return this.writeAudio(frame);
     return [];
   }
 
-  async flush(): Promise<Packet[]> {
+  async flush(): Promise<MediaPacket[]> {
     return (await (this.video ?? this.audio)?.flush()) ?? [];
   }
 
@@ -182,7 +186,7 @@ export class EncodeWriter implements TrackWriter {
     this.audio?.close();
   }
 
-  private writeVideo(frame: VideoFrame): Promise<Packet[]> {
+  private writeVideo(frame: VideoFrame): Promise<MediaPacket[]> {
     if (!this.video) {
       this.video = VideoStreamEncoder.open(
         this.ctx.av,
@@ -197,7 +201,7 @@ export class EncodeWriter implements TrackWriter {
     return this.video.encode(frame, this.rebaser!.place(frame.pts, frame.timeBase, 3000));
   }
 
-  private async writeAudio(frame: AudioFrame): Promise<Packet[]> {
+  private async writeAudio(frame: AudioFrame): Promise<MediaPacket[]> {
     if (!this.audio) {
       this.audio = AudioStreamEncoder.open(
         this.ctx.av,
@@ -209,7 +213,7 @@ export class EncodeWriter implements TrackWriter {
       this.spec = { kind: 'audio', timeBase: this.audio.timeBase, encoder: this.audio.ctx };
     }
     const rate = new Fraction(1, frame.sampleRate);
-    const out: Packet[] = [];
+    const out: MediaPacket[] = [];
     if (frame.pts !== null) {
       const at =
         frame.timeBase && !frame.timeBase.equals(rate) ? rescale(frame.pts, frame.timeBase, rate) : frame.pts;
@@ -251,7 +255,7 @@ export class TranscodeWriter implements TrackWriter {
     return this.encode.spec;
   }
 
-  async write(frame: MediaFrame): Promise<Packet[]> {
+  async write(frame: MediaFrame): Promise<MediaPacket[]> {
     if (!(frame instanceof EncodedFrame)) return this.encode.write(frame);
     this.decoder ??=
       frame.kind === 'video' ? createVideoDecoder(frame.codec) : createAudioDecoder(frame.codec);
@@ -266,12 +270,12 @@ export class TranscodeWriter implements TrackWriter {
           clock,
           frame.keyframe,
         );
-    const out: Packet[] = [];
+    const out: MediaPacket[] = [];
     for (const decoded of await this.decoder.decode(onClock)) out.push(...(await this.encode.write(decoded)));
     return out;
   }
 
-  flush(): Promise<Packet[]> {
+  flush(): Promise<MediaPacket[]> {
     return this.encode.flush();
   }
 

@@ -7,6 +7,7 @@ import { createLogger } from '../../common/logger.js';
 import type { InputStream } from './demuxer.js';
 import { MediaFileError } from './errors.js';
 import { ffmpegReason, type NodeAv } from './ffmpeg.js';
+import type { MediaPacket } from './media-packet.js';
 
 const log = createLogger('media:player');
 
@@ -19,6 +20,7 @@ export class StreamDecoder {
     private readonly av: NodeAv,
     private readonly ctx: CodecContext,
     private readonly frame: Frame,
+    private readonly packet: Packet,
     private readonly name: string,
   ) {}
 
@@ -42,17 +44,31 @@ export class StreamDecoder {
     }
     const frame = new lib.Frame();
     frame.alloc();
-    return new StreamDecoder(av, ctx, frame, `${input.kind} ${input.codecName}`);
+    const packet = new lib.Packet();
+    packet.alloc();
+    return new StreamDecoder(av, ctx, frame, packet, `${input.kind} ${input.codecName}`);
   }
 
   /**
    * Decode one packet (null drains the decoder at the end of the input); `onFrame` sees each decoded frame,
    * which is only valid during the call.
    */
-  async decode(packet: Packet | null, onFrame: (frame: Frame) => void): Promise<void> {
+  async decode(packet: MediaPacket | null, onFrame: (frame: Frame) => void): Promise<void> {
     if (this.closed) return;
     const C = this.av.constants;
-    const sent = await this.ctx.sendPacket(packet);
+    let native: Packet | null = null;
+    if (packet?.native) native = packet.native;
+    else if (packet) {
+      native = this.packet;
+      native.data = Buffer.from(packet.data.buffer, packet.data.byteOffset, packet.data.byteLength);
+      native.pts = packet.pts;
+      native.dts = packet.dts;
+      native.duration = packet.duration;
+      native.isKeyframe = packet.keyframe;
+    }
+    const sent = await this.ctx.sendPacket(native);
+    if (packet?.native) packet.native.free();
+    else native?.unref();
     if (sent < 0 && sent !== C.AVERROR_EAGAIN && sent !== C.AVERROR_EOF) {
       if (this.errors++ === 0)
         log.warn(`${this.name} decoder refused a packet: ${ffmpegReason(this.av, sent)}`);
@@ -82,6 +98,7 @@ export class StreamDecoder {
     if (this.closed) return;
     this.closed = true;
     this.frame.free();
+    this.packet.free();
     this.ctx.freeContext();
   }
 }

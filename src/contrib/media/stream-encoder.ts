@@ -15,6 +15,7 @@ import type { PixelFormat, VideoFrame } from '../../media/video-frame.js';
 import type { EncoderChoice } from './container.js';
 import { MediaFileError } from './errors.js';
 import { ffmpegReason, type NodeAv } from './ffmpeg.js';
+import type { MediaPacket } from './media-packet.js';
 
 export const VIDEO_ENCODER_TIME_BASE = new Fraction(1, 90000);
 
@@ -49,15 +50,21 @@ abstract class StreamEncoder {
   protected closed = false;
   protected queue: Promise<unknown> = Promise.resolve();
 
+  /** One native packet, reused for every output. */
+  private readonly packet: Packet;
+
   protected constructor(
     protected readonly av: NodeAv,
     readonly ctx: CodecContext,
     protected readonly file: string,
     protected readonly name: string,
-  ) {}
+  ) {
+    this.packet = new av.lib.Packet();
+    this.packet.alloc();
+  }
 
   /** Drain the encoder at the end. */
-  flush(): Promise<Packet[]> {
+  flush(): Promise<MediaPacket[]> {
     return this.run(async () => {
       await this.ctx.sendFrame(null);
       return this.drain();
@@ -67,7 +74,10 @@ abstract class StreamEncoder {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    void this.queue.then(() => this.ctx.freeContext());
+    void this.queue.then(() => {
+      this.packet.free();
+      this.ctx.freeContext();
+    });
   }
 
   protected run<T>(job: () => Promise<T>): Promise<T> {
@@ -79,7 +89,7 @@ abstract class StreamEncoder {
     return next;
   }
 
-  protected async send(frame: Frame): Promise<Packet[]> {
+  protected async send(frame: Frame): Promise<MediaPacket[]> {
     try {
       const ret = await this.ctx.sendFrame(frame);
       if (ret < 0)
@@ -90,19 +100,29 @@ abstract class StreamEncoder {
     return this.drain();
   }
 
-  protected drain(): Packet[] {
-    const { lib, constants: C } = this.av;
-    const out: Packet[] = [];
+  protected drain(): MediaPacket[] {
+    const C = this.av.constants;
+    const out: MediaPacket[] = [];
+    const packet = this.packet;
     for (;;) {
-      const packet = new lib.Packet();
-      packet.alloc();
       const ret = this.ctx.receivePacketSync(packet);
       if (ret < 0) {
-        packet.free();
         if (ret === C.AVERROR_EAGAIN || ret === C.AVERROR_EOF) return out;
         throw new MediaFileError(this.file, `${this.name} encoder failed: ${ffmpegReason(this.av, ret)}`);
       }
-      out.push(packet);
+      const data = packet.data; // a copy
+      if (data?.byteLength) {
+        out.push({
+          streamIndex: 0,
+          data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+          pts: packet.pts,
+          dts: packet.dts,
+          duration: packet.duration,
+          keyframe: packet.isKeyframe,
+          size: data.byteLength,
+        });
+      }
+      packet.unref();
     }
   }
 }
@@ -139,7 +159,7 @@ export class VideoStreamEncoder extends StreamEncoder {
   }
 
   /** Encode one frame at `pts` (90 kHz ticks from the start of the recording). */
-  encode(frame: VideoFrame, pts: number): Promise<Packet[]> {
+  encode(frame: VideoFrame, pts: number): Promise<MediaPacket[]> {
     return this.run(async () => {
       // Encoders refuse pts that do not increase: a source that restarted its clock continues from the last.
       const at = pts > this.lastPts ? pts : this.lastPts + 1;
@@ -220,15 +240,15 @@ export class AudioStreamEncoder extends StreamEncoder {
   }
 
   /** Encode a frame; its samples follow the previous ones (gaps are filled by the caller). */
-  encode(frame: AudioFrame): Promise<Packet[]> {
+  encode(frame: AudioFrame): Promise<MediaPacket[]> {
     return this.run(async () => {
-      const out: Packet[] = [];
+      const out: MediaPacket[] = [];
       for (const chunk of this.resampler.resample(frame)) out.push(...(await this.sendChunk(chunk)));
       return out;
     });
   }
 
-  private async sendChunk(chunk: AudioFrame): Promise<Packet[]> {
+  private async sendChunk(chunk: AudioFrame): Promise<MediaPacket[]> {
     const { lib, constants: C } = this.av;
     const bytes = chunk.toBytes();
     const native = lib.Frame.fromAudioBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
