@@ -46,6 +46,8 @@ before(() => {
     const x264 = ['-c:v', 'libx264', '-profile:v', 'baseline', '-g', '15'];
     ffmpeg([...av, '-t', '2', ...x264, '-c:a', 'aac', path('src.mp4')]);
     ffmpeg([...av, '-t', '2', '-c:v', 'libvpx', '-g', '15', '-c:a', 'libopus', path('src.webm')]);
+    const high = ['-c:v', 'libx264', '-profile:v', 'high', '-bf', '3', '-g', '15', '-pix_fmt', 'yuv420p'];
+    ffmpeg(['-f', 'lavfi', '-i', TWO_COLOURS, '-t', '2', ...high, path('bframes.mp4')]);
   } catch {
     // requireMedia() skips the tests when the CLI is missing.
   }
@@ -132,6 +134,33 @@ describe('MediaRecorder remuxes without re-encoding', () => {
       assertDecodesCleanly(path(output));
     });
   }
+
+  it('H.264 with B-frames (decode order, pts out of order) into MP4 and MKV: same pictures, starting at 0', async (t) => {
+    if (!(await requireMedia(t))) return;
+    for (const output of ['bframes-out.mp4', 'bframes-out.mkv']) {
+      const player = await MediaPlayer.open(path('bframes.mp4'), { decode: false, realtime: false });
+      await record(path(output), [player.video]);
+      assert.deepEqual(frameMd5s(path(output), 'v'), frameMd5s(path('bframes.mp4'), 'v'));
+      assert.ok(Math.abs(duration(path(output)) - 2) < 0.01, `${output}: duration ${duration(path(output))}`);
+      const r = spawnSync(
+        'ffprobe',
+        [
+          '-v',
+          'error',
+          '-select_streams',
+          'v',
+          '-show_entries',
+          'frame=pts_time',
+          '-of',
+          'csv=p=0',
+          path(output),
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(Number.parseFloat(r.stdout), 0, `${output} starts at 0`);
+      assertDecodesCleanly(path(output));
+    }
+  });
 
   it('VP8 EncodedFrames into MP4 (which does not take VP8) are transcoded to H.264', async (t) => {
     if (!(await requireMedia(t))) return;

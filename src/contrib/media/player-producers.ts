@@ -8,6 +8,7 @@ import { type CodecName, EncodedFrame } from '../../media/encoded-frame.js';
 import { Fraction, rescale } from '../../media/time-base.js';
 import type { VideoFrame } from '../../media/video-frame.js';
 import { Av1SequenceHeaders, H264AnnexB } from './bitstream.js';
+import { DemuxedFrame } from './demuxed-frame.js';
 import type { InputStream } from './demuxer.js';
 import type { NodeAv } from './ffmpeg.js';
 import { AudioFrameConverter, VideoFrameConverter } from './frame-convert.js';
@@ -44,17 +45,20 @@ export class Timeline {
 
   constructor(private readonly nominalDuration: number) {}
 
-  /** `ts` from the container (AV_NOPTS_VALUE when unknown) to a rebased pts; `duration` 0 when unknown. */
-  place(ts: bigint, duration: number, noPts: bigint): number {
-    let pts: number;
-    if (ts === noPts) pts = this.last < 0 ? this.offset : this.last + this.nominalDuration;
+  /**
+   * `ts` from the container (AV_NOPTS_VALUE when unknown) to a rebased time; `duration` 0 when unknown; `reach`
+   * how far after `ts` the frame is shown (pts − dts when placing decode times), for the end of the pass.
+   */
+  place(ts: bigint, duration: number, noPts: bigint, reach = 0): number {
+    let at: number;
+    if (ts === noPts) at = this.last < 0 ? this.offset : this.last + this.nominalDuration;
     else {
       this.first ??= ts;
-      pts = Number(ts - this.first) + this.offset;
+      at = Number(ts - this.first) + this.offset;
     }
-    this.last = pts;
-    this.end = Math.max(this.end, pts + (duration > 0 ? duration : this.nominalDuration));
-    return pts;
+    this.last = at;
+    this.end = Math.max(this.end, at + reach + (duration > 0 ? duration : this.nominalDuration));
+    return at;
   }
 
   nextPass(): void {
@@ -167,11 +171,12 @@ const G711_FRAME = 160;
 /**
  * Pass-through: packets as EncodedFrames, in decode order, with their own pts and the stream's time base
  * (exact). H.264 becomes Annex B with SPS/PPS at every keyframe; AV1 keyframes get the sequence header;
- * G.711 is cut into 20 ms frames. Paced by decode time, so B-frames (if any) do not stall the pacing.
+ * G.711 is cut into 20 ms frames. Paced by decode time, so B-frames (if any) do not stall the pacing; each
+ * frame is a DemuxedFrame carrying its dts as well, rebased together with the pts (one origin, the first dts).
  */
 export class PassthroughProducer implements FrameProducer<EncodedFrame> {
+  /** Decode times, rebased on the first packet's dts; pts keep their offset from the dts. */
   private readonly timeline: Timeline;
-  private readonly decodeTimeline: Timeline;
   private readonly h264: H264AnnexB | null;
   private readonly av1: Av1SequenceHeaders | null;
   private g711Pending = new Uint8Array(0);
@@ -184,7 +189,6 @@ export class PassthroughProducer implements FrameProducer<EncodedFrame> {
   ) {
     const nominal = input.kind === 'video' ? nominalVideoTicks(input) : 1;
     this.timeline = new Timeline(nominal);
-    this.decodeTimeline = new Timeline(nominal);
     const extradata = input.stream.codecpar.extradata;
     const extra = extradata ? new Uint8Array(extradata) : null;
     this.h264 = codec === 'h264' ? new H264AnnexB(extra) : null;
@@ -196,8 +200,10 @@ export class PassthroughProducer implements FrameProducer<EncodedFrame> {
     if (!data || data.byteLength === 0) return [];
     const noPts = this.av.constants.AV_NOPTS_VALUE;
     const duration = Number(packet.duration);
-    const pts = this.timeline.place(packet.pts !== noPts ? packet.pts : packet.dts, duration, noPts);
-    const dts = this.decodeTimeline.place(packet.dts !== noPts ? packet.dts : packet.pts, duration, noPts);
+    const both = packet.pts !== noPts && packet.dts !== noPts;
+    const reorder = both ? Number(packet.pts - packet.dts) : 0;
+    const dts = this.timeline.place(packet.dts !== noPts ? packet.dts : packet.pts, duration, noPts, reorder);
+    const pts = dts + reorder;
     const tb = this.input.timeBase;
     const time = seconds(dts, tb);
     const keyframe = this.input.kind === 'audio' || packet.keyframe;
@@ -206,12 +212,11 @@ export class PassthroughProducer implements FrameProducer<EncodedFrame> {
     if (this.codec === 'pcmu' || this.codec === 'pcma') return this.g711(bytes, pts, time);
     if (this.h264) bytes = this.h264.convert(bytes, keyframe);
     else if (this.av1) bytes = this.av1.convert(bytes, keyframe);
-    return [{ frame: new EncodedFrame(this.codec, bytes, pts, tb, keyframe), time }];
+    return [{ frame: new DemuxedFrame(this.codec, bytes, pts, tb, keyframe, dts), time }];
   }
 
   async loop(): Promise<Timed<EncodedFrame>[]> {
     this.timeline.nextPass();
-    this.decodeTimeline.nextPass();
     return [];
   }
 

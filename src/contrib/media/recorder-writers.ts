@@ -12,6 +12,7 @@ import type { MediaFrame } from '../../media/track.js';
 import { VideoFrame } from '../../media/video-frame.js';
 import { annexBNalUnits, av1Obus } from './bitstream.js';
 import type { EncoderChoice } from './container.js';
+import { DemuxedFrame } from './demuxed-frame.js';
 import { MediaFileError } from './errors.js';
 import { codecIdOf, type NodeAv } from './ffmpeg.js';
 import type { MediaPacket } from './media-packet.js';
@@ -73,20 +74,41 @@ async function remuxSpec(ctx: WriterContext, frame: EncodedFrame): Promise<Strea
       extradata: opusHead(frame),
     };
   }
-  const decoder = createVideoDecoder(frame.codec);
+  const size = await pictureSize(ctx.av, frame);
+  if (!size) throw new MediaFileError(ctx.file, `the first ${frame.codec} keyframe does not decode`);
+  return { kind: 'video', timeBase: frame.timeBase, codecId, ...size, extradata: videoExtradata(frame) };
+}
+
+/**
+ * The picture size of a keyframe: decoded by FFmpeg and drained at once (a stream with B-frames holds its first
+ * picture back until more frames come).
+ */
+async function pictureSize(
+  av: NodeAv,
+  frame: EncodedFrame,
+): Promise<{ width: number; height: number } | null> {
+  const { lib } = av;
+  const codec = lib.Codec.findDecoder(codecIdOf(av, frame.codec));
+  if (!codec) return null;
+  const ctx = new lib.CodecContext();
+  ctx.allocContext3(codec);
+  ctx.threadCount = 1;
+  const packet = new lib.Packet();
+  packet.alloc();
+  const picture = new lib.Frame();
+  picture.alloc();
   try {
-    const [picture] = await decoder.decode(frame);
-    if (!picture) throw new MediaFileError(ctx.file, `the first ${frame.codec} keyframe does not decode`);
-    return {
-      kind: 'video',
-      timeBase: frame.timeBase,
-      codecId,
-      width: picture.width,
-      height: picture.height,
-      extradata: videoExtradata(frame),
-    };
+    if (ctx.open2Sync(codec, null) < 0) return null;
+    packet.data = Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
+    packet.isKeyframe = true;
+    await ctx.sendPacket(packet); // on the worker pool: a large keyframe takes a while
+    await ctx.sendPacket(null);
+    if (ctx.receiveFrameSync(picture) < 0 || picture.width < 1 || picture.height < 1) return null;
+    return { width: picture.width, height: picture.height };
   } finally {
-    decoder.close();
+    picture.free();
+    packet.free();
+    ctx.freeContext();
   }
 }
 
@@ -119,10 +141,16 @@ function videoExtradata(frame: EncodedFrame): Uint8Array | undefined {
   return undefined;
 }
 
-/** EncodedFrames the container takes as they are. Video starts at the first keyframe. */
+/**
+ * EncodedFrames the container takes as they are. Video starts at the first keyframe. Frames from a container
+ * (DemuxedFrame) bring their dts, so streams with B-frames keep their order; others are in presentation order
+ * (dts = pts, as from WebRTC).
+ */
 export class RemuxWriter implements TrackWriter {
   spec: StreamSpec | null = null;
-  private rebaser: Rebaser | null = null;
+  private timeBase: Fraction | null = null;
+  private origin: number | null = null;
+  private lastDts = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly ctx: WriterContext) {}
 
@@ -131,17 +159,26 @@ export class RemuxWriter implements TrackWriter {
     if (!this.spec) {
       if (frame.kind === 'video' && !frame.keyframe) return [];
       this.spec = await remuxSpec(this.ctx, frame);
-      this.rebaser = new Rebaser(frame.timeBase);
+      this.timeBase = frame.timeBase;
     }
-    const step = frame.kind === 'video' ? rescale(3000, new Fraction(1, 90000), this.rebaser!.timeBase) : 1;
-    const pts = this.rebaser!.place(frame.pts, frame.timeBase, Math.max(1, step));
+    const tb = this.timeBase!;
+    const own = (t: number): number => (frame.timeBase.equals(tb) ? t : rescale(t, frame.timeBase, tb));
+    const rawPts = own(frame.pts);
+    const rawDts = frame instanceof DemuxedFrame ? own(frame.dts) : rawPts;
+    // Rebased so that the first picture shows at 0 (with B-frames the first dts are then negative: the muxer
+    // shifts them or writes an edit list); dts must increase (a source that restarted its clock continues).
+    this.origin ??= rawPts;
+    let dts = rawDts - this.origin;
+    if (dts <= this.lastDts) dts = this.lastDts + 1;
+    this.lastDts = dts;
+    const pts = Math.max(dts, rawPts - this.origin);
     // The frame's bytes as they are (shared, never modified: the muxer copies them).
     return [
       {
         streamIndex: 0,
         data: frame.data,
         pts: BigInt(pts),
-        dts: BigInt(pts),
+        dts: BigInt(dts),
         duration: 0n,
         keyframe: frame.keyframe,
         size: frame.data.byteLength,
