@@ -73,11 +73,17 @@ async function remux(): Promise<void> {
   });
 }
 
-/** A source that makes frames as fast as it is pulled: 640×480 frames sharing one set of planes. */
+/**
+ * A source that makes frames as fast as it is pulled: 640×480 yuv420p, each with planes of its own (as a
+ * decoder's would be, 460 kB), or sharing one set when `shared` (to time the relay alone).
+ */
 class FastSource extends MediaStreamTrack {
   private readonly template = new VideoFrame(640, 480);
   private n = 0;
-  constructor(private readonly limit: number) {
+  constructor(
+    private readonly limit: number,
+    private readonly shared = true,
+  ) {
     super();
   }
   override get kind(): MediaKind {
@@ -89,7 +95,9 @@ class FastSource extends MediaStreamTrack {
       this.stop();
       this.assertLive();
     }
-    const frame = new VideoFrame(640, 480, 'yuv420p', this.template.planes);
+    const frame = this.shared
+      ? new VideoFrame(640, 480, 'yuv420p', this.template.planes)
+      : new VideoFrame(640, 480);
     frame.pts = this.n++ * 3000;
     frame.timeBase = new Fraction(1, 90000);
     return frame;
@@ -108,19 +116,28 @@ async function consume(track: MediaStreamTrack): Promise<number> {
   }
 }
 
+function heapAndBuffers(): number {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
 async function relay(): Promise<void> {
   const FRAMES = 3000;
-  // Reference: one consumer pulling the source directly.
-  let direct = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < REPEATS; i++) {
+  const directRun = async (): Promise<number> => {
     const cpu = process.cpuUsage();
     await consume(new FastSource(FRAMES));
     const used = process.cpuUsage(cpu);
-    direct = Math.min(direct, (used.user + used.system) / FRAMES);
-  }
+    return (used.user + used.system) / FRAMES;
+  };
+  await directRun(); // warm-up
   for (const subscribers of [1, 10, 100]) {
     let perDelivery = Number.POSITIVE_INFINITY;
+    let direct = Number.POSITIVE_INFINITY;
     for (let i = 0; i < REPEATS; i++) {
+      // Reference: one consumer pulling the source directly (alternating with the relay runs).
+      direct = Math.min(direct, await directRun());
       const source = new FastSource(FRAMES);
       const r = new MediaRelay();
       const tracks = Array.from({ length: subscribers }, () => r.subscribe(source));
@@ -130,38 +147,58 @@ async function relay(): Promise<void> {
       const delivered = counts.reduce((a, b) => a + b, 0);
       perDelivery = Math.min(perDelivery, (used.user + used.system) / delivered);
     }
-    // Memory: one fast subscriber, the others never pull (each keeps its bounded queue of 30 frames).
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    const source = new FastSource(1000);
+    // Memory: frames of their own (460 kB each); one subscriber pulls 300 frames, the others never pull. Each
+    // stalled subscriber keeps its newest 30 frames, the same frame objects for all of them.
+    const source = new FastSource(1000, false);
     const r = new MediaRelay();
     const fast = r.subscribe(source);
     const stalled = Array.from({ length: subscribers }, () => r.subscribe(source));
-    for (let i = 0; i < 999; i++) await fast.recv();
-    gc();
-    const heapPerSubscriber = (process.memoryUsage().heapUsed - before) / subscribers;
-    const dropped = stalled.reduce((n, t) => n + t.framesDropped, 0) / subscribers;
+    for (let i = 0; i < 300; i++) await fast.recv();
+    const held = heapAndBuffers();
+    for (const t of stalled) t.stop();
+    const released = heapAndBuffers();
+    const retained = held - released;
     print({
       name: `MediaRelay, ${subscribers} subscriber${subscribers > 1 ? 's' : ''}, 640×480 frames`,
       cpu_us_per_frame_per_subscriber: round(perDelivery),
       direct_pull_cpu_us_per_frame: round(direct),
       ratio: round(perDelivery / direct),
-      heap_bytes_per_stalled_subscriber: Math.round(heapPerSubscriber),
-      frames_dropped_per_stalled_subscriber: dropped,
+      stalled_subscribers_retain_mb: round(retained / 1e6, 1),
+      retained_kb_per_stalled_subscriber: round(retained / subscribers / 1e3, 1),
+      frames_dropped_per_stalled_subscriber: stalled[0]!.framesDropped,
     });
-    for (const t of stalled) t.stop();
+    fast.stop();
   }
 }
 
-function bestOf(fn: () => void, iterations: number): number {
+/** Median time of one call, over `iterations` calls (the median resists the load spikes of a shared machine). */
+function median(fn: () => void, iterations: number): number {
   fn(); // warm-up (contexts, JIT)
-  let best = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < REPEATS; r++) {
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) {
     const start = performance.now();
-    for (let i = 0; i < iterations; i++) fn();
-    best = Math.min(best, (performance.now() - start) / iterations);
+    fn();
+    times.push(performance.now() - start);
   }
-  return best;
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1]!;
+}
+
+/** Native and TypeScript alternately, three rounds; the best median of each. */
+async function compare(
+  fn: () => void,
+  nativeIterations: number,
+  tsIterations: number,
+): Promise<[number, number]> {
+  let native = Number.POSITIVE_INFINITY;
+  let typescript = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < REPEATS; r++) {
+    await enableNativeConversion();
+    native = Math.min(native, median(fn, nativeIterations));
+    disableNativeConversion();
+    typescript = Math.min(typescript, median(fn, tsIterations));
+  }
+  return [native, typescript];
 }
 
 async function conversion(): Promise<void> {
@@ -182,10 +219,7 @@ async function conversion(): Promise<void> {
     ['yuv420p 1280×720 → 640×360', () => yuv.reformat({ width: 640, height: 360 })],
   ];
   for (const [name, fn] of cases) {
-    await enableNativeConversion();
-    const native = bestOf(fn, 20);
-    disableNativeConversion();
-    const typescript = bestOf(fn, 3);
+    const [native, typescript] = await compare(fn, 21, 7);
     print({
       name: `reformat ${name}`,
       swscale_ms: round(native),
@@ -202,10 +236,7 @@ async function conversion(): Promise<void> {
     const resampler = new AudioResampler({ format: 's16', layout: 'mono', rate: 16000 });
     for (const f of stereo) resampler.resample(f);
   };
-  await enableNativeConversion();
-  const native = bestOf(resample, 5);
-  disableNativeConversion();
-  const typescript = bestOf(resample, 2);
+  const [native, typescript] = await compare(resample, 11, 5);
   print({
     name: 'resample 1 s of 48 kHz stereo s16 → 16 kHz mono',
     swresample_ms: round(native),
