@@ -5,7 +5,7 @@
  * Network inputs use 127.0.0.1 only (run inside netns.sh).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -195,6 +195,31 @@ describe('MediaPlayer over HTTP (127.0.0.1)', () => {
       assert.ok(video.length > 5 && video.length < 60, `${video.length} frames`);
       await assert.rejects(player.video!.recv(), MediaStreamError);
       assert.equal(player.audio!.readyState, 'ended');
+    });
+  });
+});
+
+describe('MediaPlayer over RTSP (127.0.0.1)', () => {
+  it('receives a stream the FFmpeg CLI pushes to it (RTSP listen mode), unthrottled, and ends with it', async (t) => {
+    if (!(await requireMedia(t))) return;
+    const port = 30000 + Math.floor(Math.random() * 20000);
+    const url = `rtsp://127.0.0.1:${port}/live`;
+    await noUnhandledRejection(async () => {
+      const opening = MediaPlayer.open(url, { options: { rtsp_flags: 'listen', listen_timeout: '20' } });
+      await new Promise((r) => setTimeout(r, 300));
+      const pusher = spawn('ffmpeg', [
+        ...['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=30'],
+        ...['-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-f', 'rtsp', url],
+      ]);
+      try {
+        const player = await opening;
+        assert.equal(player.audio, null);
+        const frames = await drain<VideoFrame>(player.video!);
+        assert.ok(frames.length >= 25, `${frames.length} frames`);
+        assert.equal(frames[0]!.width, 160);
+      } finally {
+        pusher.kill();
+      }
     });
   });
 });
