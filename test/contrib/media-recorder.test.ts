@@ -238,6 +238,18 @@ describe('MediaRecorder timestamps', () => {
     assertDecodesCleanly(path('stopped.mp4'));
   });
 
+  it('stop() right after start() (still opening) finishes instead of waiting for the tracks', async (t) => {
+    if (!(await requireMedia(t))) return;
+    const player = await MediaPlayer.open(path('src.mp4'), { loop: true });
+    const recorder = new MediaRecorder(path('quick.mp4'));
+    recorder.addTrack(player.video!);
+    const started = recorder.start();
+    await recorder.stop();
+    await started;
+    assert.equal(recorder.error, null);
+    player.stop();
+  });
+
   it('H.264 EncodedFrames from tsrtc’s own encoder remux into MP4', async (t) => {
     if (!(await requireMedia(t))) return;
     const encoder = createVideoEncoder('h264');

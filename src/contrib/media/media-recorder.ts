@@ -59,6 +59,7 @@ export class MediaRecorder {
   private ops: Promise<unknown> = Promise.resolve();
   private headerTimer: NodeJS.Timeout | undefined;
   private failure: MediaFileError | null = null;
+  private starting: Promise<void> | null = null;
   private resolveFinished: () => void = () => undefined;
   /** Resolves once the file is finalised (or the recording failed: see `error`). Never rejects. */
   readonly finished: Promise<void>;
@@ -87,8 +88,13 @@ export class MediaRecorder {
    * Create the file and start recording. Rejects with MediaFileError (no container for the name, the path
    * cannot be written) or CodecUnavailableError (node-av missing).
    */
-  async start(): Promise<void> {
-    if (this.state !== 'new') return;
+  start(): Promise<void> {
+    if (this.state !== 'new') return this.starting ?? Promise.resolve();
+    this.starting = this.startNow();
+    return this.starting;
+  }
+
+  private async startNow(): Promise<void> {
     this.state = 'starting';
     try {
       this.av = await loadFfmpeg('MediaRecorder');
@@ -114,6 +120,8 @@ export class MediaRecorder {
       this.resolveFinished();
       return;
     }
+    // A stop() while start() is still opening the file finishes as soon as it is open.
+    if (this.state === 'starting') await this.starting?.catch(() => undefined);
     if (this.state === 'recording') this.enqueue(() => this.finish());
     await this.finished;
   }
