@@ -39,6 +39,7 @@ before(() => {
     ffmpeg([...V, ...x264, path('h264.mkv')]);
     ffmpeg([...V, '-c:v', 'libx264', '-bf', '3', '-g', '10', '-pix_fmt', 'yuv420p', path('bframes.mp4')]);
     ffmpeg([...V, '-c:v', 'libvpx', '-g', '10', '-an', path('vp8.webm')]);
+    ffmpeg([...V, '-c:v', 'libvpx', '-g', '10', '-an', path('vp8.ivf')]);
     ffmpeg([...V, '-c:v', 'libvpx-vp9', '-g', '10', '-deadline', 'realtime', '-an', path('vp9.webm')]);
     ffmpeg([...V, '-c:v', 'libaom-av1', '-cpu-used', '8', '-g', '10', '-an', path('av1.webm')]);
     ffmpeg([...TONE, '-c:a', 'libopus', path('opus.ogg')]);
@@ -85,6 +86,7 @@ const VIDEO_CASES: [string, CodecName][] = [
   ['h264.ts', 'h264'],
   ['h264.mkv', 'h264'],
   ['vp8.webm', 'vp8'],
+  ['vp8.ivf', 'vp8'],
   ['vp9.webm', 'vp9'],
   ['av1.webm', 'av1'],
 ];
