@@ -3,9 +3,12 @@
  * fractional read position and the last input sample carry over between frames, so a stream resampled frame by
  * frame has no clicks at frame boundaries. Rate conversion is windowed-sinc interpolation (16 taps a side),
  * which delays output by 16 input samples' worth of buffering but keeps pts exact.
+ *
+ * This TypeScript code is the fallback and the reference: when native conversion is on (native-convert.ts), each
+ * resampler hands its work to FFmpeg's swresample instead, decided at its first `resample()` call.
  */
 import { AudioFrame, type AudioLayout, type AudioSampleFormat } from './audio-frame.js';
-import { Fraction } from './time-base.js';
+import { Fraction, rescale } from './time-base.js';
 
 export interface AudioResamplerOptions {
   format?: AudioSampleFormat;
@@ -13,6 +16,25 @@ export interface AudioResamplerOptions {
   rate?: number;
   /** Output frames of exactly this many samples (the remainder waits for the next input); default: as produced. */
   frameSize?: number;
+}
+
+/** One native resampler (swresample); stateful like AudioResampler, so each AudioResampler gets its own. */
+export interface ResamplerBackend {
+  resample(frame: AudioFrame): AudioFrame[];
+}
+
+export type ResamplerBackendFactory = (options: {
+  format: AudioSampleFormat;
+  layout: AudioLayout;
+  rate: number | undefined;
+  frameSize: number | undefined;
+}) => ResamplerBackend;
+
+let backendFactory: ResamplerBackendFactory | null = null;
+
+/** Install (or with null, remove) the native resampler; resamplers already running keep their choice. */
+export function setResamplerBackendFactory(factory: ResamplerBackendFactory | null): void {
+  backendFactory = factory;
 }
 
 export class AudioResampler {
@@ -29,6 +51,8 @@ export class AudioResampler {
   private readonly weightCache = new Map<number, Float32Array>();
   private pending: Float32Array[] = [];
   private nextPts: number | null = null;
+  /** The native resampler, chosen at the first frame (undefined until then, null for TypeScript). */
+  private backend: ResamplerBackend | null | undefined;
 
   constructor(options: AudioResamplerOptions = {}) {
     this.format = options.format ?? 's16';
@@ -39,6 +63,11 @@ export class AudioResampler {
 
   /** Convert one frame; may return zero, one or several frames (when `frameSize` is set). */
   resample(frame: AudioFrame): AudioFrame[] {
+    if (this.backend === undefined) {
+      const { format, layout, rate, frameSize } = this;
+      this.backend = backendFactory?.({ format, layout, rate, frameSize }) ?? null;
+    }
+    if (this.backend) return this.backend.resample(frame);
     const outRate = this.rate ?? frame.sampleRate;
     if (this.inputRate !== frame.sampleRate) {
       this.inputRate = frame.sampleRate;
@@ -47,7 +76,12 @@ export class AudioResampler {
       this.weightCache.clear();
     }
     if (this.nextPts === null) {
-      this.nextPts = frame.pts === null ? 0 : Math.round((frame.pts * outRate) / frame.sampleRate);
+      this.nextPts =
+        frame.pts === null
+          ? 0
+          : frame.timeBase
+            ? rescale(frame.pts, frame.timeBase, new Fraction(1, outRate))
+            : Math.round((frame.pts * outRate) / frame.sampleRate);
     }
     const outChannels = this.layout === 'stereo' ? 2 : 1;
     const input = frame.toFloat32();

@@ -27,6 +27,12 @@ export { AUDIO_CODECS, type CodecName, EncodedFrame, VIDEO_CODECS } from './enco
 export { CodecUnavailableError, MediaStreamError } from './errors.js';
 export { MediaStream } from './media-stream.js';
 export {
+  disableNativeConversion,
+  enableNativeConversion,
+  installNativeConversion,
+  isNativeConversionEnabled,
+} from './native-convert.js';
+export {
   AudioStreamTrack,
   type StreamTrackOptions,
   type Timestamp,

@@ -2,8 +2,44 @@
  * Pixel format conversion and scaling for VideoFrame. RGB↔YUV uses BT.601 limited range (16–235 luma,
  * 16–240 chroma) with 2×2 chroma averaging: the same defaults as FFmpeg's swscale, so frames converted here and
  * by FFmpeg agree to within rounding.
+ *
+ * These TypeScript paths are the fallback and the reference: when node-av is loaded and native conversion is
+ * switched on (native-convert.ts), `reformatFrame` hands the work to FFmpeg's swscale instead.
  */
 import { type PixelFormat, VideoFrame, VideoPlane } from './video-frame.js';
+
+/** A faster converter plugged in at run time (swscale through node-av); null when it cannot take the frame. */
+export interface PixelConversionBackend {
+  readonly name: string;
+  convert(frame: VideoFrame, format: PixelFormat, width: number, height: number): VideoFrame | null;
+}
+
+let backend: PixelConversionBackend | null = null;
+
+/** Install (or with null, remove) the native converter; the TypeScript paths stay the fallback. */
+export function setPixelConversionBackend(next: PixelConversionBackend | null): void {
+  backend = next;
+}
+
+export function pixelConversionBackend(): PixelConversionBackend | null {
+  return backend;
+}
+
+/** `frame` in `format` at width×height: the native backend when installed, else the TypeScript paths. */
+export function reformatFrame(
+  frame: VideoFrame,
+  format: PixelFormat,
+  width: number,
+  height: number,
+): VideoFrame {
+  const same = width === frame.width && height === frame.height;
+  if (!(same && format === frame.format) && backend) {
+    const out = backend.convert(frame, format, width, height);
+    if (out) return out;
+  }
+  if (same) return convertPixels(frame, format);
+  return convertPixels(scaleFrame(convertPixels(frame, 'yuv420p'), width, height), format);
+}
 
 type RgbFormat = 'rgb24' | 'bgr24' | 'rgba';
 const RGB_LAYOUT: Record<RgbFormat, { r: number; g: number; b: number; bpp: number }> = {

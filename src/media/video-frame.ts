@@ -2,10 +2,13 @@
  * Raw video (aiortc/PyAV's `av.VideoFrame`): planes with strides, a pixel format, pts and an exact time base.
  * Pixel format and size conversion live in pixel-convert.ts.
  */
-import { convertPixels, scaleFrame } from './pixel-convert.js';
+import { reformatFrame } from './pixel-convert.js';
 import type { Fraction } from './time-base.js';
 
 export type PixelFormat = 'yuv420p' | 'nv12' | 'rgb24' | 'bgr24' | 'rgba' | 'gray';
+
+/** Bytes left free after the planes of a frame this class allocates (see the constructor). */
+export const PLANE_SLACK = 64;
 
 /** Largest accepted side; 8K UHD fits, corrupt headers asking for 65535×65535 do not. */
 export const MAX_VIDEO_DIMENSION = 8192;
@@ -109,9 +112,20 @@ export class VideoFrame {
       });
       this.planes = planes;
     } else {
-      this.planes = shapes.map((s) => {
-        const lineSize = s.width * s.bytesPerPixel;
-        return new VideoPlane(new Uint8Array(lineSize * s.height), lineSize, s.width, s.height);
+      // One buffer for all planes, with slack after the last: native converters (swscale's SIMD) may read a
+      // vector past the end of a plane, and can then work on the planes in place instead of on a copy.
+      const sizes = shapes.map((s) => s.width * s.bytesPerPixel * s.height);
+      const buffer = new Uint8Array(sizes.reduce((a, b) => a + b, 0) + PLANE_SLACK);
+      let offset = 0;
+      this.planes = shapes.map((s, i) => {
+        const plane = new VideoPlane(
+          buffer.subarray(offset, offset + sizes[i]!),
+          s.width * s.bytesPerPixel,
+          s.width,
+          s.height,
+        );
+        offset += sizes[i]!;
+        return plane;
       });
     }
   }
@@ -165,19 +179,16 @@ export class VideoFrame {
 
   /**
    * A new frame in another pixel format and/or size (PyAV's `reformat`). Colour conversion uses BT.601
-   * limited range, as FFmpeg's swscale does by default; resizing is bilinear.
+   * limited range, as FFmpeg's swscale does by default; resizing is bilinear. FFmpeg's swscale does the work when
+   * native conversion is on (`enableNativeConversion()`), the TypeScript code otherwise.
    */
   reformat(options: { format?: PixelFormat; width?: number; height?: number }): VideoFrame {
     const format = options.format ?? this.format;
     const width = options.width ?? this.width;
     const height = options.height ?? this.height;
     checkDimensions(width, height);
-    let out: VideoFrame;
-    if (width === this.width && height === this.height) {
-      out = convertPixels(this, format);
-    } else {
-      out = convertPixels(scaleFrame(convertPixels(this, 'yuv420p'), width, height), format);
-    }
+    planeShapes(format, width, height); // refuses an unknown format before any backend sees it
+    const out = reformatFrame(this, format, width, height);
     out.pts = this.pts;
     out.timeBase = this.timeBase;
     return out;

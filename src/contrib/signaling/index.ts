@@ -25,14 +25,6 @@ export {
   UnixSocketSignaling,
 } from './socket.js';
 export { WebSocketSignaling, type WebSocketSignalingOptions } from './websocket.js';
-export { WebSocketConnection, type WebSocketConnectionOptions } from './websocket-connection.js';
-export {
-  CLOSE_CODE,
-  encodeFrame,
-  OPCODE,
-  type WebSocketFrame,
-  WebSocketFrameParser,
-} from './websocket-frame.js';
 export {
   BYE,
   MAX_SIGNALING_MESSAGE_BYTES,

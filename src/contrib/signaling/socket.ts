@@ -59,12 +59,7 @@ abstract class StreamSocketSignaling implements Signaling {
 
   async send(obj: SignalingObject): Promise<void> {
     await this.ensureConnected(true);
-    const socket = this.socket;
-    if (!socket || socket.destroyed) throw new SignalingError('signaling socket is closed', 'connection');
-    const line = `${objectToString(obj)}\n`;
-    await new Promise<void>((resolve, reject) =>
-      socket.write(line, (err) => (err ? reject(err) : resolve())),
-    );
+    await this.write(obj);
   }
 
   async receive(): Promise<SignalingObject> {
@@ -77,8 +72,9 @@ abstract class StreamSocketSignaling implements Signaling {
     this.closed = true;
     const socket = this.socket;
     if (socket && !socket.destroyed && !this.inbox.isEnded) {
+      // Straight to the socket: send() refuses once closed is set (that once swallowed every BYE).
       try {
-        await this.send(BYE);
+        await this.write(BYE);
       } catch {
         // The peer is gone already; nothing to say goodbye to.
       }
@@ -97,6 +93,15 @@ abstract class StreamSocketSignaling implements Signaling {
     socket?.destroy();
     this.closeServer();
     this.inbox.end();
+  }
+
+  private async write(obj: SignalingObject): Promise<void> {
+    const socket = this.socket;
+    if (!socket || socket.destroyed) throw new SignalingError('signaling socket is closed', 'connection');
+    const line = `${objectToString(obj)}\n`;
+    await new Promise<void>((resolve, reject) =>
+      socket.write(line, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   protected abstract prepareListen(): void;

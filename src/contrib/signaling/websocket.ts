@@ -1,16 +1,19 @@
 /**
- * WebSocketSignaling: the JSON messages of wire.ts, one per WebSocket text message, over the minimal RFC 6455
- * endpoint in websocket-connection.ts (Node 20 has no WebSocket without a flag, and no ws package is installed).
- * `role: 'server'` listens on host:port and takes the first peer that upgrades; `role: 'client'` dials
- * ws://host:port/path; `role: 'auto'` (default) follows aiortc's socket rule: the side that sends first serves.
+ * WebSocketSignaling: the JSON messages of wire.ts, one per WebSocket text message, on the `ws` package (the
+ * ecosystem's standard, an optional dependency loaded only when this channel is used). `role: 'server'` listens
+ * on host:port and takes the first peer that upgrades; `role: 'client'` dials ws://host:port/path;
+ * `role: 'auto'` (default) follows aiortc's socket rule: the side that sends first serves.
+ *
+ * `ws` does the protocol: masking, control frames, fragmentation, UTF-8 validation, the size bound (1009) and
+ * the close handshake. This file adds what signaling needs: one peer per server (others get 409, plain HTTP
+ * 426), text only (binary closes with 1003), no compression, and errors as SignalingError.
  */
-import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, request, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { SignalingInbox } from './inbox.js';
 import type { Signaling } from './signaling.js';
 import type { SignalingRole } from './socket.js';
-import { acceptKey, WebSocketConnection } from './websocket-connection.js';
 import {
   BYE,
   MAX_SIGNALING_MESSAGE_BYTES,
@@ -27,10 +30,32 @@ export interface WebSocketSignalingOptions {
   maxMessageBytes?: number;
 }
 
+type WsModule = typeof import('ws');
+
+let loading: Promise<WsModule> | undefined;
+
+/** The optional `ws` package, loaded once; a SignalingError naming it when it is not installed. */
+function loadWs(): Promise<WsModule> {
+  loading ??= import('ws');
+  return loading.catch((error: unknown) => {
+    loading = undefined;
+    throw new SignalingError(
+      `WebSocket signaling needs the optional package 'ws': install it with 'npm install ws' (${String(error)})`,
+      'connection',
+    );
+  });
+}
+
+/** RFC 6455 §7.4.1: 1003 refuses a data type, 1000/1001 are the normal ways to end. */
+const UNSUPPORTED_DATA = 1003;
+const NORMAL_CLOSES = new Set([1000, 1001, 1005, 1006]);
+
 export class WebSocketSignaling implements Signaling {
-  private connection: WebSocketConnection | undefined;
+  private socket: WebSocket | undefined;
   private server: Server | undefined;
+  private wss: WebSocketServer | undefined;
   private connecting: Promise<void> | undefined;
+  private listening: Promise<void> | undefined;
   private readonly inbox: SignalingInbox;
   private readonly maxBytes: number;
   private closed = false;
@@ -65,9 +90,7 @@ export class WebSocketSignaling implements Signaling {
 
   async send(obj: SignalingObject): Promise<void> {
     await this.ensureConnected(true);
-    const connection = this.connection;
-    if (!connection?.isOpen) throw new SignalingError('signaling WebSocket is closed', 'connection');
-    await connection.sendText(objectToString(obj));
+    await this.write(objectToString(obj));
   }
 
   async receive(): Promise<SignalingObject> {
@@ -78,20 +101,29 @@ export class WebSocketSignaling implements Signaling {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const connection = this.connection;
-    if (connection?.isOpen && !this.inbox.isEnded) {
+    const socket = this.socket;
+    if (socket?.readyState === 1 && !this.inbox.isEnded) {
       try {
-        await connection.sendText(objectToString(BYE));
+        await this.write(objectToString(BYE));
       } catch {
         // The peer is gone already.
       }
     }
-    connection?.close();
+    // The close handshake; ws destroys the socket if the peer does not answer within its close timeout.
+    socket?.close(1000);
     this.closeServer();
     this.inbox.end();
   }
 
-  private listening: Promise<void> | undefined;
+  private write(text: string): Promise<void> {
+    const socket = this.socket;
+    if (socket?.readyState !== 1) {
+      return Promise.reject(new SignalingError('signaling WebSocket is closed', 'connection'));
+    }
+    return new Promise((resolve, reject) => {
+      socket.send(text, (error) => (error ? reject(error) : resolve()));
+    });
+  }
 
   private ensureConnected(asServer: boolean): Promise<void> {
     if (this.closed) return Promise.reject(new SignalingError('signaling is closed', 'connection'));
@@ -99,60 +131,82 @@ export class WebSocketSignaling implements Signaling {
     return this.connecting;
   }
 
-  private attach(socket: Duplex, head: Buffer, role: 'server' | 'client'): void {
-    if (head.byteLength > 0) socket.unshift(head);
-    this.connection = new WebSocketConnection(socket, {
-      role,
-      maxMessageBytes: this.maxBytes,
-      onMessage: (text) => this.inbox.pushText(text),
-      onClose: (code, reason) => {
-        if (code !== 1000 && code !== 1001)
-          this.inbox.pushError(
-            new SignalingError(`signaling WebSocket closed: ${code} ${reason}`, 'connection'),
-          );
-        this.inbox.end();
-      },
+  private attach(socket: WebSocket): void {
+    this.socket = socket;
+    let failed = false;
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        failed = true;
+        this.inbox.pushError(
+          new SignalingError('signaling WebSocket closed: binary messages are not signaling', 'connection'),
+        );
+        socket.close(UNSUPPORTED_DATA, 'binary messages are not signaling');
+        return;
+      }
+      this.inbox.pushText(rawText(data));
+    });
+    // A protocol violation (bad frame, invalid UTF-8, a message over the bound): ws has sent the close frame.
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (failed) return;
+      failed = true;
+      this.inbox.pushError(new SignalingError(`signaling WebSocket closed: ${error.message}`, 'connection'));
+    });
+    socket.on('close', (code: number, reason: Buffer) => {
+      if (!failed && !NORMAL_CLOSES.has(code)) {
+        this.inbox.pushError(
+          new SignalingError(`signaling WebSocket closed: ${code} ${reason.toString('utf8')}`, 'connection'),
+        );
+      }
+      this.inbox.end();
     });
   }
 
+  /** Listen (`this.listening` settles once the port is bound), then resolve when the peer is in. */
   private listen(): Promise<void> {
     let accepted: () => void = () => undefined;
     const connected = new Promise<void>((resolve) => {
       accepted = resolve;
     });
-    const server = createServer((_req, res) => {
-      res.writeHead(426, { Connection: 'close', Upgrade: 'websocket' }).end('WebSocket only\n');
-    });
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const key = validUpgrade(req);
-      if (this.connection || key === undefined) {
-        socket.end(
-          `HTTP/1.1 ${key === undefined ? '400 Bad Request' : '409 Conflict'}\r\nConnection: close\r\n\r\n`,
-        );
-        return;
-      }
-      socket.write(
-        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-          `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`,
-      );
-      this.attach(socket, head, 'server');
-      this.closeServer();
-      accepted();
-    });
-    this.server = server;
-    this.listening = new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, this.host, () => resolve());
-    });
+    this.listening = (async () => {
+      const { WebSocketServer } = await loadWs();
+      const wss = new WebSocketServer({
+        noServer: true,
+        maxPayload: this.maxBytes,
+        perMessageDeflate: false,
+      });
+      const server = createServer((_req, res) => {
+        res.writeHead(426, { Connection: 'close', Upgrade: 'websocket' }).end('WebSocket only\n');
+      });
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        // One peer per channel: a second one is turned away (ws answers a malformed upgrade with 400 itself).
+        if (this.socket || this.closed) {
+          socket.end('HTTP/1.1 409 Conflict\r\nConnection: close\r\n\r\n');
+          return;
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          this.attach(ws);
+          this.closeServer();
+          accepted();
+        });
+      });
+      this.server = server;
+      this.wss = wss;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.port, this.host, () => resolve());
+      });
+    })();
     return this.listening.then(() => connected);
   }
 
   private async dial(): Promise<void> {
+    const { WebSocket } = await loadWs();
     const deadline = Date.now() + (this.options.connectTimeoutMs ?? 30_000);
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    const url = `ws://${host}:${this.port}${this.options.path ?? '/'}`;
     for (;;) {
       try {
-        const { socket, head } = await this.dialOnce();
-        this.attach(socket, head, 'client');
+        await this.dialOnce(WebSocket, url);
         return;
       } catch (e) {
         const retriable = (e as NodeJS.ErrnoException).code === 'ECONNREFUSED';
@@ -166,50 +220,30 @@ export class WebSocketSignaling implements Signaling {
     }
   }
 
-  private dialOnce(): Promise<{ socket: Duplex; head: Buffer }> {
-    const key = randomBytes(16).toString('base64');
+  private dialOnce(WebSocketClass: WsModule['WebSocket'], url: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const req = request({
-        host: this.host,
-        port: this.port,
-        path: this.options.path ?? '/',
-        headers: {
-          Connection: 'Upgrade',
-          Upgrade: 'websocket',
-          'Sec-WebSocket-Key': key,
-          'Sec-WebSocket-Version': '13',
-        },
+      const socket = new WebSocketClass(url, { maxPayload: this.maxBytes, perMessageDeflate: false });
+      socket.once('error', reject);
+      socket.once('open', () => {
+        socket.off('error', reject);
+        // Attach in the open event itself: a message sent right after the upgrade arrives with the 101 and is
+        // emitted before any promise continuation would run.
+        this.attach(socket);
+        resolve();
       });
-      req.once('error', reject);
-      req.once('response', (res) => {
-        res.resume();
-        reject(new Error(`server answered HTTP ${res.statusCode} instead of upgrading`));
-      });
-      req.once('upgrade', (res, socket, head) => {
-        if (res.headers['sec-websocket-accept'] !== acceptKey(key)) {
-          socket.destroy();
-          reject(new Error('server sent a wrong Sec-WebSocket-Accept'));
-          return;
-        }
-        resolve({ socket, head });
-      });
-      req.end();
     });
   }
 
   private closeServer(): void {
     this.server?.close();
     this.server = undefined;
+    this.wss?.close();
+    this.wss = undefined;
   }
 }
 
-/** The Sec-WebSocket-Key of a valid RFC 6455 §4.2.1 upgrade request, or undefined. */
-function validUpgrade(req: IncomingMessage): string | undefined {
-  const key = req.headers['sec-websocket-key'];
-  const upgrade = req.headers.upgrade?.toLowerCase();
-  const connection = req.headers.connection?.toLowerCase() ?? '';
-  if (req.method !== 'GET' || upgrade !== 'websocket' || !connection.includes('upgrade')) return undefined;
-  if (req.headers['sec-websocket-version'] !== '13') return undefined;
-  if (typeof key !== 'string' || Buffer.from(key, 'base64').byteLength !== 16) return undefined;
-  return key;
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
 }
