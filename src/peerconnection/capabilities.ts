@@ -1,4 +1,5 @@
 /** What we offer and accept for audio and video (negotiation; the media path uses the same list). */
+import { isNodeAvInstalled } from '../media/codecs/node-av.js';
 import type { LocalCodec } from '../sdp/jsep/codec-negotiation.js';
 import type { LocalHeaderExtension } from '../sdp/jsep/header-extensions.js';
 
@@ -92,15 +93,18 @@ export function capabilitiesFor(kind: string): RTCRtpCapabilities | null {
   const exts = kind === 'audio' ? AUDIO_HEADER_EXTENSIONS : VIDEO_HEADER_EXTENSIONS;
   if (!codecs) return null;
   return {
-    codecs: codecs.map((c) => {
-      const out: RTCRtpCodecCapability = { mimeType: c.mimeType, clockRate: c.clockRate };
-      if (c.channels !== undefined) out.channels = c.channels;
-      const fmtp = Object.entries(c.parameters ?? {})
-        .map(([k, v]) => `${k}=${v}`)
-        .join(';');
-      if (fmtp) out.sdpFmtpLine = fmtp;
-      return out;
-    }),
+    // What works here: without node-av only G.711 is encoded and decoded (and no video codec needs RTX).
+    codecs: codecs
+      .filter((c) => isNodeAvInstalled() || /\/(PCMU|PCMA)$/i.test(c.mimeType))
+      .map((c) => {
+        const out: RTCRtpCodecCapability = { mimeType: c.mimeType, clockRate: c.clockRate };
+        if (c.channels !== undefined) out.channels = c.channels;
+        const fmtp = Object.entries(c.parameters ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(';');
+        if (fmtp) out.sdpFmtpLine = fmtp;
+        return out;
+      }),
     headerExtensions: exts.map((e) => ({ uri: e.uri })),
   };
 }

@@ -19,6 +19,9 @@ const SCRIPT = `
   jb.push(0, { payloadType: 0, sequenceNumber: 1, timestamp: 0, ssrc: 1, marker: false, payload: e.data });
   out.jitter = jb.pollEvent()?.type;
   out.available = await media.isNodeAvAvailable();
+  const { RTCRtpSender } = await import('./src/peerconnection/transceiver.ts');
+  out.audioCodecs = RTCRtpSender.getCapabilities('audio').codecs.map((c) => c.mimeType);
+  out.videoCodecs = RTCRtpSender.getCapabilities('video').codecs.map((c) => c.mimeType);
   try {
     await media.createVideoEncoder('vp8').encode(new media.VideoFrame(16, 16));
   } catch (err) {
@@ -41,6 +44,8 @@ describe('without node-av', () => {
     assert.ok(out.vp8Packets >= 3);
     assert.equal(out.jitter, 'frame');
     assert.equal(out.available, false);
+    assert.deepEqual(out.audioCodecs, ['audio/PCMU', 'audio/PCMA'], 'capabilities list only what works here');
+    assert.deepEqual(out.videoCodecs, []);
     assert.equal(out.errorName, 'CodecUnavailableError');
     assert.match(out.errorMessage, /vp8 codec needs the optional package 'node-av'/);
     assert.match(out.errorMessage, /npm install node-av/);

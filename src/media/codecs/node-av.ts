@@ -32,6 +32,25 @@ export function loadNodeAv(forCodec: string): Promise<NodeAv> {
   });
 }
 
+let installed: boolean | undefined;
+
+/**
+ * True when the node-av package and its platform binary are installed (a synchronous look, for capability
+ * lists; loading may still fail, which `loadNodeAv` reports).
+ */
+export function isNodeAvInstalled(): boolean {
+  if (installed === undefined) {
+    try {
+      // Through the ESM resolver, so module resolution hooks see it as any import would.
+      import.meta.resolve('node-av/lib');
+      installed = true;
+    } catch {
+      installed = false;
+    }
+  }
+  return installed;
+}
+
 /** True when node-av can be loaded (for tests and capability checks). */
 export async function isNodeAvAvailable(): Promise<boolean> {
   try {
