@@ -89,8 +89,12 @@ export class ConnectionTransports {
       runtime,
       wakes: this.wakes,
     });
+    const disconnected = c.iceDisconnectedTimeout;
     this.ice = new RTCIceTransport(this.gatherer, {
-      ...(c.iceDisconnectedTimeout !== undefined ? { disconnectedTimeout: c.iceDisconnectedTimeout } : {}),
+      // Consent checks at least twice per disconnect timeout, or a short timeout cannot be met.
+      ...(disconnected !== undefined
+        ? { disconnectedTimeout: disconnected, consentInterval: Math.min(2500, disconnected / 2) }
+        : {}),
       ...(c.iceFailedTimeout !== undefined ? { consentTimeout: c.iceFailedTimeout } : {}),
     });
     this.channels = new DeferredChannelHost(c.maxMessageSize ?? 262_144, runtime);

@@ -1,12 +1,24 @@
 /**
- * The real runtime with a switch in its sockets: while `blocked()` holds, incoming SRTP/SRTCP (first byte
- * 128–191) is dropped before ICE sees it, as an outage of the media path would. STUN and DTLS still pass,
- * so the connection itself stays up. For keyframe-recovery tests against real peers.
+ * The real runtime with a filter in its sockets: incoming datagrams `drop()` chooses never reach ICE, as a
+ * network outage would. `mediaOutageRuntime` drops only SRTP/SRTCP (first byte 128–191) while STUN and DTLS
+ * pass, so the connection stays up (keyframe-recovery tests); `deadPeerRuntime` drops everything.
  */
 import type { DatagramSocket, Runtime } from '../../src/net/runtime.js';
 import { nodeRuntime } from '../../src/net/runtime.js';
 
 export function mediaOutageRuntime(blocked: () => boolean): Runtime {
+  return filteredRuntime((data) => {
+    const first = data[0] ?? 0;
+    return first >= 128 && first <= 191 && blocked();
+  });
+}
+
+/** While `dead()` holds, nothing arrives: the peer is gone as far as this connection can tell. */
+export function deadPeerRuntime(dead: () => boolean): Runtime {
+  return filteredRuntime(() => dead());
+}
+
+function filteredRuntime(drop: (data: Uint8Array) => boolean): Runtime {
   return {
     ...nodeRuntime,
     network: {
@@ -26,9 +38,7 @@ export function mediaOutageRuntime(blocked: () => boolean): Runtime {
             socket.onMessage =
               r &&
               ((data, source) => {
-                const first = data[0] ?? 0;
-                if (first >= 128 && first <= 191 && blocked()) return;
-                r(data, source);
+                if (!drop(data)) r(data, source);
               });
           },
           send: (data, destination) => socket.send(data, destination),

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { describe, it } from 'node:test';
 import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
+import { deadPeerRuntime } from '../interop/lossy-runtime.js';
 
 const config = { iceLoopbackOnly: true };
 
@@ -62,6 +63,49 @@ describe('RTCPeerConnection ignores spoofed datagrams', () => {
     } finally {
       clearInterval(flood);
       stranger.close();
+      a.close();
+      b.close();
+    }
+  });
+});
+
+describe('RTCPeerConnection notices a dead peer (real sockets)', () => {
+  it('turns disconnected, then failed, and closes its channels with an error', async () => {
+    let dead = false;
+    const timeouts = { iceLoopbackOnly: true, iceDisconnectedTimeout: 1000, iceFailedTimeout: 3000 };
+    const a = new RTCPeerConnection(timeouts, { runtime: deadPeerRuntime(() => dead) });
+    const b = new RTCPeerConnection(config);
+    try {
+      a.onicecandidate = (e) => void b.addIceCandidate(e.candidate).catch(() => undefined);
+      b.onicecandidate = (e) => void a.addIceCandidate(e.candidate).catch(() => undefined);
+      const channel = a.createDataChannel('x');
+      await a.setLocalDescription();
+      await b.setRemoteDescription(a.localDescription!);
+      await b.setLocalDescription();
+      await a.setRemoteDescription(b.localDescription!);
+      const until = async (check: () => boolean, ms: number): Promise<number> => {
+        const start = Date.now();
+        while (!check()) {
+          if (Date.now() - start > ms) throw new Error('timed out');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        return Date.now();
+      };
+      await until(() => channel.readyState === 'open', 10_000);
+      let errors = 0;
+      channel.onerror = () => errors++;
+      const died = Date.now();
+      dead = true;
+      const disconnectedAt = await until(() => a.connectionState === 'disconnected', 8000);
+      const failedAt = await until(() => a.connectionState === 'failed', 8000);
+      assert.ok(
+        disconnectedAt - died >= 500 && disconnectedAt - died < 2500,
+        `disconnected after ${disconnectedAt - died} ms`,
+      );
+      assert.ok(failedAt - died >= 2000 && failedAt - died < 4500, `failed after ${failedAt - died} ms`);
+      await until(() => channel.readyState === 'closed', 1000);
+      assert.equal(errors, 1);
+    } finally {
       a.close();
       b.close();
     }
