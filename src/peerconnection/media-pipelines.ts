@@ -3,6 +3,7 @@
  * reconfigured after every negotiation from the negotiated media sections, and the routing of the media
  * session's events to them by mid.
  */
+import { isNodeAvInstalled, loadNodeAv } from '../media/codecs/node-av.js';
 import type { Clock } from '../net/clock.js';
 import type { MediaSessionEvent } from '../rtp/media-session-types.js';
 import type { MediaSectionConfig, MediaSessionConfig } from '../rtp/session-config.js';
@@ -52,6 +53,8 @@ export class MediaPipelines {
   /** After a negotiation: every transceiver with a mid follows its negotiated section. */
   sync(transceivers: readonly RTCRtpTransceiver[], config: MediaSessionConfig, link: MediaLink): void {
     this.link = link;
+    // Load FFmpeg now, at negotiation, not when the first frame arrives in the middle of the call.
+    if (config.media.length > 0 && isNodeAvInstalled()) void loadNodeAv('media').catch(() => undefined);
     const sections = new Map(config.media.map((m) => [m.mid, m]));
     for (const t of transceivers) {
       const entry = this.of(t);

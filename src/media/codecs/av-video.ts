@@ -142,7 +142,7 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
     const av = await loadNodeAv(this.codec);
     const { lib, constants: C } = av;
     if (!this.ctx || frame.width !== this.width || frame.height !== this.height || this.needsRecreate()) {
-      this.open(av, frame.width, frame.height);
+      await this.open(av, frame.width, frame.height);
     } else if (this.openBitrate !== this.bitrate) {
       this.applyLiveBitrate(this.ctx);
     }
@@ -217,7 +217,11 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
     return out;
   }
 
-  private open(av: NodeAv, width: number, height: number): void {
+  /**
+   * Open (or reopen) the encoder. avcodec_open2 runs on libuv's pool: libvpx and SVT-AV1 spend hundreds of
+   * milliseconds setting up a 720p encoder, which on the main thread would stall every connection.
+   */
+  private async open(av: NodeAv, width: number, height: number): Promise<void> {
     const { lib, constants: C } = av;
     this.release();
     const codec = lib.Codec.findEncoderByName(
@@ -240,7 +244,7 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
     ctx.maxBFrames = 0;
     ctx.threadCount = this.options.threads ?? (width * height > 640 * 480 ? 2 : 1);
     setOptions(ctx, { ...this.profile.options, ...this.h264Options() }, this.profile.encoder);
-    const ret = ctx.open2Sync(codec, null);
+    const ret = await ctx.open2(codec, null);
     if (ret < 0) {
       ctx.freeContext();
       throw new Error(`could not open the ${this.profile.encoder} encoder (FFmpeg error ${ret})`);
