@@ -19,6 +19,15 @@ export interface TransceiverMedia {
   section: MediaSectionConfig | undefined;
 }
 
+/**
+ * Load FFmpeg (node-av) in the background as soon as a connection has media: importing it blocks the event
+ * loop for tens of milliseconds in pieces, which must not land on the first packets of a call (they would
+ * look delayed in our transport-wide CC feedback, and the sender's bandwidth probe would fail).
+ */
+export function preloadCodecs(): void {
+  if (isNodeAvInstalled()) void loadNodeAv('media').catch(() => undefined);
+}
+
 export class MediaPipelines {
   private readonly entries = new Map<RTCRtpTransceiver, TransceiverMedia>();
   private link: MediaLink | undefined;
@@ -53,8 +62,7 @@ export class MediaPipelines {
   /** After a negotiation: every transceiver with a mid follows its negotiated section. */
   sync(transceivers: readonly RTCRtpTransceiver[], config: MediaSessionConfig, link: MediaLink): void {
     this.link = link;
-    // Load FFmpeg now, at negotiation, not when the first frame arrives in the middle of the call.
-    if (config.media.length > 0 && isNodeAvInstalled()) void loadNodeAv('media').catch(() => undefined);
+    if (config.media.length > 0) preloadCodecs();
     const sections = new Map(config.media.map((m) => [m.mid, m]));
     for (const t of transceivers) {
       const entry = this.of(t);

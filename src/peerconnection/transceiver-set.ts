@@ -8,6 +8,7 @@ import type { RandomSource } from '../common/random.js';
 import type { MediaStream } from '../media/media-stream.js';
 import type { MediaStreamTrack } from '../media/track.js';
 import type { MediaDirection, MediaSection, SessionDescription } from '../sdp/types.js';
+import { preloadCodecs } from './media-pipelines.js';
 import type { SectionSlot } from './negotiation.js';
 import {
   checkDirection,
@@ -87,6 +88,7 @@ export class TransceiverSet {
 
   private bind(t: RTCRtpTransceiver): void {
     t.onDirectionChange = () => this.onChange();
+    if (this.list.length === 0) preloadCodecs();
     this.list.push(t);
   }
 
