@@ -94,7 +94,10 @@ export class PacketBuilder {
    */
   begin(verificationTag: number): void {
     if (this.slabOffset + this.mtu > this.slab.byteLength) {
-      this.slab = new Uint8Array(SLAB_SIZE);
+      // Slabs grow with use: an idle association (most of a connection's setup) holds a few KiB, not 256.
+      const size = Math.min(SLAB_SIZE, Math.max(this.mtu * 4, this.slab.byteLength * 2));
+      const b = Buffer.allocUnsafe(size); // every byte handed out is written first
+      this.slab = new Uint8Array(b.buffer, b.byteOffset, size);
       this.slabOffset = 0;
     }
     this.buf = this.slab.subarray(this.slabOffset, this.slabOffset + this.mtu);
