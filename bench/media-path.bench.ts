@@ -114,10 +114,14 @@ async function video(name: 'vp8' | 'h264', w: number, h: number): Promise<void> 
     const f = VideoFrame.fromBytes(new Uint8Array(raw.subarray(i * size, (i + 1) * size)), w, h);
     f.pts = i * 3000;
     f.timeBase = new Fraction(1, 90000);
-    for (const e of await encoder.encode(f)) send.writeFrame((t += 33), '0', undefined, e);
+    for (const e of await encoder.encode(f)) {
+      t += 33;
+      send.writeFrame(t, '0', undefined, e);
+    }
     for (let d = send.pollTransmit(); d; d = send.pollTransmit()) wire.push(d.slice());
   }
-  send.handleTimeout((t += 1000));
+  t += 1000;
+  send.handleTimeout(t);
   for (let d = send.pollTransmit(); d; d = send.pollTransmit()) wire.push(d.slice());
   const sendCpu = cpu() - sendStart;
   const recvStart = cpu();
@@ -129,7 +133,8 @@ async function video(name: 'vp8' | 'h264', w: number, h: number): Promise<void> 
   };
   let now = t;
   for (const d of wire) {
-    receive.handleDatagram((now += 0.2), d);
+    now += 0.2;
+    receive.handleDatagram(now, d);
     await decode();
   }
   receive.handleTimeout(now + 1000);
@@ -263,15 +268,18 @@ async function opus(): Promise<void> {
     const f = AudioFrame.fromBytes(bytes, { format: 's16', layout: 'stereo', sampleRate: 48000 });
     f.pts = i * 960;
     f.timeBase = new Fraction(1, 48000);
-    for (const e of (await encoder.encode(f)) as EncodedFrame[])
-      send.writeFrame((t += 20), '0', undefined, e);
+    for (const e of (await encoder.encode(f)) as EncodedFrame[]) {
+      t += 20;
+      send.writeFrame(t, '0', undefined, e);
+    }
     for (let d = send.pollTransmit(); d; d = send.pollTransmit()) wire.push(d.slice());
   }
   const sendCpu = cpu() - sendStart;
   const recvStart = cpu();
   let now = t;
   for (const d of wire) {
-    receive.handleDatagram((now += 20), d);
+    now += 20;
+    receive.handleDatagram(now, d);
     for (let e = receive.pollEvent(); e; e = receive.pollEvent())
       if (e.type === 'frame') await decoder.decode(e.frame);
   }

@@ -36,6 +36,11 @@ export interface NativeAddon {
   readonly abi: number;
   aeadCreate(kind: number, key: Uint8Array): AeadBinding;
   cmCreate(key: Uint8Array, authKey: Uint8Array): CmBinding;
+  /**
+   * Linux only: send `datagrams` to one destination with sendmmsg(2) on socket descriptor `fd`; returns how
+   * many were handled (sent, or refused for good); the caller sends the rest another way (socket full).
+   */
+  udpSendBatch?(fd: number, family: 4 | 6, address: string, port: number, datagrams: Uint8Array[]): number;
 }
 
 export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';

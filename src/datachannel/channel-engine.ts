@@ -136,7 +136,7 @@ export class DataChannelEngine {
   /** Queue a user message; false when the association's send buffer is full or the channel cannot send. */
   send(now: number, id: number, ppid: number, data: Uint8Array): boolean {
     const ch = this.channels.get(id);
-    if (!ch || ch.state !== 'open') return false;
+    if (ch?.state !== 'open') return false;
     const s = ch.settings;
     return this.association.send(now, id, ppid, data, {
       unordered: !s.ordered && ch.acknowledged,
