@@ -1,7 +1,8 @@
 /**
  * Data channels between tsrtc and GStreamer 1.22 webrtcbin (usrsctp) on loopback, each side offering: a reliable
- * channel and an unordered partially reliable one (maxRetransmits 0) open, carry text and binary (up to 64 KiB)
- * both ways with every message checked by length and SHA-256, and close from either side.
+ * channel, an unordered partially reliable one (maxRetransmits 0) and a timed one (maxPacketLifeTime 500) open
+ * with the same parameters on both sides, carry text and binary (up to 64 KiB) both ways with every message
+ * checked by length and SHA-256, and close from either side.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -15,6 +16,7 @@ const skip = gstreamerSkipReason();
 const CHANNELS: GstChannelConfig[] = [
   { label: 'reliable' },
   { label: 'partial', ordered: false, maxRetransmits: 0 },
+  { label: 'lifetime', maxPacketLifeTime: 500 },
 ];
 
 function bytes(n: number, seed: number): Uint8Array {
@@ -155,6 +157,7 @@ describe('tsrtc ↔ GStreamer webrtcbin: data channels', { skip }, () => {
           );
           assert.equal(seen.ordered, c.ordered ?? true, `GStreamer's ${c.label} ordered`);
           assert.equal(seen.maxRetransmits, c.maxRetransmits ?? -1, `GStreamer's ${c.label} maxRetransmits`);
+          assert.equal(seen.maxPacketLifeTime, c.maxPacketLifeTime ?? -1, `GStreamer's ${c.label} lifetime`);
           const deadline = Date.now() + 20_000;
           while (!channels.get(c.label) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
           const ours = channels.get(c.label);
@@ -162,6 +165,7 @@ describe('tsrtc ↔ GStreamer webrtcbin: data channels', { skip }, () => {
           if (ours.readyState !== 'open') await once(ours, 'open');
           assert.equal(ours.ordered, c.ordered ?? true, `tsrtc's ${c.label} ordered`);
           assert.equal(ours.maxRetransmits, c.maxRetransmits ?? null, `tsrtc's ${c.label} maxRetransmits`);
+          assert.equal(ours.maxPacketLifeTime, c.maxPacketLifeTime ?? null, `tsrtc's ${c.label} lifetime`);
         }
 
         const reliable = channels.get('reliable')!;
@@ -170,6 +174,27 @@ describe('tsrtc ↔ GStreamer webrtcbin: data channels', { skip }, () => {
         await fromGstreamer(gst, reliable, PAYLOADS);
         await toGstreamer(gst, partial, ['a', Uint8Array.of(9, 8, 7), bytes(1000, 3)]);
         await fromGstreamer(gst, partial, ['b', Uint8Array.of(6, 5), bytes(1000, 5)]);
+        await toGstreamer(gst, channels.get('lifetime')!, ['c', bytes(2000, 9)]);
+        await fromGstreamer(gst, channels.get('lifetime')!, ['d', bytes(2000, 13)]);
+
+        // Empty messages (RFC 8831 §6.6: one zero byte, PPID 56 for a string, 57 for binary) arrive empty, but
+        // webrtcbin 1.22 has the two PPIDs swapped: it reports our '' as binary and our empty binary as text.
+        // (It cannot send empty messages itself: usrsctp refuses its zero-length buffer and the channel closes.)
+        const from = gst.log.length;
+        reliable.send('');
+        reliable.send(new Uint8Array(0));
+        reliable.send('end');
+        const empties = () =>
+          gst.log.slice(from).filter((m) => m.event === 'message' && m.label === 'reliable');
+        await gst.next(() => empties().length === 3, 'the empty messages');
+        assert.deepEqual(
+          empties().map((m) => ({ text: m.text, length: m.length })),
+          [
+            { text: false, length: 0 },
+            { text: true, length: 0 },
+            { text: true, length: 3 },
+          ],
+        );
 
         // Close the reliable channel from GStreamer and the partial one from tsrtc.
         const reliableClosed = once(reliable, 'close');
