@@ -12,8 +12,9 @@
  * sender pipeline calls it) and goes back to the source receiver as a PLI/FIR of the layer, at most one per
  * `keyframeIntervalMs` per layer for all subscribers together.
  */
-import { MediaStreamError } from '../media/errors.js';
+
 import type { EncodedFrame } from '../media/encoded-frame.js';
+import { MediaStreamError } from '../media/errors.js';
 import { type MediaKind, MediaStreamTrack } from '../media/track.js';
 import { type Clock, nodeClock } from '../net/clock.js';
 import { LayerSwitch, type LayerSwitchStats } from '../rtp/forward/layer-switch.js';
@@ -50,7 +51,11 @@ export interface ForwardedTrackStats extends LayerSwitchStats {
 }
 
 export class MediaForwarder {
-  readonly stats: MediaForwarderStats = { framesIn: 0, keyframeRequestsSent: 0, keyframeRequestsCoalesced: 0 };
+  readonly stats: MediaForwarderStats = {
+    framesIn: 0,
+    keyframeRequestsSent: 0,
+    keyframeRequestsCoalesced: 0,
+  };
   private sourceReceiver: RTCRtpReceiver;
   private unsubscribe: () => void;
   private readonly subscribers = new Set<ForwardedTrack>();
@@ -152,7 +157,8 @@ export class MediaForwarder {
     this.stats.framesIn++;
     const isNew = !this.lastFrameAt.has(f.rid);
     this.lastFrameAt.set(f.rid, f.receivedAt);
-    if (isNew || f.receivedAt - this.lastLayerCheck >= this.layerTimeoutMs / 2) this.checkLayers(f.receivedAt);
+    if (isNew || f.receivedAt - this.lastLayerCheck >= this.layerTimeoutMs / 2)
+      this.checkLayers(f.receivedAt);
     for (const s of this.subscribers) s.deliver(f);
   };
 

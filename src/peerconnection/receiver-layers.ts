@@ -65,7 +65,8 @@ export class RTCRtpReceiverLayers {
 
   /** A track of one layer's decoded frames (the same track for the same rid); decoded only once read. */
   track(rid: string): MediaStreamTrack {
-    if (!this.backend) throw new DOMException('the receiver has not negotiated media yet', 'InvalidStateError');
+    if (!this.backend)
+      throw new DOMException('the receiver has not negotiated media yet', 'InvalidStateError');
     if (!this.backend.rids.includes(rid)) throw new RangeError(`the peer sends no layer '${rid}'`);
     return this.backend.layerTrack(rid);
   }

@@ -122,8 +122,7 @@ export class ReceiverPipeline implements ReceiverLayersBackend {
     if (this.closed) return;
     const { frame, rid, receivedAt } = event;
     this.track.setRemoteMuted(false);
-    if (this.layers.hasEncodedListeners)
-      this.layers.deliver({ rid, ssrc: event.ssrc, frame, receivedAt });
+    if (this.layers.hasEncodedListeners) this.layers.deliver({ rid, ssrc: event.ssrc, frame, receivedAt });
     if (this.ridList.length === 0) {
       this.framesReceived++;
       if (this.track.demanded) this.main.push(frame, receivedAt);

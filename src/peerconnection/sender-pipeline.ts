@@ -92,7 +92,13 @@ export class SenderPipeline {
   private encodings: (EncodingControls & { rid?: string | undefined })[] = [{ ...DEFAULT_CONTROLS }];
   /** The negotiated streams: one per accepted simulcast layer, or one. */
   private layers: SendLayer[] = [
-    { rid: undefined, controls: { ...DEFAULT_CONTROLS }, encoder: undefined, stats: emptyEncoderStats(), lastSentPts: undefined },
+    {
+      rid: undefined,
+      controls: { ...DEFAULT_CONTROLS },
+      encoder: undefined,
+      stats: emptyEncoderStats(),
+      lastSentPts: undefined,
+    },
   ];
   private warnedCodec: CodecName | undefined;
 
@@ -122,7 +128,8 @@ export class SenderPipeline {
     this.section = section;
     const sending = section?.direction === 'sendrecv' || section?.direction === 'sendonly';
     const codec = this.chooseCodec();
-    const wanted = section && section.sendEncodings.length > 0 ? section.sendEncodings.map((e) => e.rid) : [undefined];
+    const wanted =
+      section && section.sendEncodings.length > 0 ? section.sendEncodings.map((e) => e.rid) : [undefined];
     const kept = new Map(this.layers.map((l) => [l.rid, l]));
     this.layers = wanted.map(
       (rid) =>
@@ -214,7 +221,9 @@ export class SenderPipeline {
       const position = index < 0 ? i : index;
       const scale =
         e.scaleResolutionDownBy ??
-        (simulcast && noScales && this.kind === 'video' ? 2 ** (this.encodings.length - 1 - position) : undefined);
+        (simulcast && noScales && this.kind === 'video'
+          ? 2 ** (this.encodings.length - 1 - position)
+          : undefined);
       layer.controls = {
         active: e.active ?? true,
         maxBitrate: e.maxBitrate,

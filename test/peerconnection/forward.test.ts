@@ -7,12 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { isNodeAvAvailable } from '../../src/media/codecs/node-av.js';
 import type { VideoFrame } from '../../src/media/video-frame.js';
 import { type ForwardedTrack, MediaForwarder } from '../../src/peerconnection/forwarding.js';
 import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
 import { type RTCRtpReceiver, RTCRtpSender } from '../../src/peerconnection/transceiver.js';
 import { mediaOutageRuntime } from '../interop/lossy-runtime.js';
-import { isNodeAvAvailable } from '../../src/media/codecs/node-av.js';
 import { QuadrantTrack } from '../media/sources.js';
 import { config, connect, pictureOfSize, recvWithin, statsOf } from './simulcast-peers.js';
 
@@ -32,7 +32,12 @@ async function publish(
   width: number,
   height: number,
   sendEncodings?: typeof LAYERS,
-): Promise<{ pc: RTCPeerConnection; edge: RTCPeerConnection; source: QuadrantTrack; receiver: RTCRtpReceiver }> {
+): Promise<{
+  pc: RTCPeerConnection;
+  edge: RTCPeerConnection;
+  source: QuadrantTrack;
+  receiver: RTCRtpReceiver;
+}> {
   const pc = new RTCPeerConnection(config);
   const edge = new RTCPeerConnection(config);
   const source = new QuadrantTrack(width, height);

@@ -50,7 +50,10 @@ describe('simulcast negotiation', () => {
       );
       assert.equal(first.sendEncodings[0]!.ssrc, t.sender.ssrc);
       assert.equal(new Set(first.sendEncodings.map((e) => e.ssrc)).size, 3);
-      const bSide = mediaSessionConfigFrom(parseSdp(b.localDescription!.sdp), parseSdp(a.localDescription!.sdp));
+      const bSide = mediaSessionConfigFrom(
+        parseSdp(b.localDescription!.sdp),
+        parseSdp(a.localDescription!.sdp),
+      );
       assert.deepEqual(bSide.media[0]!.receiveRids, ['q', 'h', 'f']);
 
       // A second round keeps every layer's SSRC.
@@ -106,7 +109,11 @@ describe('simulcast negotiation', () => {
       const [receiver] = b.getReceivers();
       await b.setLocalDescription();
       assert.match(b.localDescription!.sdp, /a=simulcast:recv 0;1;2\r\n/);
-      assert.deepEqual(receiver!.layers.rids, ['0', '1', '2'], 'the receiver knows the layers once the round completes');
+      assert.deepEqual(
+        receiver!.layers.rids,
+        ['0', '1', '2'],
+        'the receiver knows the layers once the round completes',
+      );
     } finally {
       a.close();
       b.close();

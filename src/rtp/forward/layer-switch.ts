@@ -117,7 +117,9 @@ export class LayerSwitch {
     // The last pts in this frame's time base (the same one, unless the codec clock changed).
     const lastPts = last.timeBase.equals(frame.timeBase)
       ? last.pts
-      : Math.round((last.pts * last.timeBase.num * frame.timeBase.den) / (last.timeBase.den * frame.timeBase.num));
+      : Math.round(
+          (last.pts * last.timeBase.num * frame.timeBase.den) / (last.timeBase.den * frame.timeBase.num),
+        );
     const gap = Math.max(1, Math.round(ticks(receivedAt - last.receivedAt, frame.timeBase)));
     return lastPts + gap - frame.pts;
   }
