@@ -224,6 +224,8 @@ export function buildAnswer(options: {
   cname: string;
   directionFor: (mid: string | undefined) => MediaDirection;
   transceiverFor: (mid: string | undefined) => RTCRtpTransceiver | undefined;
+  /** The DTLS role of a running transport: a re-answer keeps it (`client` answers active, `server` passive). */
+  dtlsRole?: 'client' | 'server' | undefined;
 }): SessionDescription {
   const answer = createAnswer(options.offer, {
     sessionId: options.sessionId,
@@ -239,6 +241,7 @@ export function buildAnswer(options: {
     },
     headerExtensions: { audio: AUDIO_HEADER_EXTENSIONS, video: VIDEO_HEADER_EXTENSIONS },
     localDirection: (mid) => options.directionFor(mid),
+    ...(options.dtlsRole ? { preferredSetup: options.dtlsRole === 'client' ? 'active' : 'passive' } : {}),
     maxMessageSize: options.maxMessageSize,
   });
   answer.extmapAllowMixed = true;
