@@ -70,13 +70,29 @@ async function subscribe(
   return { pc, edge, track, receiver };
 }
 
-/** Decoded frames' pts (seconds) go forward by less than `maxGap` from one to the next. */
-function assertContinuous(frames: VideoFrame[], maxGap = 0.5): void {
+/** Frames read from a track with when they were read (ms). */
+type Timed = { frame: VideoFrame; at: number };
+
+/**
+ * Decoded pts go forward, and across the switch (the first frame of another size) by no more than the time
+ * between reading the two frames plus `slack` seconds: the switch neither jumps back nor leaps forward
+ * (without rebasing, a new publisher's pts start from an origin of their own).
+ */
+function assertContinuous(frames: Timed[], slack = 0.3): void {
+  const pts = (t: Timed) => Number(t.frame.timeBase!.mul(t.frame.pts!));
   for (let i = 1; i < frames.length; i++) {
-    const a = Number(frames[i - 1]!.timeBase!.mul(frames[i - 1]!.pts!));
-    const b = Number(frames[i]!.timeBase!.mul(frames[i]!.pts!));
-    assert.ok(b > a && b - a < maxGap, `pts ${a.toFixed(3)} → ${b.toFixed(3)} s`);
+    const a = pts(frames[i - 1]!);
+    const b = pts(frames[i]!);
+    assert.ok(b > a, `pts ${a.toFixed(3)} → ${b.toFixed(3)} s`);
   }
+  const k = frames.findIndex((f) => f.frame.width !== frames[0]!.frame.width);
+  assert.ok(k > 0, 'the switch is in the frames');
+  const gap = pts(frames[k]!) - pts(frames[k - 1]!);
+  const waited = (frames[k]!.at - frames[k - 1]!.at) / 1000;
+  assert.ok(
+    gap <= waited + slack,
+    `pts moved ${gap.toFixed(3)} s across the switch, read ${waited.toFixed(3)} s apart`,
+  );
 }
 
 describe('forwarding without decoding', { concurrency: false }, () => {
@@ -135,14 +151,14 @@ describe('forwarding without decoding', { concurrency: false }, () => {
     const s = subscribers[0]!;
     await pictureOfSize(s.receiver.track, 320, 240);
     s.track.setLayer('q');
-    const frames: VideoFrame[] = [];
+    const frames: Timed[] = [];
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const f = await recvWithin<VideoFrame>(s.receiver.track, 5000);
-      frames.push(f);
-      if (f.width === 80 && frames.filter((x) => x.width === 80).length >= 5) break;
+      frames.push({ frame: f, at: Date.now() });
+      if (frames.filter((x) => x.frame.width === 80).length >= 5) break;
     }
-    assert.equal(frames.at(-1)!.width, 80, 'the subscriber now decodes the 80×60 layer');
+    assert.equal(frames.at(-1)!.frame.width, 80, 'the subscriber now decodes the 80×60 layer');
     assert.equal(s.track.layer, 'q');
     assertContinuous(frames);
     await pictureOfSize(s.receiver.track, 80, 60);
@@ -211,14 +227,14 @@ describe('forwarding without decoding', { concurrency: false }, () => {
       const s = subscribers[1]!;
       await pictureOfSize(s.receiver.track, 320, 240);
       forwarder.setSource(other.receiver);
-      const frames: VideoFrame[] = [];
+      const frames: Timed[] = [];
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline) {
         const f = await recvWithin<VideoFrame>(s.receiver.track, 5000);
-        frames.push(f);
-        if (frames.filter((x) => x.width === 240).length >= 5) break;
+        frames.push({ frame: f, at: Date.now() });
+        if (frames.filter((x) => x.frame.width === 240).length >= 5) break;
       }
-      assert.equal(frames.at(-1)!.width, 240, 'the new publisher is seen');
+      assert.equal(frames.at(-1)!.frame.width, 240, 'the new publisher is seen');
       assertContinuous(frames);
       await pictureOfSize(s.receiver.track, 240, 180);
       forwarder.setSource(publisher.receiver);

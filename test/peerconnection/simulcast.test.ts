@@ -161,9 +161,14 @@ describe('simulcast media between tsrtc peers', () => {
       for (const s of outbound) assert.equal(s.frameWidth, sizes[s.rid as string]![0]);
 
       // Select the lowest layer: the track switches at its keyframe.
+      const pliOf = async (rid: string) =>
+        statsOf(await b.getStats(), 'inbound-rtp').find((s) => s.rid === rid)!.pliCount as number;
+      const pliBefore = { q: await pliOf('q'), f: await pliOf('f') };
       receiver.layers.select('q');
       await pictureOfSize(receiver.track, 80, 60, 10_000);
       assert.equal(receiver.layers.current, 'q');
+      assert.ok((await pliOf('q')) > pliBefore.q, 'the keyframe was asked of layer q');
+      assert.equal(await pliOf('f'), pliBefore.f, 'and of no other layer');
 
       // Back to automatic, then turn the top layer off: the track falls back to 'h'.
       receiver.layers.select(null);
