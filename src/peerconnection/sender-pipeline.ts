@@ -3,6 +3,8 @@
  * already EncodedFrame through), and writes the frames into the connection's media session. This and the
  * receiver pipeline are the only places where codecs and `recv()` meet RTP. Keyframe requests reach the
  * encoder (or a pass-through source that can make one); REMB and `maxBitrate` set its target bitrate.
+ * With simulcast each negotiated layer (rid) has its own scaler, encoder, controls and statistics, and every
+ * raw frame is encoded for all active layers concurrently (docs/simulcast.md).
  */
 import { createLogger } from '../common/logger.js';
 import { AudioFrame } from '../media/audio-frame.js';
@@ -17,16 +19,19 @@ import type { AudioLevel } from '../rtp/header-extensions.js';
 import type { MediaSectionConfig } from '../rtp/session-config.js';
 import type { MediaLink } from './media-link.js';
 import { audioLevelOf, MediaSourceStats } from './media-source-stats.js';
+import {
+  DEFAULT_CONTROLS,
+  type EncoderStats,
+  type EncodingControls,
+  emptyEncoderStats,
+  implementationOf,
+  type SendLayer,
+  silentLike,
+} from './send-layer.js';
+
+export type { EncoderStats, EncodingControls } from './send-layer.js';
 
 const log = createLogger('pc:sender');
-
-/** What the sender's encodings ask for (RTCRtpEncodingParameters that affect encoding). */
-export interface EncodingControls {
-  active: boolean;
-  maxBitrate: number | undefined;
-  maxFramerate: number | undefined;
-  scaleResolutionDownBy: number | undefined;
-}
 
 /** A pass-through source that can produce a keyframe on request (EncodedFanout subscribers can). */
 interface KeyframeSource {
@@ -35,49 +40,6 @@ interface KeyframeSource {
 
 function canMakeKeyframes(track: MediaStreamTrack): track is MediaStreamTrack & KeyframeSource {
   return typeof (track as Partial<KeyframeSource>).requestKeyframe === 'function';
-}
-
-export interface EncoderStats {
-  framesEncoded: number;
-  keyFramesEncoded: number;
-  /** Seconds spent encoding. */
-  totalEncodeTime: number;
-  framesDropped: number;
-  frameWidth: number | undefined;
-  frameHeight: number | undefined;
-  encoderImplementation: string | undefined;
-  /** Raw frames skipped to honour maxFramerate, or sent as nothing because the encoding is inactive. */
-  framesSkipped: number;
-}
-
-/** One encoding we send: a simulcast layer (rid), or the single stream. */
-interface SendLayer {
-  readonly rid: string | undefined;
-  controls: EncodingControls;
-  encoder: Encoder | undefined;
-  readonly stats: EncoderStats;
-  /** maxFramerate: the pts (seconds) of the last frame this layer encoded. */
-  lastSentPts: number | undefined;
-}
-
-const DEFAULT_CONTROLS: EncodingControls = {
-  active: true,
-  maxBitrate: undefined,
-  maxFramerate: undefined,
-  scaleResolutionDownBy: undefined,
-};
-
-function emptyEncoderStats(): EncoderStats {
-  return {
-    framesEncoded: 0,
-    keyFramesEncoded: 0,
-    totalEncodeTime: 0,
-    framesDropped: 0,
-    frameWidth: undefined,
-    frameHeight: undefined,
-    encoderImplementation: undefined,
-    framesSkipped: 0,
-  };
 }
 
 export class SenderPipeline {
@@ -383,47 +345,5 @@ export class SenderPipeline {
     }
     layer.lastSentPts = t;
     return false;
-  }
-}
-
-/** A disabled track sends silence or black (W3C), with the frame's size and timing. */
-function silentLike(frame: AudioFrame | VideoFrame): AudioFrame | VideoFrame {
-  if (frame instanceof AudioFrame) {
-    const out = new AudioFrame({
-      format: frame.format,
-      layout: frame.layout,
-      samples: frame.samples,
-      sampleRate: frame.sampleRate,
-    });
-    out.pts = frame.pts;
-    out.timeBase = frame.timeBase;
-    return out;
-  }
-  const out = new VideoFrame(frame.width, frame.height, 'yuv420p');
-  // Black in BT.601 limited range: Y 16, U and V 128.
-  out.planes[0]!.data.fill(16);
-  out.planes[1]!.data.fill(128);
-  out.planes[2]!.data.fill(128);
-  out.pts = frame.pts;
-  out.timeBase = frame.timeBase;
-  return out;
-}
-
-function implementationOf(codec: CodecName): string {
-  switch (codec) {
-    case 'pcmu':
-    case 'pcma':
-      return 'tsrtc';
-    case 'opus':
-      return 'libopus';
-    case 'g722':
-      return 'FFmpeg g722';
-    case 'vp8':
-    case 'vp9':
-      return 'libvpx';
-    case 'h264':
-      return 'libx264';
-    case 'av1':
-      return 'SVT-AV1';
   }
 }
