@@ -2,7 +2,8 @@
  * Simulcast with Chromium 156 (headless, loopback), content-checked: Chromium sends three VP8 layers of a
  * canvas of four coloured quadrants (sendEncodings q/h/f, scaleResolutionDownBy 4/2/1) and tsrtc decodes each
  * layer at its own size with its colours; tsrtc sends three layers and Chromium, which receives no simulcast,
- * gets one stream — through Chromium's answer to our simulcast offer, and through our answer to its offer.
+ * gets one stream — through Chromium's answer to our simulcast offer, and through our answer to its re-offer;
+ * and a tsrtc forwarder relays Chromium's layers to another Chromium without decoding, switching layers.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -11,6 +12,7 @@ import type { Page } from 'playwright-core';
 import type { RTCIceCandidateInit } from '../../src/ice/candidate.js';
 import type { MediaStreamTrack } from '../../src/media/track.js';
 import type { VideoFrame } from '../../src/media/video-frame.js';
+import { MediaForwarder } from '../../src/peerconnection/forwarding.js';
 import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
 import type { RTCSessionDescriptionInit } from '../../src/peerconnection/session-description.js';
 import type { RTCStatsReport } from '../../src/peerconnection/stats.js';
@@ -243,6 +245,14 @@ describe('simulcast with Chromium', { skip }, () => {
       }
       const theirs = (await page.evaluate(`window.m.stats('outbound-rtp')`)) as Record<string, unknown>[];
       assert.deepEqual(theirs.map((s) => s.rid).sort(), ['f', 'h', 'q']);
+      // Select the lowest layer: a keyframe is asked of Chromium's q layer and the track switches to it.
+      const pliOf = async (rid: string) =>
+        statsOf(await pc.getStats(), 'inbound-rtp').find((s) => s.rid === rid)!.pliCount as number;
+      const pliBefore = await pliOf('q');
+      receiver.layers.select('q');
+      await pictureNear(receiver.track, 240, 135, 15_000);
+      assert.equal(receiver.layers.current, 'q');
+      assert.ok((await pliOf('q')) > pliBefore, 'a PLI for layer q');
     } finally {
       pc.close();
       await page.close();
@@ -328,6 +338,58 @@ describe('simulcast with Chromium', { skip }, () => {
       source.stop();
       pc.close();
       await page.close();
+    }
+  });
+  it('a tsrtc forwarder relays Chromium simulcast to another Chromium, switching layers, decoding nothing', async () => {
+    const pub = new RTCPeerConnection({ iceLoopbackOnly: true });
+    const sub = new RTCPeerConnection({ iceLoopbackOnly: true });
+    const pubPage = await open(pub);
+    const subPage = await open(sub);
+    let forwarder: MediaForwarder | undefined;
+    try {
+      let receiver: RTCRtpReceiver | undefined;
+      pub.ontrack = (e) => {
+        receiver = e.receiver;
+      };
+      await pub.setRemoteDescription(
+        (await pubPage.evaluate('window.m.sendSimulcast(960, 540)')) as RTCSessionDescriptionInit,
+      );
+      await pub.setLocalDescription();
+      await pubPage.evaluate(
+        (a) => (globalThis as unknown as { m: { accept(a: unknown): Promise<void> } }).m.accept(a),
+        pub.localDescription!.toJSON(),
+      );
+      assert.ok(receiver);
+      forwarder = new MediaForwarder(receiver);
+      const track = forwarder.subscribe({ layer: 'h' });
+      sub.addTransceiver(track, { direction: 'sendonly' }).setCodecPreferences(vp8());
+      await sub.setLocalDescription();
+      const answer = (await subPage.evaluate(
+        (o) => (globalThis as unknown as { m: { answer(o: unknown): Promise<unknown> } }).m.answer(o),
+        sub.localDescription!.toJSON(),
+      )) as RTCSessionDescriptionInit;
+      await sub.setRemoteDescription(answer);
+      const half = await until(async () => {
+        const c = await colours(subPage);
+        return c && Math.abs(c.width - 480) <= 2 ? c : null;
+      }, 40_000);
+      assert.ok(Math.abs(half.height - 270) <= 2);
+      track.setLayer('f');
+      const full = await until(async () => {
+        const c = await colours(subPage);
+        return c && c.width === 960 ? c : null;
+      }, 30_000);
+      assert.equal(full.height, 540);
+      assert.equal(track.layer, 'f');
+      assert.ok(forwarder.stats.keyframeRequestsSent > 0, 'keyframes were asked of Chromium');
+      for (const s of statsOf(await pub.getStats(), 'inbound-rtp'))
+        assert.equal(s.framesDecoded, 0, `layer ${s.rid} was not decoded`);
+    } finally {
+      forwarder?.close();
+      pub.close();
+      sub.close();
+      await pubPage.close();
+      await subPage.close();
     }
   });
 });
