@@ -8,6 +8,14 @@ export type {
 } from './configuration.js';
 export { RTCPeerConnectionIceEvent, RTCTrackEvent } from './events.js';
 export {
+  ForwardedTrack,
+  type ForwardedTrackStats,
+  type ForwardOptions,
+  MediaForwarder,
+  type MediaForwarderOptions,
+  type MediaForwarderStats,
+} from './forwarding.js';
+export {
   type RTCDataChannelInit,
   type RTCIceGatheringState,
   type RTCOfferOptions,
@@ -16,6 +24,11 @@ export {
   type RTCRtpTransceiverInit,
   type RTCSignalingState,
 } from './peer-connection.js';
+export {
+  type EncodedFrameListener,
+  type ReceivedEncodedFrame,
+  RTCRtpReceiverLayers,
+} from './receiver-layers.js';
 export { RemoteStreamTrack } from './remote-track.js';
 export {
   type RTCSdpType,

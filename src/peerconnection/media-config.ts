@@ -100,7 +100,7 @@ function sectionConfig(
     receiveRids: [],
   };
   if (sends(direction)) {
-    const rids = section.rids.filter((r) => r.direction === 'send').map((r) => r.id);
+    const rids = acceptedSendRids(section, peer);
     config.sendEncodings = ssrcEncodings(section.ssrcs, section.ssrcGroups, rids);
     if (config.sendEncodings.length === 0 && options.sendEncodings)
       config.sendEncodings = options.sendEncodings(mid, rids);
@@ -115,6 +115,20 @@ function sectionConfig(
     config.receiveRids = order ? order.filter((r) => rids.includes(r)) : rids;
   }
   return config;
+}
+
+/**
+ * Our a=rid send layers that the peer receives (RFC 8853): with a=simulcast on both sides, the layers of our
+ * send list that its recv list names and does not pause, in our order; without the peer's a=simulcast (an
+ * answer that does not accept simulcast) none: one stream, the first encoding (JSEP §5.3.1).
+ */
+function acceptedSendRids(section: MediaSection, peer: MediaSection): string[] {
+  const ours = section.rids.filter((r) => r.direction === 'send').map((r) => r.id);
+  const theirs = peer.simulcast?.recv;
+  if (ours.length === 0 || !section.simulcast?.send || !theirs) return [];
+  const ordered = section.simulcast.send.flatMap((alts) => alts.filter((a) => !a.paused).map((a) => a.rid));
+  const accepted = new Set(theirs.flatMap((alts) => alts.filter((a) => !a.paused).map((a) => a.rid)));
+  return ordered.filter((r) => ours.includes(r) && accepted.has(r));
 }
 
 /**

@@ -6,11 +6,11 @@
 import { isNodeAvInstalled, loadNodeAv } from '../media/codecs/node-av.js';
 import type { Clock } from '../net/clock.js';
 import type { MediaSessionEvent } from '../rtp/media-session-types.js';
-import type { MediaSectionConfig, MediaSessionConfig } from '../rtp/session-config.js';
+import type { MediaSectionConfig, MediaSessionConfig, SendEncodingConfig } from '../rtp/session-config.js';
 import type { MediaLink } from './media-link.js';
 import { ReceiverPipeline } from './receiver-pipeline.js';
 import { SenderPipeline } from './sender-pipeline.js';
-import type { RTCRtpTransceiver } from './transceiver.js';
+import type { RTCRtpEncodingParameters, RTCRtpSender, RTCRtpTransceiver } from './transceiver.js';
 
 export interface TransceiverMedia {
   readonly transceiver: RTCRtpTransceiver;
@@ -28,6 +28,25 @@ export function preloadCodecs(): void {
   if (isNodeAvInstalled()) void loadNodeAv('media').catch(() => undefined);
 }
 
+/**
+ * The streams a sender sends for negotiated layers: its per-encoding SSRCs (stable across negotiations),
+ * matched by rid; one stream (the first encoding's SSRCs) when no layer was negotiated.
+ */
+export function sendEncodingsOf(sender: RTCRtpSender, rids: readonly string[]): SendEncodingConfig[] {
+  if (rids.length === 0) {
+    const first = sender.encodingSsrcs[0]!;
+    return [{ ssrc: first.ssrc, rtxSsrc: first.rtxSsrc }];
+  }
+  const encodings = sender.currentEncodings;
+  const out: SendEncodingConfig[] = [];
+  for (const rid of rids) {
+    const index = encodings.findIndex((e) => e.rid === rid);
+    const ssrcs = index >= 0 ? sender.encodingSsrcs[index] : undefined;
+    if (ssrcs) out.push({ ssrc: ssrcs.ssrc, rtxSsrc: ssrcs.rtxSsrc, rid });
+  }
+  return out;
+}
+
 export class MediaPipelines {
   private readonly entries = new Map<RTCRtpTransceiver, TransceiverMedia>();
   private link: MediaLink | undefined;
@@ -40,21 +59,30 @@ export class MediaPipelines {
     if (!entry) {
       const send = new SenderPipeline(t.kind, this.clock);
       send.setTrack(t.sender.track);
-      const receive = new ReceiverPipeline(t.kind, t.receiver.track, this.clock, () => {
-        if (t.mid !== null) this.link?.requestKeyframe(t.mid);
-      });
+      const receive = new ReceiverPipeline(
+        t.kind,
+        t.receiver.track,
+        this.clock,
+        (rid) => {
+          if (t.mid !== null) this.link?.requestKeyframe(t.mid, rid);
+        },
+        t.receiver.layers,
+      );
       entry = { transceiver: t, send, receive, section: undefined };
       this.entries.set(t, entry);
       t.sender.onTrackChange = (track) => send.setTrack(track);
-      t.sender.onEncodingsChange = (encodings) => {
-        const e = encodings[0] ?? {};
-        send.setControls({
-          active: e.active ?? true,
-          maxBitrate: e.maxBitrate,
-          maxFramerate: e.maxFramerate,
-          scaleResolutionDownBy: e.scaleResolutionDownBy,
-        });
-      };
+      const encodingsChanged = (encodings: readonly RTCRtpEncodingParameters[]) =>
+        send.setEncodings(
+          encodings.map((e) => ({
+            rid: e.rid,
+            active: e.active ?? true,
+            maxBitrate: e.maxBitrate,
+            maxFramerate: e.maxFramerate,
+            scaleResolutionDownBy: e.scaleResolutionDownBy,
+          })),
+        );
+      t.sender.onEncodingsChange = encodingsChanged;
+      encodingsChanged(t.sender.currentEncodings);
     }
     return entry;
   }
@@ -70,6 +98,7 @@ export class MediaPipelines {
       entry.section = section;
       t.sender.negotiatedSection = section;
       entry.send.configure(link, section);
+      entry.receive.configure(section?.receiveRids ?? []);
       t.receiver.media = { link, mid: t.mid, pipeline: entry.receive };
     }
   }
@@ -91,15 +120,15 @@ export class MediaPipelines {
         entry.receive.onFrame(event);
         break;
       case 'keyframe-request':
-        entry.send.requestKeyframe();
+        entry.send.requestKeyframe(event.rid);
         break;
       case 'receive-activity':
-        entry.receive.onActivity(event.active);
+        entry.receive.onActivity(event.rid, event.active);
         break;
       case 'stream-added':
         break;
       case 'stream-removed':
-        if (event.reason === 'bye') entry.receive.onActivity(false);
+        if (event.reason === 'bye') entry.receive.onActivity(event.rid, false);
         break;
     }
   }

@@ -122,13 +122,50 @@ function addSenderSsrcs(section: MediaSection, sender: RTCRtpSender, trackId: st
   }
 }
 
-function addSenderAttributes(section: MediaSection, transceiver: RTCRtpTransceiver, cname: string): void {
+/**
+ * The rids a sender sends simulcast with (RFC 8853): its encodings' rids when it has several video
+ * encodings, all with rids; empty for a single stream.
+ */
+export function simulcastRids(transceiver: RTCRtpTransceiver): string[] {
+  const encodings = transceiver.sender.currentEncodings;
+  if (transceiver.kind !== 'video' || encodings.length < 2) return [];
+  const rids = encodings.map((e) => e.rid);
+  return rids.every((r): r is string => typeof r === 'string' && r.length > 0) ? rids : [];
+}
+
+/** `a=rid:<rid> send` per layer and `a=simulcast:send a;b;c`: RID-based, no SSRCs (as Chromium writes it). */
+function addSimulcast(section: MediaSection, rids: readonly string[]): void {
+  section.rids = rids.map((id) => ({ id, direction: 'send' as const, payloadTypes: [], restrictions: {} }));
+  section.simulcast = { send: rids.map((rid) => [{ rid, paused: false }]) };
+  section.ssrcs = [];
+  section.ssrcGroups = [];
+}
+
+/**
+ * msid, and either a=ssrc lines or (simulcast) a=rid/a=simulcast. `offeredRecv` is the rids the remote offer
+ * wants to receive (answers only): we answer with the layers we have of those; an offer that wants no
+ * simulcast gets one stream.
+ */
+function addSenderAttributes(
+  section: MediaSection,
+  transceiver: RTCRtpTransceiver,
+  cname: string,
+  offeredRecv?: readonly string[],
+): void {
   const track = transceiver.sender.track;
+  const d = section.direction ?? 'sendrecv';
+  const sending = d === 'sendrecv' || d === 'sendonly';
+  const ours = simulcastRids(transceiver);
+  const rids = offeredRecv === undefined ? ours : ours.filter((r) => offeredRecv.includes(r));
+  if (sending && rids.length > 0) {
+    // A simulcast sender announces its layers even before it has a track (addTransceiver('video', …)).
+    addSimulcast(section, rids);
+    if (!track) return;
+  }
   if (!track) return;
   const streams = transceiver.sender.streamIds.length > 0 ? transceiver.sender.streamIds : ['-'];
   section.msids = streams.map((stream) => ({ streamId: stream, trackId: track.id }));
-  const d = section.direction ?? 'sendrecv';
-  if (d === 'sendrecv' || d === 'sendonly') addSenderSsrcs(section, transceiver.sender, track.id, cname);
+  if (sending && rids.length === 0) addSenderSsrcs(section, transceiver.sender, track.id, cname);
 }
 
 export function buildOffer(options: {
@@ -187,6 +224,8 @@ export function buildAnswer(options: {
   cname: string;
   directionFor: (mid: string | undefined) => MediaDirection;
   transceiverFor: (mid: string | undefined) => RTCRtpTransceiver | undefined;
+  /** The DTLS role of a running transport: a re-answer keeps it (`client` answers active, `server` passive). */
+  dtlsRole?: 'client' | 'server' | undefined;
 }): SessionDescription {
   const answer = createAnswer(options.offer, {
     sessionId: options.sessionId,
@@ -202,12 +241,19 @@ export function buildAnswer(options: {
     },
     headerExtensions: { audio: AUDIO_HEADER_EXTENSIONS, video: VIDEO_HEADER_EXTENSIONS },
     localDirection: (mid) => options.directionFor(mid),
+    ...(options.dtlsRole ? { preferredSetup: options.dtlsRole === 'client' ? 'active' : 'passive' } : {}),
     maxMessageSize: options.maxMessageSize,
   });
   answer.extmapAllowMixed = true;
   for (const section of answer.media) {
     const t = options.transceiverFor(section.mid);
-    if (t && section.port !== 0) addSenderAttributes(section, t, options.cname);
+    if (!t || section.port === 0) continue;
+    const offered = options.offer.media.find((m) => m.mid === section.mid);
+    const recv = offered?.simulcast?.recv?.flatMap((alts) => alts.filter((a) => !a.paused).map((a) => a.rid));
+    const offeredRecvRids = (recv ?? []).filter((rid) =>
+      offered?.rids.some((r) => r.id === rid && r.direction === 'recv'),
+    );
+    addSenderAttributes(section, t, options.cname, offeredRecvRids);
   }
   return answer;
 }

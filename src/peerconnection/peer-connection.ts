@@ -32,7 +32,7 @@ import {
 } from './connection-state.js';
 import { dataChannelParameters, type RTCDataChannelInit } from './data-channel-init.js';
 import { PeerConnectionEventTarget, RTCPeerConnectionIceEvent, RTCTrackEvent } from './events.js';
-import { MediaPipelines } from './media-pipelines.js';
+import { MediaPipelines, sendEncodingsOf } from './media-pipelines.js';
 import { NegotiationNeeded } from './negotiation-needed.js';
 import { RemoteStreams } from './remote-streams.js';
 import { addRtpStats } from './rtp-stats.js';
@@ -99,6 +99,10 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
         this.dispatchEvent(new RTCDataChannelEvent('datachannel', { channel }));
       },
       media: (event) => this.pipelines.dispatch(event),
+      sendEncodings: (mid, rids) => {
+        const t = this.transceivers.byMid(mid);
+        return t ? sendEncodingsOf(t.sender, rids) : [];
+      },
       mediaConfigured: (config, link) => {
         this.pipelines.sync(this.transceivers.list, config, link);
         for (const t of this.transceivers.list) {

@@ -14,6 +14,9 @@ export class RemoteStreamTrack extends MediaStreamTrack {
   private readonly waiters: { resolve: (f: MediaFrame) => void; reject: (e: Error) => void }[] = [];
   /** Frames dropped because the application pulled too slowly. */
   droppedFrames = 0;
+  /** @internal Called once, at the first `recv()`: the receive path decodes only for tracks someone reads. */
+  onDemand: (() => void) | undefined;
+  private demandedFlag = false;
 
   constructor(kind: 'audio' | 'video', id?: string) {
     super(id === undefined ? {} : { id });
@@ -28,7 +31,16 @@ export class RemoteStreamTrack extends MediaStreamTrack {
     return this.trackKind;
   }
 
+  /** @internal Someone has read (or is reading) this track. */
+  get demanded(): boolean {
+    return this.demandedFlag;
+  }
+
   recv(): Promise<MediaFrame> {
+    if (!this.demandedFlag) {
+      this.demandedFlag = true;
+      this.onDemand?.();
+    }
     if (this.readyState !== 'live') {
       return Promise.reject(new MediaStreamError(`${this.trackKind} track ${this.id} has ended`));
     }

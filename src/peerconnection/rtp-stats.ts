@@ -97,7 +97,7 @@ export function addRtpStats(
     );
     const remote = out.remote;
     const remoteId = remote ? `RI${TRANSPORT_ID}${kindLetter}${out.ssrc}` : undefined;
-    const enc = e.send.encoderStats;
+    const enc = e.send.encoderStatsFor(out.rid);
     report.set(id, {
       id,
       type: 'outbound-rtp',
@@ -120,7 +120,7 @@ export function addRtpStats(
       nackCount: out.nack.nackPacketsReceived,
       pliCount: out.keyframeRequests.pliReceived,
       firCount: out.keyframeRequests.firReceived,
-      active: e.transceiver.sender.currentEncodings[0]?.active ?? true,
+      active: e.send.controlsFor(out.rid).active,
       ...(out.kind === 'video'
         ? {
             framesSent: out.framesSent,
@@ -157,7 +157,7 @@ export function addRtpStats(
     if (!e?.section) continue;
     const kindLetter = inb.kind === 'audio' ? 'A' : 'V';
     const id = `IT01${kindLetter}${inb.ssrc}`;
-    const dec = e.receive.stats;
+    const dec = e.receive.statsFor(inb.rid);
     const jb = inb.jitterBuffer;
     const sr = inb.remoteSender;
     const remoteId = sr ? `ROA${TRANSPORT_ID}${kindLetter}${inb.ssrc}` : undefined;

@@ -3,6 +3,8 @@
  * already EncodedFrame through), and writes the frames into the connection's media session. This and the
  * receiver pipeline are the only places where codecs and `recv()` meet RTP. Keyframe requests reach the
  * encoder (or a pass-through source that can make one); REMB and `maxBitrate` set its target bitrate.
+ * With simulcast each negotiated layer (rid) has its own scaler, encoder, controls and statistics, and every
+ * raw frame is encoded for all active layers concurrently (docs/simulcast.md).
  */
 import { createLogger } from '../common/logger.js';
 import { AudioFrame } from '../media/audio-frame.js';
@@ -17,16 +19,19 @@ import type { AudioLevel } from '../rtp/header-extensions.js';
 import type { MediaSectionConfig } from '../rtp/session-config.js';
 import type { MediaLink } from './media-link.js';
 import { audioLevelOf, MediaSourceStats } from './media-source-stats.js';
+import {
+  DEFAULT_CONTROLS,
+  type EncoderStats,
+  type EncodingControls,
+  emptyEncoderStats,
+  implementationOf,
+  type SendLayer,
+  silentLike,
+} from './send-layer.js';
+
+export type { EncoderStats, EncodingControls } from './send-layer.js';
 
 const log = createLogger('pc:sender');
-
-/** What the sender's encodings ask for (RTCRtpEncodingParameters that affect encoding). */
-export interface EncodingControls {
-  active: boolean;
-  maxBitrate: number | undefined;
-  maxFramerate: number | undefined;
-  scaleResolutionDownBy: number | undefined;
-}
 
 /** A pass-through source that can produce a keyframe on request (EncodedFanout subscribers can). */
 interface KeyframeSource {
@@ -37,45 +42,26 @@ function canMakeKeyframes(track: MediaStreamTrack): track is MediaStreamTrack & 
   return typeof (track as Partial<KeyframeSource>).requestKeyframe === 'function';
 }
 
-export interface EncoderStats {
-  framesEncoded: number;
-  keyFramesEncoded: number;
-  /** Seconds spent encoding. */
-  totalEncodeTime: number;
-  framesDropped: number;
-  frameWidth: number | undefined;
-  frameHeight: number | undefined;
-  encoderImplementation: string | undefined;
-  /** Raw frames skipped to honour maxFramerate, or sent as nothing because the encoding is inactive. */
-  framesSkipped: number;
-}
-
 export class SenderPipeline {
   readonly source = new MediaSourceStats();
-  readonly encoderStats: EncoderStats = {
-    framesEncoded: 0,
-    keyFramesEncoded: 0,
-    totalEncodeTime: 0,
-    framesDropped: 0,
-    frameWidth: undefined,
-    frameHeight: undefined,
-    encoderImplementation: undefined,
-    framesSkipped: 0,
-  };
   private track: MediaStreamTrack | null = null;
   private section: MediaSectionConfig | undefined;
   private link: MediaLink | undefined;
-  private encoder: Encoder | undefined;
   private running = false;
   private generation = 0;
   private remb: number | undefined;
-  private controls: EncodingControls = {
-    active: true,
-    maxBitrate: undefined,
-    maxFramerate: undefined,
-    scaleResolutionDownBy: undefined,
-  };
-  private lastSentPts: { pts: number; rate: number } | undefined;
+  /** The sender's encodings as set (addTransceiver sendEncodings, setParameters), by position. */
+  private encodings: (EncodingControls & { rid?: string | undefined })[] = [{ ...DEFAULT_CONTROLS }];
+  /** The negotiated streams: one per accepted simulcast layer, or one. */
+  private layers: SendLayer[] = [
+    {
+      rid: undefined,
+      controls: { ...DEFAULT_CONTROLS },
+      encoder: undefined,
+      stats: emptyEncoderStats(),
+      lastSentPts: undefined,
+    },
+  ];
   private warnedCodec: CodecName | undefined;
 
   constructor(
@@ -83,16 +69,48 @@ export class SenderPipeline {
     private readonly clock: Clock,
   ) {}
 
+  /** The encoder statistics of the first stream (of each layer: `encoderStatsFor`). */
+  get encoderStats(): EncoderStats {
+    return this.layers[0]!.stats;
+  }
+
+  /** The encoder statistics of one layer (the first stream's for an unknown or absent rid). */
+  encoderStatsFor(rid: string | undefined): EncoderStats {
+    return (this.layers.find((l) => l.rid === rid) ?? this.layers[0]!).stats;
+  }
+
+  /** The controls in force for one layer (`active` for stats). */
+  controlsFor(rid: string | undefined): EncodingControls {
+    return (this.layers.find((l) => l.rid === rid) ?? this.layers[0]!).controls;
+  }
+
   /** The negotiated section of this sender (after every round), and the connection's media link. */
   configure(link: MediaLink, section: MediaSectionConfig | undefined): void {
     this.link = link;
     this.section = section;
     const sending = section?.direction === 'sendrecv' || section?.direction === 'sendonly';
     const codec = this.chooseCodec();
-    if (this.encoder && this.encoder.codec !== codec) {
-      this.encoder.close();
-      this.encoder = undefined;
+    const wanted =
+      section && section.sendEncodings.length > 0 ? section.sendEncodings.map((e) => e.rid) : [undefined];
+    const kept = new Map(this.layers.map((l) => [l.rid, l]));
+    this.layers = wanted.map(
+      (rid) =>
+        kept.get(rid) ?? {
+          rid,
+          controls: { ...DEFAULT_CONTROLS },
+          encoder: undefined,
+          stats: emptyEncoderStats(),
+          lastSentPts: undefined,
+        },
+    );
+    for (const l of kept.values()) if (!this.layers.includes(l)) l.encoder?.close();
+    for (const l of this.layers) {
+      if (l.encoder && l.encoder.codec !== codec) {
+        l.encoder.close();
+        l.encoder = undefined;
+      }
     }
+    this.applyEncodings();
     if (sending && this.track) this.start();
     else this.stop();
   }
@@ -101,33 +119,34 @@ export class SenderPipeline {
   setTrack(track: MediaStreamTrack | null): void {
     if (track === this.track) return;
     this.track = track;
-    this.encoder?.requestKeyframe();
+    for (const l of this.layers) l.encoder?.requestKeyframe();
     this.generation++;
     this.running = false;
     const sending = this.section?.direction === 'sendrecv' || this.section?.direction === 'sendonly';
     if (track && sending && this.link) this.start();
   }
 
-  setControls(controls: EncodingControls): void {
-    this.controls = controls;
-    this.applyBitrate();
+  /** The sender's encodings (setParameters): matched to the negotiated layers by rid, else by position. */
+  setEncodings(encodings: readonly (EncodingControls & { rid?: string | undefined })[]): void {
+    this.encodings = encodings.length > 0 ? encodings.map((e) => ({ ...e })) : [{ ...DEFAULT_CONTROLS }];
+    this.applyEncodings();
   }
 
-  /** A PLI or FIR from the peer. */
-  requestKeyframe(): void {
-    this.encoder?.requestKeyframe();
+  /** A PLI or FIR from the peer (for one layer, or for every layer). */
+  requestKeyframe(rid?: string): void {
+    for (const l of this.layers) if (rid === undefined || l.rid === rid) l.encoder?.requestKeyframe();
     if (this.track && canMakeKeyframes(this.track)) this.track.requestKeyframe();
   }
 
-  /** The peer's REMB (bits per second). */
+  /** The peer's REMB (bits per second) for this section: shared by the layers by picture size. */
   setRemoteEstimate(bitrate: number): void {
     this.remb = bitrate;
-    this.applyBitrate();
+    this.applyBitrates();
   }
 
   /** The codec raw frames are encoded with: the first the peer prefers that this build can encode. */
   get codec(): CodecName | undefined {
-    return this.encoder?.codec ?? this.chooseCodec();
+    return this.layers[0]!.encoder?.codec ?? this.chooseCodec();
   }
 
   stop(): void {
@@ -137,8 +156,10 @@ export class SenderPipeline {
 
   close(): void {
     this.stop();
-    this.encoder?.close();
-    this.encoder = undefined;
+    for (const l of this.layers) {
+      l.encoder?.close();
+      l.encoder = undefined;
+    }
   }
 
   private start(): void {
@@ -152,9 +173,38 @@ export class SenderPipeline {
     return this.section?.sendCodecs.find((c) => c.codec !== undefined)?.codec;
   }
 
-  private applyBitrate(): void {
-    const limits = [this.remb, this.controls.maxBitrate].filter((v): v is number => v !== undefined && v > 0);
-    if (limits.length > 0 && this.encoder) this.encoder.setTargetBitrate(Math.min(...limits));
+  /** Each layer takes the encoding of its rid (else of its position); video simulcast scales 2^(n-1-i) by default. */
+  private applyEncodings(): void {
+    const simulcast = this.layers.length > 1 || this.layers[0]!.rid !== undefined;
+    const noScales = this.encodings.every((e) => e.scaleResolutionDownBy === undefined);
+    this.layers.forEach((layer, i) => {
+      const index = simulcast ? this.encodings.findIndex((e) => e.rid === layer.rid) : 0;
+      const e = this.encodings[index < 0 ? i : index] ?? this.encodings[0]!;
+      const position = index < 0 ? i : index;
+      const scale =
+        e.scaleResolutionDownBy ??
+        (simulcast && noScales && this.kind === 'video'
+          ? 2 ** (this.encodings.length - 1 - position)
+          : undefined);
+      layer.controls = {
+        active: e.active ?? true,
+        maxBitrate: e.maxBitrate,
+        maxFramerate: e.maxFramerate,
+        scaleResolutionDownBy: scale,
+      };
+    });
+    this.applyBitrates();
+  }
+
+  private applyBitrates(): void {
+    // REMB is for the section: each layer gets the share of its picture area among the active layers.
+    const area = (l: SendLayer) => 1 / (l.controls.scaleResolutionDownBy ?? 1) ** 2;
+    const total = this.layers.filter((l) => l.controls.active).reduce((sum, l) => sum + area(l), 0);
+    for (const l of this.layers) {
+      const share = this.remb !== undefined && total > 0 ? (this.remb * area(l)) / total : undefined;
+      const limits = [share, l.controls.maxBitrate].filter((v): v is number => v !== undefined && v > 0);
+      if (limits.length > 0 && l.encoder) l.encoder.setTargetBitrate(Math.min(...limits));
+    }
   }
 
   private async pump(generation: number): Promise<void> {
@@ -182,66 +232,92 @@ export class SenderPipeline {
     const link = this.link;
     const mid = this.section?.mid;
     if (!link || mid === undefined) return;
-    if (!this.controls.active) {
-      this.encoderStats.framesSkipped++;
-      return;
-    }
     if (frame instanceof EncodedFrame) {
+      // Pass-through cannot make layers: the frame goes on the first active one.
+      const layer = this.layers.find((l) => l.controls.active);
+      if (!layer) {
+        this.encoderStats.framesSkipped++;
+        return;
+      }
       if (!this.section?.sendCodecs.some((c) => c.codec === frame.codec)) {
         if (this.warnedCodec !== frame.codec) log.warn(`${frame.codec} frames were not negotiated; dropped`);
         this.warnedCodec = frame.codec;
-        this.encoderStats.framesDropped++;
+        layer.stats.framesDropped++;
         return;
       }
-      this.write(link, mid, frame, undefined);
+      this.write(link, mid, layer, frame, undefined);
       return;
     }
     let raw: AudioFrame | VideoFrame = frame;
     if (!track.enabled) raw = silentLike(raw);
     this.source.record(raw, this.clock.now());
+    if (raw instanceof AudioFrame) {
+      await this.encodeLayer(link, mid, this.layers[0]!, raw);
+      return;
+    }
+    const video = raw;
+    await Promise.all(this.layers.map((layer) => this.encodeLayer(link, mid, layer, video)));
+  }
+
+  private async encodeLayer(
+    link: MediaLink,
+    mid: string,
+    layer: SendLayer,
+    frame: AudioFrame | VideoFrame,
+  ): Promise<void> {
+    if (!layer.controls.active) {
+      layer.stats.framesSkipped++;
+      return;
+    }
+    let raw = frame;
     if (raw instanceof VideoFrame) {
-      if (this.skipForFramerate(raw)) return;
-      const scale = this.controls.scaleResolutionDownBy;
+      if (this.skipForFramerate(layer, raw)) return;
+      const scale = layer.controls.scaleResolutionDownBy;
       if (scale !== undefined && scale > 1) {
         const width = Math.max(2, Math.round(raw.width / scale / 2) * 2);
         const height = Math.max(2, Math.round(raw.height / scale / 2) * 2);
         raw = raw.reformat({ width, height });
       }
     }
-    const encoder = this.encoderFor();
+    const encoder = this.encoderFor(layer);
     if (!encoder) {
-      this.encoderStats.framesDropped++;
+      layer.stats.framesDropped++;
       return;
     }
     const started = this.clock.now();
     const encoded = await (encoder as Encoder<AudioFrame | VideoFrame>).encode(raw);
-    this.encoderStats.totalEncodeTime += (this.clock.now() - started) / 1000;
+    layer.stats.totalEncodeTime += (this.clock.now() - started) / 1000;
     const level = raw instanceof AudioFrame ? audioLevelOf(raw) : undefined;
     if (raw instanceof VideoFrame) {
-      this.encoderStats.frameWidth = raw.width;
-      this.encoderStats.frameHeight = raw.height;
+      layer.stats.frameWidth = raw.width;
+      layer.stats.frameHeight = raw.height;
     }
     for (const e of encoded) {
-      this.encoderStats.framesEncoded++;
-      if (e.keyframe && e.kind === 'video') this.encoderStats.keyFramesEncoded++;
-      this.write(link, mid, e, level);
+      layer.stats.framesEncoded++;
+      if (e.keyframe && e.kind === 'video') layer.stats.keyFramesEncoded++;
+      this.write(link, mid, layer, e, level);
     }
   }
 
-  private write(link: MediaLink, mid: string, frame: EncodedFrame, level: AudioLevel | undefined): void {
-    const rid = this.section?.sendEncodings[0]?.rid;
-    if (!link.writeFrame(mid, rid, frame, level ? { audioLevel: level } : {})) {
-      this.encoderStats.framesDropped++;
+  private write(
+    link: MediaLink,
+    mid: string,
+    layer: SendLayer,
+    frame: EncodedFrame,
+    level: AudioLevel | undefined,
+  ): void {
+    if (!link.writeFrame(mid, layer.rid, frame, level ? { audioLevel: level } : {})) {
+      layer.stats.framesDropped++;
       // A video frame that did not leave leaves the decoder behind it without a reference.
-      if (frame.kind === 'video') this.requestKeyframe();
+      if (frame.kind === 'video') this.requestKeyframe(layer.rid);
     }
   }
 
-  private encoderFor(): Encoder | undefined {
-    if (this.encoder) return this.encoder;
+  private encoderFor(layer: SendLayer): Encoder | undefined {
+    if (layer.encoder) return layer.encoder;
     const codec = this.chooseCodec();
     if (!codec) return undefined;
-    const bitrate = this.controls.maxBitrate;
+    const bitrate = layer.controls.maxBitrate;
     const options: EncoderOptions = bitrate ? { bitrate } : {};
     const negotiated = this.section?.sendCodecs.find((c) => c.codec === codec);
     if (codec === 'h264' && negotiated) {
@@ -250,66 +326,24 @@ export class SenderPipeline {
         packetizationMode: negotiated.parameters['packetization-mode'] === '1' ? 1 : 0,
       };
     }
-    this.encoder =
+    layer.encoder =
       this.kind === 'audio' ? createAudioEncoder(codec, options) : createVideoEncoder(codec, options);
-    this.encoderStats.encoderImplementation = implementationOf(codec);
-    this.applyBitrate();
-    return this.encoder;
+    layer.stats.encoderImplementation = implementationOf(codec);
+    this.applyBitrates();
+    return layer.encoder;
   }
 
-  /** maxFramerate: skip frames that come sooner than 1/maxFramerate after the last one sent. */
-  private skipForFramerate(frame: VideoFrame): boolean {
-    const max = this.controls.maxFramerate;
+  /** maxFramerate: skip frames that come sooner than 1/maxFramerate after the last one this layer sent. */
+  private skipForFramerate(layer: SendLayer, frame: VideoFrame): boolean {
+    const max = layer.controls.maxFramerate;
     if (!max || frame.pts === null || !frame.timeBase) return false;
     const t = Number(frame.timeBase.mul(frame.pts));
-    const last = this.lastSentPts;
-    if (last && t - last.pts < (1 / max) * 0.95) {
-      this.encoderStats.framesSkipped++;
+    const last = layer.lastSentPts;
+    if (last !== undefined && t - last < (1 / max) * 0.95) {
+      layer.stats.framesSkipped++;
       return true;
     }
-    this.lastSentPts = { pts: t, rate: max };
+    layer.lastSentPts = t;
     return false;
-  }
-}
-
-/** A disabled track sends silence or black (W3C), with the frame's size and timing. */
-function silentLike(frame: AudioFrame | VideoFrame): AudioFrame | VideoFrame {
-  if (frame instanceof AudioFrame) {
-    const out = new AudioFrame({
-      format: frame.format,
-      layout: frame.layout,
-      samples: frame.samples,
-      sampleRate: frame.sampleRate,
-    });
-    out.pts = frame.pts;
-    out.timeBase = frame.timeBase;
-    return out;
-  }
-  const out = new VideoFrame(frame.width, frame.height, 'yuv420p');
-  // Black in BT.601 limited range: Y 16, U and V 128.
-  out.planes[0]!.data.fill(16);
-  out.planes[1]!.data.fill(128);
-  out.planes[2]!.data.fill(128);
-  out.pts = frame.pts;
-  out.timeBase = frame.timeBase;
-  return out;
-}
-
-function implementationOf(codec: CodecName): string {
-  switch (codec) {
-    case 'pcmu':
-    case 'pcma':
-      return 'tsrtc';
-    case 'opus':
-      return 'libopus';
-    case 'g722':
-      return 'FFmpeg g722';
-    case 'vp8':
-    case 'vp9':
-      return 'libvpx';
-    case 'h264':
-      return 'libx264';
-    case 'av1':
-      return 'SVT-AV1';
   }
 }

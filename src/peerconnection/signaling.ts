@@ -189,6 +189,8 @@ export class Signaling {
       cname: this.host.cname,
       directionFor: (mid) => this.host.transceivers.answerDirection(mid),
       transceiverFor: (mid) => this.host.transceivers.byMid(mid),
+      // A re-answer keeps the DTLS role the first round chose (Chromium refuses a swapped a=setup).
+      dtlsRole: this.host.transports.dtls?.dtlsRole,
     });
     const sdp = writeSdp(this.withLocalCandidates(model));
     this.lastAnswer = sdp;

@@ -11,6 +11,7 @@ import type { RtpSourceInfo } from '../rtp/media-session-types.js';
 import type { MediaSectionConfig } from '../rtp/session-config.js';
 import { capabilitiesFor, type RTCRtpCapabilities, type RTCRtpCodecCapability } from './capabilities.js';
 import type { MediaLink } from './media-link.js';
+import { RTCRtpReceiverLayers } from './receiver-layers.js';
 import type { ReceiverPipeline } from './receiver-pipeline.js';
 import { RemoteStreamTrack } from './remote-track.js';
 import { RTCStatsReport } from './stats.js';
@@ -52,6 +53,8 @@ export class RTCRtpSender {
   /** The SSRCs this sender announces (media and RTX), random as RFC 3550 asks. */
   readonly ssrc: number;
   readonly rtxSsrc: number;
+  /** @internal The SSRCs of each encoding (the first is `ssrc`/`rtxSsrc`): stable across negotiations. */
+  readonly encodingSsrcs: readonly { ssrc: number; rtxSsrc: number }[];
   transport: RTCDtlsTransport | null = null;
   /** @internal The media pipeline follows the track (replaceTrack, addTrack, removeTrack). */
   onTrackChange: ((track: MediaStreamTrack | null) => void) | undefined;
@@ -71,6 +74,11 @@ export class RTCRtpSender {
   ) {
     this.ssrc = randomUint32(random);
     this.rtxSsrc = randomUint32(random);
+    this.encodingSsrcs = (encodings.length > 0 ? encodings : [{}]).map((_, i) =>
+      i === 0
+        ? { ssrc: this.ssrc, rtxSsrc: this.rtxSsrc }
+        : { ssrc: randomUint32(random), rtxSsrc: randomUint32(random) },
+    );
     this.currentTrack = track;
     this.streamIds = streams.map((s) => s.id);
     this.encodings = encodings.map((e) => ({ active: true, ...e }));
@@ -146,6 +154,8 @@ export interface ReceiverMedia {
 
 export class RTCRtpReceiver {
   readonly track: RemoteStreamTrack;
+  /** tsrtc: simulcast layers (which one `track` follows, a track per layer), encoded frames, keyframes. */
+  readonly layers = new RTCRtpReceiverLayers();
   transport: RTCDtlsTransport | null = null;
   /** @internal */
   media: ReceiverMedia | undefined;

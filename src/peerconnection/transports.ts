@@ -18,7 +18,7 @@ import { RTCIceTransport } from '../ice/transport.js';
 import type { Runtime } from '../net/runtime.js';
 import { WakeScheduler } from '../net/wake-scheduler.js';
 import type { MediaSessionEvent } from '../rtp/media-session-types.js';
-import type { MediaSessionConfig } from '../rtp/session-config.js';
+import type { MediaSessionConfig, SendEncodingConfig } from '../rtp/session-config.js';
 import { negotiatedDtlsRole } from '../sdp/jsep/dtls-setup.js';
 import { setupOf } from '../sdp/jsep/index.js';
 import type { SessionDescription } from '../sdp/types.js';
@@ -56,6 +56,8 @@ export interface TransportEvents {
   media(event: MediaSessionEvent): void;
   /** A negotiation was applied: the media pipelines follow its sections. */
   mediaConfigured(config: MediaSessionConfig, link: MediaLink): void;
+  /** Our SSRCs for a section we send RID-based simulcast (or an SSRC-less answer) in: the sender's. */
+  sendEncodings?(mid: string, rids: readonly string[]): SendEncodingConfig[];
 }
 
 export class ConnectionTransports {
@@ -196,7 +198,8 @@ export class ConnectionTransports {
 
   /** Audio/video sections mean a media session (made once, reconfigured after every round). */
   private applyMedia(n: Negotiated, dtls: RTCDtlsTransport): void {
-    const config = mediaSessionConfigFrom(n.local, n.remote);
+    const sendEncodings = this.events.sendEncodings?.bind(this.events);
+    const config = mediaSessionConfigFrom(n.local, n.remote, sendEncodings ? { sendEncodings } : {});
     if (config.media.length === 0 && !this.mediaLink) return;
     this.mediaLink ??= new MediaLink(this.runtime, this.wakes, dtls, this.cname, (e) => this.events.media(e));
     this.mediaLink.configure(config);

@@ -4,6 +4,7 @@
  */
 export * from './extension-map.js';
 export type { PacketResult, SentPacketRecord } from './feedback/transport-feedback-log.js';
+export { type LayerId, LayerSwitch, type LayerSwitchStats } from './forward/layer-switch.js';
 export * from './header-extensions.js';
 export * from './jitter-buffer.js';
 export * from './media-session.js';
