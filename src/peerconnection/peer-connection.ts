@@ -39,7 +39,7 @@ import {
   type RTCSessionDescription,
   type RTCSessionDescriptionInit,
 } from './session-description.js';
-import { type RTCOfferOptions, type RTCSignalingState, Signaling } from './signaling.js';
+import { type RTCOfferOptions, type RTCSignalingState, Signaling, toOfferOptions } from './signaling.js';
 import { collectStats, type RTCStatsReport, selectStats } from './stats.js';
 import type { RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver } from './transceiver.js';
 import { type RTCRtpTransceiverInit, TransceiverSet } from './transceiver-set.js';
@@ -72,9 +72,10 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
   private operations: Promise<unknown> = Promise.resolve();
   private pendingOperations = 0;
 
-  constructor(configuration?: RTCConfiguration | null, options: RTCPeerConnectionOptions = {}) {
+  // A default value keeps RTCPeerConnection.length 0, as WebIDL has it for an optional argument.
+  constructor(configuration: RTCConfiguration | null = {}, options: RTCPeerConnectionOptions = {}) {
     super();
-    this.config = resolveConfiguration(configuration ?? {});
+    this.config = resolveConfiguration(configuration);
     this.runtime = options.runtime ?? nodeRuntime;
     const certs = this.config.certificates;
     this.certificatePromise = certs?.[0] ? Promise.resolve(certs[0]) : takeCertificate();
@@ -172,17 +173,18 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
   // ---- configuration
 
   getConfiguration(): RTCConfiguration {
-    return { ...this.config, iceServers: this.config.iceServers.map((s) => ({ ...s })) };
+    return {
+      ...this.config,
+      iceServers: this.config.iceServers.map((s) => ({ ...s, urls: [...s.urls] })),
+      certificates: [...this.config.certificates],
+    };
   }
 
-  setConfiguration(configuration: RTCConfiguration): void {
+  setConfiguration(configuration?: RTCConfiguration): void {
     this.assertOpen('setConfiguration');
-    const next = resolveConfiguration({
-      ...configuration,
-      certificates: configuration.certificates ?? this.config.certificates,
-    });
-    checkConfigurationChange(this.config, next);
-    this.config = next;
+    const next = resolveConfiguration(configuration);
+    checkConfigurationChange(this.config, next, this.signaling.hasLocal);
+    this.config = { ...next, certificates: this.config.certificates };
   }
 
   // ---- tracks, transceivers, channels
@@ -216,8 +218,10 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
   }
 
   createDataChannel(label: string, init: RTCDataChannelInit = {}): RTCDataChannel {
-    this.assertOpen('createDataChannel');
+    // biome-ignore lint/complexity/noArguments: WebIDL tells a missing label from an undefined one
+    if (arguments.length === 0) throw new TypeError('createDataChannel() needs a label');
     const params = dataChannelParameters(label, init);
+    this.assertOpen('createDataChannel');
     const channel = new DataChannel(this.transports.sctp ?? this.transports.channels, params);
     this.channels.push(channel);
     if (!this.wantsData) {
@@ -229,8 +233,16 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
 
   // ---- offer / answer
 
-  createOffer(options: RTCOfferOptions = {}): Promise<RTCSessionDescriptionInit> {
-    return this.chain('createOffer', () => this.signaling.createOffer(options ?? {}));
+  createOffer(options?: RTCOfferOptions): Promise<RTCSessionDescriptionInit> {
+    let converted: RTCOfferOptions;
+    try {
+      converted = toOfferOptions(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // The legacy options act when createOffer() is called, before the operation is chained (W3C §11.2.2).
+    if (!this.closed) this.transceivers.applyLegacyOfferOptions(converted);
+    return this.chain('createOffer', () => this.signaling.createOffer(converted));
   }
 
   createAnswer(): Promise<RTCSessionDescriptionInit> {
@@ -292,6 +304,8 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     if (this.closed) return;
     this.closed = true;
     this.signaling.close();
+    // W3C close(): every channel is `closed` at once, without events (the peer gets the SCTP ABORT).
+    for (const ch of this.channels) ch.closeSilently();
     this.transceivers.stopAll();
     this.transports.close();
     this.states.close();
@@ -309,7 +323,7 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     this.operations = run.catch(() => undefined);
     return run.finally(() => {
       this.pendingOperations--;
-      if (this.pendingOperations === 0) this.negotiation.update();
+      if (this.pendingOperations === 0) this.negotiation.chainEmptied();
     });
   }
 

@@ -29,6 +29,7 @@ import { RTCSessionDescription, type RTCSessionDescriptionInit } from './session
 import type { RTCRtpTransceiver } from './transceiver.js';
 import type { TransceiverSet } from './transceiver-set.js';
 import type { ConnectionTransports } from './transports.js';
+import { toDictionary } from './webidl.js';
 
 const log = createLogger('pc:signaling');
 
@@ -45,6 +46,15 @@ export interface RTCOfferOptions {
   /** Legacy (still honoured by browsers): make sure an audio/video section receives. */
   offerToReceiveAudio?: boolean;
   offerToReceiveVideo?: boolean;
+}
+
+/** WebIDL RTCOfferOptions: booleans, the legacy ones only when present. */
+export function toOfferOptions(value: unknown): RTCOfferOptions {
+  const d = toDictionary(value, 'RTCOfferOptions');
+  const out: RTCOfferOptions = { iceRestart: Boolean(d.iceRestart) };
+  if (d.offerToReceiveAudio !== undefined) out.offerToReceiveAudio = Boolean(d.offerToReceiveAudio);
+  if (d.offerToReceiveVideo !== undefined) out.offerToReceiveVideo = Boolean(d.offerToReceiveVideo);
+  return out;
 }
 
 interface AppliedDescription {
@@ -88,6 +98,10 @@ export class Signaling {
 
   get state(): RTCSignalingState {
     return this._state;
+  }
+
+  get hasLocal(): boolean {
+    return this.currentLocal !== undefined || this.pendingLocal !== undefined;
   }
 
   get hasRemote(): boolean {
@@ -151,12 +165,6 @@ export class Signaling {
 
   async createOffer(options: RTCOfferOptions): Promise<RTCSessionDescriptionInit> {
     if (options.iceRestart) this.restartPending = true;
-    for (const kind of ['audio', 'video'] as const) {
-      const want = kind === 'audio' ? options.offerToReceiveAudio : options.offerToReceiveVideo;
-      if (want && !this.host.transceivers.list.some((t) => t.kind === kind && !t.stopped && receives(t))) {
-        this.host.transceivers.add(kind, { direction: 'recvonly' });
-      }
-    }
     const transport = await this.localTransportInfo();
     const model = buildOffer({
       sessionId: this.sessionId,
@@ -437,10 +445,6 @@ export class Signaling {
     this._state = state;
     this.host.signalingStateChanged();
   }
-}
-
-function receives(t: RTCRtpTransceiver): boolean {
-  return t.direction === 'sendrecv' || t.direction === 'recvonly';
 }
 
 function fingerprintKey(f: { algorithm: string; value: string }): string {
