@@ -53,6 +53,8 @@ export class NegotiationNeeded {
   /** W3C [[NegotiationNeeded]]. */
   private needed = false;
   private queued = false;
+  /** W3C [[UpdateNegotiationNeededFlagOnEmptyChain]]: an update found the operations chain busy. */
+  private updateOnEmptyChain = false;
 
   constructor(
     private readonly state: () => NegotiationState,
@@ -66,8 +68,13 @@ export class NegotiationNeeded {
     this.queueTask(() => {
       this.queued = false;
       const s = this.state();
+      if (s.closed) return;
       // Busy: the chain's end updates again. Not stable: the return to stable updates again.
-      if (s.closed || s.busy || !s.stable) return;
+      if (s.busy) {
+        this.updateOnEmptyChain = true;
+        return;
+      }
+      if (!s.stable) return;
       if (!isNegotiationNeeded(s)) {
         this.needed = false;
         return;
@@ -76,5 +83,12 @@ export class NegotiationNeeded {
       this.needed = true;
       this.fire();
     });
+  }
+
+  /** The operations chain became empty: update only if an update was put off because it was busy (W3C). */
+  chainEmptied(): void {
+    if (!this.updateOnEmptyChain) return;
+    this.updateOnEmptyChain = false;
+    this.update();
   }
 }

@@ -93,6 +93,10 @@ export class TransceiverSet {
   /** The m-lines of our next offer: existing ones in order, then new transceivers, then data if wanted. */
   planSlots(wantsData: boolean): SectionSlot[] {
     const used = new Set(this.slots.map((s) => s.mid));
+    for (const t of this.list) {
+      if (t.mid !== null) used.add(t.mid);
+      else if (t.offeredMid !== null) used.add(t.offeredMid);
+    }
     const nextMid = (): string => {
       let i = 0;
       while (used.has(String(i))) i++;
@@ -101,9 +105,10 @@ export class TransceiverSet {
     };
     const slots = [...this.slots];
     for (const t of this.list) {
-      if (t.mid !== null || t.stopped) continue;
-      t.mid = nextMid();
-      slots.push({ mid: t.mid, kind: t.kind, transceiver: t });
+      if (t.stopped || slots.some((s) => s.kind !== 'application' && s.transceiver === t)) continue;
+      // W3C: transceiver.mid stays null until a description is applied; our offers keep one mid for it.
+      if (t.mid === null) t.offeredMid ??= nextMid();
+      slots.push({ mid: t.mid ?? t.offeredMid!, kind: t.kind, transceiver: t });
     }
     if (wantsData && !slots.some((s) => s.kind === 'application')) {
       slots.push({ mid: nextMid(), kind: 'application' });
@@ -111,7 +116,7 @@ export class TransceiverSet {
     return slots;
   }
 
-  /** Remember the m-lines of an applied local description. */
+  /** Remember the m-lines of an applied local description; transceivers it offered get their mid. */
   setSlotsFrom(model: SessionDescription | undefined): void {
     const slots: SectionSlot[] = [];
     for (const m of model?.media ?? []) {
@@ -119,11 +124,35 @@ export class TransceiverSet {
       if (m.kind === 'application') slots.push({ mid: m.mid, kind: 'application' });
       else {
         const kind = mediaKind(m.kind);
-        const t = this.byMid(m.mid);
+        const t = this.byMid(m.mid) ?? this.list.find((x) => x.mid === null && x.offeredMid === m.mid);
+        if (t) t.mid = m.mid;
         if (kind && t) slots.push({ mid: m.mid, kind, transceiver: t });
       }
     }
     this.slots = slots;
+  }
+
+  /**
+   * The legacy RTCOfferOptions (W3C §11.2.2), applied when createOffer() is called: `false` stops receiving
+   * (sendrecv becomes sendonly, recvonly inactive); `true` adds a recvonly transceiver unless one of the kind
+   * already receives. Neither updates the negotiation-needed flag.
+   */
+  applyLegacyOfferOptions(options: { offerToReceiveAudio?: boolean; offerToReceiveVideo?: boolean }): void {
+    for (const kind of ['audio', 'video'] as const) {
+      const value = kind === 'audio' ? options.offerToReceiveAudio : options.offerToReceiveVideo;
+      if (value === undefined) continue;
+      const live = this.list.filter((t) => t.kind === kind && !t.stopped);
+      if (!value) {
+        for (const t of live) {
+          if (t.direction === 'sendrecv') t.setDirectionQuietly('sendonly');
+          else if (t.direction === 'recvonly') t.setDirectionQuietly('inactive');
+        }
+        continue;
+      }
+      if (live.some((t) => t.direction === 'sendrecv' || t.direction === 'recvonly')) continue;
+      const sender = new RTCRtpSender(kind, null, [], undefined, this.random);
+      this.bind(new RTCRtpTransceiver(kind, sender, 'recvonly'));
+    }
   }
 
   /** W3C "process remote tracks": bind a remote offer's m-lines to transceivers, creating what is missing. */
@@ -137,6 +166,7 @@ export class TransceiverSet {
       );
       if (free) {
         free.mid = m.mid;
+        free.offeredMid = null;
         continue;
       }
       const t = new RTCRtpTransceiver(

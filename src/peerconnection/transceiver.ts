@@ -143,6 +143,8 @@ export class RTCRtpTransceiver {
   private stoppedFlag = false;
   /** Codec preferences set by setCodecPreferences (empty = our default order). */
   codecPreferences: RTCRtpCodecCapability[] = [];
+  /** @internal the mid our offers give it before a description sets `mid`. */
+  offeredMid: string | null = null;
   /** @internal index of the m-line it is bound to. */
   mLineIndex: number | null = null;
   /** @internal true once a negotiated description let it send (addTrack does not reuse it then). */
@@ -173,6 +175,11 @@ export class RTCRtpTransceiver {
     if (value === this.dir) return;
     this.dir = value;
     this.onDirectionChange?.();
+  }
+
+  /** @internal a direction change that does not update the negotiation-needed flag (legacy offer options). */
+  setDirectionQuietly(value: Exclude<RTCRtpTransceiverDirection, 'stopped'>): void {
+    if (!this.stoppedFlag) this.dir = value;
   }
 
   get currentDirection(): RTCRtpTransceiverDirection | null {
