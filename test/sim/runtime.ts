@@ -46,15 +46,22 @@ class TimerQueue implements SimParticipant {
     return this.heap[0]?.at;
   }
 
+  /** Timers run at the current virtual time so far (a guard against tasks that queue tasks forever). */
+  private runAtNow = 0;
+  private lastNow = -1;
+
   handleTimeout(now: number): void {
-    // Run what is due, including timers due now that the callbacks add (tasks queued by tasks).
-    for (let guard = 0; guard < 100_000; guard++) {
-      const t = this.heap[0];
-      if (!t || t.at > now) return;
-      this.heap.shift();
-      if (!t.cancelled) t.fn();
+    // One timer per step: the world settles microtasks between two, as an event loop does between tasks.
+    const t = this.heap[0];
+    if (!t || t.at > now) return;
+    this.heap.shift();
+    if (now !== this.lastNow) {
+      this.lastNow = now;
+      this.runAtNow = 0;
     }
-    throw new Error('TimerQueue: tasks keep queueing tasks without time passing');
+    if (++this.runAtNow > 100_000)
+      throw new Error('TimerQueue: tasks keep queueing tasks without time passing');
+    if (!t.cancelled) t.fn();
   }
 }
 
