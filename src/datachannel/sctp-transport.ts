@@ -7,7 +7,7 @@
 
 import { copyBytes } from '../common/bytes.js';
 import { invalidState, operationError } from '../common/errors.js';
-import { type EventHandler, RtcEventTarget } from '../common/events.js';
+import { type EventHandler, type EventInit, RtcEventTarget } from '../common/events.js';
 import type { DtlsTransportLike } from '../common/transport.js';
 import { nodeRuntime, type Runtime, type RuntimeOptions } from '../net/runtime.js';
 import { type WakeRegistration, WakeScheduler } from '../net/wake-scheduler.js';
@@ -23,11 +23,22 @@ export interface RTCSctpCapabilities {
 
 export type RTCSctpTransportState = 'new' | 'connecting' | 'connected' | 'closed';
 
+export interface RTCDataChannelEventInit extends EventInit {
+  channel: RTCDataChannel;
+}
+
+/** The `datachannel` event (W3C §6.3): `channel` is a required RTCDataChannel. */
 export class RTCDataChannelEvent extends Event {
   readonly channel: RTCDataChannel;
-  constructor(type: string, init: { channel: RTCDataChannel }) {
-    super(type);
-    this.channel = init.channel;
+  constructor(type: string, eventInitDict: RTCDataChannelEventInit) {
+    if (eventInitDict === null || typeof eventInitDict !== 'object') {
+      throw new TypeError('RTCDataChannelEvent needs an init dictionary with a channel');
+    }
+    if (!(eventInitDict.channel instanceof RTCDataChannel)) {
+      throw new TypeError('RTCDataChannelEventInit.channel must be an RTCDataChannel');
+    }
+    super(type, eventInitDict);
+    this.channel = eventInitDict.channel;
   }
 }
 
@@ -154,7 +165,9 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
       engine.connect(this.now());
       this.flush();
     } else if ((s === 'closed' || s === 'failed') && this._state !== 'closed') {
-      this.shutdownLocal(s === 'failed');
+      // What arrived just before (the peer's ABORT ahead of its close_notify) is handled first.
+      this.flush();
+      if (this.state !== 'closed') this.shutdownLocal(s === 'failed');
     }
   };
 

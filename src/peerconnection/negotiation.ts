@@ -101,12 +101,15 @@ function addSenderSsrcs(section: MediaSection, sender: RTCRtpSender, trackId: st
 }
 
 function addSenderAttributes(section: MediaSection, transceiver: RTCRtpTransceiver, cname: string): void {
-  const track = transceiver.sender.track;
-  if (!track) return;
-  const streams = transceiver.sender.streamIds.length > 0 ? transceiver.sender.streamIds : ['-'];
-  section.msids = streams.map((stream) => ({ streamId: stream, trackId: track.id }));
+  const sender = transceiver.sender;
   const d = section.direction ?? 'sendrecv';
-  if (d === 'sendrecv' || d === 'sendonly') addSenderSsrcs(section, transceiver.sender, track.id, cname);
+  const sends = d === 'sendrecv' || d === 'sendonly';
+  // JSEP §5.2.1: a section that may send names its stream(s) and track even before a track is attached.
+  if (!sender.track && !sends) return;
+  const trackId = sender.track?.id ?? sender.senderId;
+  const streams = sender.streamIds.length > 0 ? sender.streamIds : ['-'];
+  section.msids = streams.map((stream) => ({ streamId: stream, trackId }));
+  if (sends) addSenderSsrcs(section, sender, trackId, cname);
 }
 
 export function buildOffer(options: {

@@ -55,6 +55,9 @@ export interface RTCPeerConnectionOptions {
   readonly runtime?: Runtime;
 }
 
+/** The promise of an operation the W3C steps abort: it never settles. */
+const NEVER = new Promise<never>(() => undefined);
+
 export class RTCPeerConnection extends PeerConnectionEventTarget {
   private config: ResolvedConfiguration;
   private readonly runtime: Runtime;
@@ -313,18 +316,33 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
 
   // ---- internals
 
+  /**
+   * W3C "chain an operation": rejected at once on a closed connection; an operation that finds the
+   * connection closed when it starts or ends never settles (the W3C steps abort), so closing a connection
+   * with operations in flight leaves no rejection for anyone to handle.
+   */
   private chain<T>(name: string, op: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(invalidState(`${name}() called on a closed RTCPeerConnection`));
     this.pendingOperations++;
-    const run = this.operations.then(() => {
-      if (this.closed) throw invalidState(`${name}() called on a closed RTCPeerConnection`);
-      return op();
-    });
+    const run = this.operations.then(() => (this.closed ? NEVER : op()));
     this.operations = run.catch(() => undefined);
-    return run.finally(() => {
-      this.pendingOperations--;
-      if (this.pendingOperations === 0) this.negotiation.chainEmptied();
+    return new Promise<T>((resolve, reject) => {
+      run.then(
+        (value) => {
+          this.operationDone();
+          if (!this.closed) resolve(value);
+        },
+        (err: unknown) => {
+          this.operationDone();
+          if (!this.closed) reject(err);
+        },
+      );
     });
+  }
+
+  private operationDone(): void {
+    this.pendingOperations--;
+    if (this.pendingOperations === 0) this.negotiation.chainEmptied();
   }
 
   private assertOpen(name: string): void {
@@ -371,15 +389,24 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     }
   }
 
-  /** `track` events for receivers the remote description starts feeding, with their remote streams. */
-  private announceTracks(transceivers: RTCRtpTransceiver[], remote: SessionDescription): void {
-    for (const t of transceivers) {
+  /**
+   * The W3C "process remote tracks" outcome, in the setRemoteDescription task after signalingstatechange:
+   * tracks no longer fed are muted and leave their streams, then `track` fires for the newly fed ones.
+   */
+  private announceTracks(
+    changes: { started: RTCRtpTransceiver[]; stopped: RTCRtpTransceiver[] },
+    remote: SessionDescription,
+  ): void {
+    for (const t of changes.stopped) {
+      t.receiver.track.updateMuted(true);
+      this.remoteStreams.dissociate(t.receiver.track);
+    }
+    for (const t of changes.started) {
+      const track = t.receiver.track;
       const streams = this.remoteStreams.associate(
-        t.receiver.track,
+        track,
         remote.media.find((m) => m.mid === t.mid),
       );
-      // Fired while setRemoteDescription runs, before its promise resolves (as browsers do).
-      const track = t.receiver.track;
       this.dispatchEvent(
         new RTCTrackEvent('track', { receiver: t.receiver, track, streams, transceiver: t }),
       );

@@ -9,6 +9,12 @@ import type { MediaSection } from '../sdp/types.js';
 export class RemoteStreams {
   private readonly byId = new Map<string, MediaStream>();
 
+  /** The track is no longer fed: it leaves every stream it is in. */
+  dissociate(track: MediaStreamTrack): void {
+    for (const stream of this.byId.values())
+      if (stream.getTracks().includes(track)) stream.removeTrack(track);
+  }
+
   /** The streams a remote section puts `track` in (none for msid `-`), created on first sight. */
   associate(track: MediaStreamTrack, section: MediaSection | undefined): MediaStream[] {
     const streams: MediaStream[] = [];

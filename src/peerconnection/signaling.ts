@@ -7,14 +7,17 @@
 import { invalidAccess, invalidState, operationError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { randomUint64 } from '../common/random.js';
+import { RTCError } from '../common/rtc-error.js';
 import type { RTCCertificate } from '../dtls/certificate.js';
 import { RTCIceCandidate, type RTCIceCandidateInit, writeCandidate } from '../ice/candidate.js';
+import { SdpSyntaxError } from '../sdp/errors.js';
 import { sectionIndexFor } from '../sdp/jsep/index.js';
 import { assertValidDescription } from '../sdp/jsep/validate.js';
 import { parseSdp } from '../sdp/parse.js';
 import { cloneSession, type SessionDescription } from '../sdp/types.js';
 import { writeSdp } from '../sdp/write.js';
 import type { ResolvedConfiguration } from './configuration.js';
+import { assertUniqueMsids, fillMissingMids, fingerprintKey } from './description-checks.js';
 import { invalidModification } from './errors.js';
 import {
   buildAnswer,
@@ -60,6 +63,14 @@ export function toOfferOptions(value: unknown): RTCOfferOptions {
 interface AppliedDescription {
   readonly type: 'offer' | 'answer' | 'pranswer';
   readonly model: SessionDescription;
+  /** The object the attributes return, kept while its SDP stays the same (so `a.x === a.x`). */
+  shown?: RTCSessionDescription;
+}
+
+/** The description's W3C object: the same one until candidates change its SDP. */
+function shown(d: AppliedDescription, sdp: string): RTCSessionDescription {
+  if (d.shown?.sdp !== sdp) d.shown = new RTCSessionDescription({ type: d.type, sdp });
+  return d.shown;
 }
 
 /** What the state machine needs from the peer connection it belongs to. */
@@ -73,8 +84,11 @@ export interface SignalingHost {
   wantsData(): boolean;
   remoteOfferedData(): void;
   signalingStateChanged(): void;
-  /** Receivers the remote description starts feeding: fire `track` for each. */
-  remoteTracks(transceivers: RTCRtpTransceiver[], remote: SessionDescription): void;
+  /** Receivers the remote description starts feeding (fire `track`) and stops feeding (mute). */
+  remoteTracks(
+    changes: { started: RTCRtpTransceiver[]; stopped: RTCRtpTransceiver[] },
+    remote: SessionDescription,
+  ): void;
 }
 
 export class Signaling {
@@ -126,8 +140,7 @@ export class Signaling {
         : which === 'pending'
           ? this.pendingLocal
           : (this.pendingLocal ?? this.currentLocal);
-    if (!d) return null;
-    return new RTCSessionDescription({ type: d.type, sdp: writeSdp(this.withLocalCandidates(d.model)) });
+    return d ? shown(d, writeSdp(this.withLocalCandidates(d.model))) : null;
   }
 
   remote(which: 'current' | 'pending' | 'either'): RTCSessionDescription | null {
@@ -137,7 +150,7 @@ export class Signaling {
         : which === 'pending'
           ? this.pendingRemote
           : (this.pendingRemote ?? this.currentRemote);
-    return d ? new RTCSessionDescription({ type: d.type, sdp: writeSdp(d.model) }) : null;
+    return d ? shown(d, writeSdp(d.model)) : null;
   }
 
   canTrickleIceCandidates(): boolean | null {
@@ -235,17 +248,39 @@ export class Signaling {
         throw new TypeError(`cannot set an implicit local description of type ${type}`);
       }
     }
-    this.applyLocal(init);
+    const checked = init;
+    await this.inTask(() => this.checkLocal(checked));
   }
 
-  private applyLocal(init: RTCSessionDescriptionInit): void {
+  /**
+   * W3C "set the session description": `check` runs now and returns what applies the description; one
+   * queued task then applies it, fires its events and settles the promise (an error rejects in a task too).
+   */
+  private async inTask(check: () => () => void): Promise<void> {
+    let apply: () => void;
+    try {
+      apply = check();
+    } catch (err) {
+      await this.task();
+      throw err;
+    }
+    await this.task();
+    if (this._state === 'closed') throw invalidState('the RTCPeerConnection was closed meanwhile');
+    apply();
+  }
+
+  private task(): Promise<void> {
+    return new Promise((resolve) => this.host.transports.runtime.timers.task(resolve));
+  }
+
+  /** Check a local description; returns what applies it. */
+  private checkLocal(init: RTCSessionDescriptionInit): () => void {
     const state = this._state;
     if (init.type === 'rollback') {
       if (state !== 'have-local-offer' && state !== 'have-local-pranswer') {
         throw invalidState(`cannot roll back a local description in state ${state}`);
       }
-      this.rollbackLocal();
-      return;
+      return () => this.rollbackLocal();
     }
     const desc = new RTCSessionDescription(init);
     if (desc.type === 'offer') {
@@ -261,29 +296,34 @@ export class Signaling {
       throw invalidModification('the local answer must be the one createAnswer() returned');
     }
     const model = parseSdp(desc.sdp);
+    return () => this.applyLocal(desc.type, model);
+  }
+
+  private applyLocal(type: RTCSessionDescription['type'], model: SessionDescription): void {
     const ts = this.host.transceivers;
-    if (desc.type === 'offer') {
+    if (type === 'offer') {
       this.pendingLocal = { type: 'offer', model };
       this.weAreOfferer = true;
       ts.setSlotsFrom(model);
       this.setState('have-local-offer');
     } else {
       this.weAreOfferer = false;
-      if (desc.type === 'answer') {
+      if (type === 'answer') {
         this.currentLocal = { type: 'answer', model };
         this.currentRemote = this.pendingRemote;
         this.pendingLocal = undefined;
         this.pendingRemote = undefined;
         ts.setSlotsFrom(model);
+        ts.updateDirections(model, this.currentRemote?.model);
         this.setState('stable');
       } else {
         this.pendingLocal = { type: 'pranswer', model };
+        ts.updateDirections(model, this.pendingRemote?.model);
         this.setState('have-local-pranswer');
       }
-      ts.updateDirections(model, (this.currentRemote ?? this.pendingRemote)?.model);
     }
     this.host.transports.startGathering();
-    if (desc.type !== 'offer') this.applyTransports();
+    if (type !== 'offer') this.applyTransports();
   }
 
   private rollbackLocal(): void {
@@ -295,38 +335,52 @@ export class Signaling {
   // ---- setRemoteDescription
 
   async setRemote(init: RTCSessionDescriptionInit): Promise<void> {
+    // W3C: an offer is invalid in have-local-offer, so our offer is rolled back first, as a
+    // setLocalDescription({type: 'rollback'}) of its own (its task, its signalingstatechange), before the
+    // offer is even parsed: perfect negotiation relies on it.
+    if (init.type === 'offer' && this._state === 'have-local-offer') {
+      await this.inTask(() => this.checkLocal({ type: 'rollback' }));
+    }
+    await this.inTask(() => this.checkRemote(init));
+  }
+
+  /** Check a remote description; returns what applies it. */
+  private checkRemote(init: RTCSessionDescriptionInit): () => void {
     const state = this._state;
     if (init.type === 'rollback') {
       if (state !== 'have-remote-offer' && state !== 'have-remote-pranswer') {
         throw invalidState(`cannot roll back a remote description in state ${state}`);
       }
-      this.pendingRemote = undefined;
-      this.host.transceivers.rollbackRemote(this.currentRemote?.model);
-      this.setState('stable');
-      return;
+      return () => {
+        this.pendingRemote = undefined;
+        this.host.transceivers.rollbackRemote(this.currentRemote?.model);
+        this.setState('stable');
+      };
     }
     const desc = new RTCSessionDescription(init);
-    // The signaling state is checked before the SDP is parsed (as browsers do).
+    // The signaling state is checked before the SDP is parsed (W3C, as browsers do).
     if (desc.type === 'offer') {
-      if (state !== 'stable' && state !== 'have-remote-offer' && state !== 'have-local-offer') {
+      if (state !== 'stable' && state !== 'have-remote-offer') {
         throw invalidState(`cannot set a remote offer in state ${state}`);
       }
     } else if (state !== 'have-local-offer' && state !== 'have-remote-pranswer') {
       throw invalidState(`cannot set a remote ${desc.type} in state ${state}`);
     }
     const model = this.validateRemote(desc);
-    const applied: AppliedDescription = { type: desc.type as AppliedDescription['type'], model };
+    return () => this.applyRemote(desc.type as AppliedDescription['type'], model);
+  }
+
+  private applyRemote(type: AppliedDescription['type'], model: SessionDescription): void {
+    const applied: AppliedDescription = { type, model };
     const ts = this.host.transceivers;
-    if (desc.type === 'offer') {
-      // Perfect negotiation: an offer in have-local-offer rolls our offer back first (W3C implicit rollback).
-      if (state === 'have-local-offer') this.rollbackLocal();
+    if (type === 'offer') {
       this.pendingRemote = applied;
       this.weAreOfferer = false;
       ts.associate(model);
       if (model.media.some((m) => m.kind === 'application' && (m.port !== 0 || m.bundleOnly)))
         this.host.remoteOfferedData();
       this.setState('have-remote-offer');
-    } else if (desc.type === 'answer') {
+    } else if (type === 'answer') {
       this.currentRemote = applied;
       this.currentLocal = this.pendingLocal;
       this.pendingLocal = undefined;
@@ -338,17 +392,35 @@ export class Signaling {
       this.setState('have-remote-pranswer');
     }
     this.applyRemoteIce(model);
-    this.host.remoteTracks(ts.newRemoteTracks(model), model);
-    if (desc.type !== 'offer') this.applyTransports();
+    // Fired in this task, after signalingstatechange and before the promise settles (W3C).
+    this.host.remoteTracks(ts.remoteTrackChanges(model), model);
+    if (type !== 'offer') this.applyTransports();
   }
 
-  /** Parse and check a remote description; the state stays as it was when this throws. */
+  /**
+   * Parse and check a remote description in the W3C order of errors: RTCError sdp-syntax-error, then
+   * InvalidAccessError for RTCP without mux, then the content (InvalidAccessError / OperationError).
+   */
   private validateRemote(desc: RTCSessionDescription): SessionDescription {
     let model: SessionDescription;
     try {
       model = parseSdp(desc.sdp);
     } catch (err) {
-      throw operationError(`the remote description cannot be parsed: ${(err as Error).message}`);
+      const line = err instanceof SdpSyntaxError ? err.sdpLineNumber : null;
+      throw new RTCError(
+        { errorDetail: 'sdp-syntax-error', sdpLineNumber: line },
+        `the remote description cannot be parsed: ${(err as Error).message}`,
+      );
+    }
+    fillMissingMids(model, desc.type === 'offer' ? undefined : this.pendingLocal?.model);
+    for (const m of model.media) {
+      if (
+        (m.kind === 'audio' || m.kind === 'video') &&
+        (m.port !== 0 || m.bundleOnly) &&
+        !m.rtcpMux &&
+        !m.rtcpMuxOnly
+      )
+        throw invalidAccess(`m-line ${m.mid ?? '?'} lacks rtcp-mux, which tsrtc always needs`);
     }
     if (desc.type === 'offer') assertValidDescription(model, 'offer');
     else
@@ -357,19 +429,13 @@ export class Signaling {
         desc.type === 'pranswer' ? 'pranswer' : 'answer',
         this.pendingLocal?.model,
       );
+    assertUniqueMsids(model);
+    // A description with no section in use (no m-lines, or all rejected) needs no transport.
+    if (model.media.every((m) => m.port === 0 && !m.bundleOnly)) return cloneSession(model);
     const ice = remoteIceParameters(model);
     if (!ice) throw invalidAccess('the remote description has no ICE ufrag/pwd');
     const fingerprints = remoteFingerprints(model);
     if (fingerprints.length === 0) throw invalidAccess('the remote description has no DTLS fingerprint');
-    for (const m of model.media) {
-      if (
-        (m.kind === 'audio' || m.kind === 'video') &&
-        (m.port !== 0 || m.bundleOnly) &&
-        !m.rtcpMux &&
-        !m.rtcpMuxOnly
-      )
-        throw invalidAccess(`m-line ${m.mid ?? '?'} lacks rtcp-mux, which rtcpMuxPolicy 'require' needs`);
-    }
     const previous = (this.pendingRemote ?? this.currentRemote)?.model;
     if (previous && this.host.transports.dtls && this.host.transports.dtls.state !== 'new') {
       const before = remoteFingerprints(previous).map(fingerprintKey).sort().join();
@@ -381,7 +447,8 @@ export class Signaling {
   }
 
   private applyRemoteIce(model: SessionDescription): void {
-    const params = remoteIceParameters(model)!;
+    const params = remoteIceParameters(model);
+    if (!params) return; // nothing in use yet
     // A peer's ICE restart (new ufrag) restarts our checks before its new candidates are added.
     this.host.transports.updateRemoteIce(params);
     const section = transportSection(model);
@@ -445,8 +512,4 @@ export class Signaling {
     this._state = state;
     this.host.signalingStateChanged();
   }
-}
-
-function fingerprintKey(f: { algorithm: string; value: string }): string {
-  return `${f.algorithm.toLowerCase()} ${f.value.toLowerCase()}`;
 }

@@ -5,17 +5,18 @@
  */
 import { invalidAccess } from '../common/errors.js';
 import type { RandomSource } from '../common/random.js';
-import type { MediaStream } from '../media/media-stream.js';
-import type { MediaStreamTrack } from '../media/track.js';
+import { MediaStream } from '../media/media-stream.js';
+import { MediaStreamTrack } from '../media/track.js';
 import type { MediaDirection, MediaSection, SessionDescription } from '../sdp/types.js';
 import type { SectionSlot } from './negotiation.js';
+import { type RTCRtpEncodingParameters, toSendEncodings } from './rtp-parameters.js';
 import {
   checkDirection,
-  type RTCRtpEncodingParameters,
   RTCRtpSender,
   RTCRtpTransceiver,
   type RTCRtpTransceiverDirection,
 } from './transceiver.js';
+import { toDictionary, toDOMString, toInterface, toSequence } from './webidl.js';
 
 export interface RTCRtpTransceiverInit {
   direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
@@ -38,17 +39,21 @@ export class TransceiverSet {
     return mid == null ? undefined : this.list.find((t) => t.mid === mid);
   }
 
-  add(
-    trackOrKind: MediaStreamTrack | 'audio' | 'video',
-    init: RTCRtpTransceiverInit = {},
-  ): RTCRtpTransceiver {
-    const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
+  /** addTransceiver(trackOrKind, init), with the WebIDL conversion of both arguments. */
+  add(trackOrKind: MediaStreamTrack | 'audio' | 'video', init?: RTCRtpTransceiverInit): RTCRtpTransceiver {
+    const track = trackOrKind instanceof MediaStreamTrack ? trackOrKind : null;
+    const kind = track ? track.kind : toDOMString(trackOrKind, 'kind');
     if (kind !== 'audio' && kind !== 'video')
       throw new TypeError(`transceiver kind must be 'audio' or 'video', not '${kind}'`);
-    const direction = init.direction ?? 'sendrecv';
+    const d = toDictionary(init, 'RTCRtpTransceiverInit');
+    const direction = d.direction === undefined ? 'sendrecv' : toDOMString(d.direction, 'direction');
     checkDirection(direction);
-    const track = typeof trackOrKind === 'string' ? null : trackOrKind;
-    const sender = new RTCRtpSender(kind, track, init.streams ?? [], init.sendEncodings, this.random);
+    const encodings = toSendEncodings(d.sendEncodings ?? [], kind);
+    const streams =
+      d.streams === undefined
+        ? []
+        : toSequence(d.streams, 'streams', (s, i) => toInterface(s, MediaStream, `streams[${i}]`));
+    const sender = new RTCRtpSender(kind, track, streams, encodings, this.random);
     const t = new RTCRtpTransceiver(kind, sender, direction);
     this.bind(t);
     this.onChange();
@@ -195,18 +200,26 @@ export class TransceiverSet {
     }
   }
 
-  /** Transceivers whose receiver the remote description starts feeding: their `track` event is due. */
-  newRemoteTracks(remote: SessionDescription): RTCRtpTransceiver[] {
-    const out: RTCRtpTransceiver[] = [];
+  /**
+   * W3C "process remote tracks" for a remote description: the receivers it starts feeding (their `track`
+   * event is due) and those it stops feeding (their track is muted and leaves its streams).
+   */
+  remoteTrackChanges(remote: SessionDescription): {
+    started: RTCRtpTransceiver[];
+    stopped: RTCRtpTransceiver[];
+  } {
+    const started: RTCRtpTransceiver[] = [];
+    const stopped: RTCRtpTransceiver[] = [];
     for (const m of remote.media) {
       const t = this.byMid(m.mid);
-      if (!t || t.stopped || t.trackAnnounced || isRejected(m)) continue;
+      if (!t || t.stopped) continue;
       const d = m.direction ?? 'sendrecv';
-      if (d !== 'sendrecv' && d !== 'sendonly') continue;
-      t.trackAnnounced = true;
-      out.push(t);
+      const sends = !isRejected(m) && (d === 'sendrecv' || d === 'sendonly');
+      if (sends === t.firedReceiving) continue;
+      t.firedReceiving = sends;
+      (sends ? started : stopped).push(t);
     }
-    return out;
+    return { started, stopped };
   }
 
   /** A rolled-back local offer: transceivers that got their mid from it lose it. */

@@ -3,12 +3,13 @@
  * preferences, tracks). The media path that sends and receives RTP attaches to these in a later layer.
  */
 import { invalidAccess, invalidState } from '../common/errors.js';
-import { cryptoRandom, type RandomSource, randomUint32 } from '../common/random.js';
+import { cryptoRandom, type RandomSource, randomUint32, uuid } from '../common/random.js';
 import type { RTCDtlsTransport } from '../dtls/transport.js';
 import type { MediaStream } from '../media/media-stream.js';
 import type { MediaStreamTrack } from '../media/track.js';
 import { capabilitiesFor, type RTCRtpCapabilities, type RTCRtpCodecCapability } from './capabilities.js';
 import { RemoteStreamTrack } from './remote-track.js';
+import type { RTCRtpEncodingParameters } from './rtp-parameters.js';
 
 export type RTCRtpTransceiverDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' | 'stopped';
 
@@ -22,13 +23,7 @@ export function checkDirection(
   }
 }
 
-export interface RTCRtpEncodingParameters {
-  rid?: string;
-  active?: boolean;
-  maxBitrate?: number;
-  maxFramerate?: number;
-  scaleResolutionDownBy?: number;
-}
+export type { RTCRtpEncodingParameters } from './rtp-parameters.js';
 
 export interface RTCRtpSendParameters {
   transactionId: string;
@@ -47,6 +42,8 @@ export class RTCRtpSender {
   /** The SSRCs this sender announces (media and RTX), random as RFC 3550 asks. */
   readonly ssrc: number;
   readonly rtxSsrc: number;
+  /** The a=msid track id announced while no track is attached (JSEP: a sending section always has one). */
+  readonly senderId: string;
   transport: RTCDtlsTransport | null = null;
 
   constructor(
@@ -58,6 +55,7 @@ export class RTCRtpSender {
   ) {
     this.ssrc = randomUint32(random);
     this.rtxSsrc = randomUint32(random);
+    this.senderId = uuid(random);
     this.currentTrack = track;
     this.streamIds = streams.map((s) => s.id);
     this.encodings = encodings.map((e) => ({ active: true, ...e }));
@@ -151,8 +149,8 @@ export class RTCRtpTransceiver {
   usedToSend = false;
   /** @internal created by a remote offer (removed again by a rollback). */
   createdByRemote = false;
-  /** @internal the track event for its receiver has fired. */
-  trackAnnounced = false;
+  /** @internal W3C [[FiredDirection]] receives: the remote side sends and `track` has fired for it. */
+  firedReceiving = false;
   /** @internal invoked when the direction changes (negotiationneeded). */
   onDirectionChange: (() => void) | undefined;
 

@@ -113,6 +113,8 @@ export class SimWorld {
   private nextPort = 50_000;
   /** Real milliseconds spent in run(), to show that simulations run faster than real time. */
   realMs = 0;
+  /** Tasks queued and not yet run. */
+  private pendingTasks = 0;
 
   constructor(options: { seed?: number; conditions?: Partial<LinkConditions> } = {}) {
     this.net = new SimNetwork({ seed: options.seed ?? 1, conditions: options.conditions });
@@ -140,8 +142,14 @@ export class SimWorld {
           },
         };
       },
-      task(fn: () => void): void {
-        queue.add(net.now, fn);
+      // A task runs as soon as JavaScript is idle, before virtual time moves on (run() settles them all),
+      // one per real immediate so microtasks run between two tasks, as in an event loop.
+      task: (fn: () => void): void => {
+        this.pendingTasks++;
+        setImmediate(() => {
+          this.pendingTasks--;
+          fn();
+        });
       },
     };
     const network: NetworkAccess = {
@@ -166,11 +174,11 @@ export class SimWorld {
     const limit = this.net.now + maxMs;
     try {
       for (;;) {
-        await settle();
+        await this.settle();
         if (until()) return true;
         if (!this.net.step(limit)) {
           this.net.now = Math.max(this.net.now, limit);
-          await settle();
+          await this.settle();
           return until();
         }
       }
@@ -183,9 +191,11 @@ export class SimWorld {
   async runFor(ms: number): Promise<void> {
     await this.run(() => false, ms);
   }
-}
 
-/** Let pending promise callbacks and immediates run (two rounds: a callback may queue one more). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  /** Let pending promise callbacks, immediates and queued tasks run (tasks may queue more tasks). */
+  private async settle(): Promise<void> {
+    for (let i = 0; i < 2 || (this.pendingTasks > 0 && i < 100_000); i++) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
 }
