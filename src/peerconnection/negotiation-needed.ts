@@ -5,6 +5,7 @@
  */
 import type { MediaDirection, SessionDescription } from '../sdp/types.js';
 import type { RTCRtpTransceiver } from './transceiver.js';
+import { isRejected } from './transceiver-set.js';
 
 export interface NegotiationState {
   readonly closed: boolean;
@@ -22,10 +23,10 @@ export interface NegotiationState {
 export function isNegotiationNeeded(s: NegotiationState): boolean {
   if (s.restartPending) return true;
   const local = s.currentLocal;
-  if (s.wantsData && !local?.media.some((m) => m.kind === 'application' && m.port !== 0)) return true;
+  if (s.wantsData && !local?.media.some((m) => m.kind === 'application' && !isRejected(m))) return true;
   for (const t of s.transceivers) {
     if (t.stopped) {
-      if (t.mid !== null && local?.media.some((m) => m.mid === t.mid && m.port !== 0)) return true;
+      if (t.mid !== null && local?.media.some((m) => m.mid === t.mid && !isRejected(m))) return true;
       continue;
     }
     if (t.mid === null) return true;

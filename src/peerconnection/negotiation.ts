@@ -193,11 +193,16 @@ export function buildAnswer(options: {
   return answer;
 }
 
-/** Put our gathered candidates (and end-of-candidates when gathering is done) into every live section. */
+/**
+ * Put our gathered candidates (and end-of-candidates when gathering is done) into the sections that carry
+ * a transport: in an initial offer every section that is not bundle-only (JSEP §5.2.1: until the answer
+ * accepts BUNDLE each may be used on its own; they all share our one transport), afterwards the BUNDLE tag.
+ */
 export function withCandidates(
   desc: SessionDescription,
   candidates: readonly RTCIceCandidate[],
   complete: boolean,
+  initialOffer = false,
 ): SessionDescription {
   const out = structuredClone(desc);
   const lines: SdpCandidate[] = candidates
@@ -205,7 +210,7 @@ export function withCandidates(
     .map((c) => ({ ...c.parsed!, extensions: [] }));
   out.media.forEach((section, i) => {
     if (section.port === 0 && !section.bundleOnly) return;
-    if (transportSectionIndex(out, i) !== i) return; // bundled sections share the tagged section's candidates
+    if (initialOffer ? section.bundleOnly : transportSectionIndex(out, i) !== i) return;
     section.candidates = lines.map((l) => ({ ...l }));
     section.endOfCandidates = complete;
     if (lines.length > 0 && section.port === 9) {
@@ -251,7 +256,8 @@ export function negotiatedDataSection(
   local: SessionDescription,
   remote: SessionDescription,
 ): { remotePort: number; remoteMaxMessageSize: number } | undefined {
-  const l = local.media.find((m) => m.kind === 'application' && m.port !== 0);
+  // A bundle-only section (port 0 in a max-bundle offer) is in use, not rejected.
+  const l = local.media.find((m) => m.kind === 'application' && (m.port !== 0 || m.bundleOnly));
   const r = remote.media.find(
     (m) => m.kind === 'application' && m.mid === l?.mid && (m.port !== 0 || m.bundleOnly),
   );

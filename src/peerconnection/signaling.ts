@@ -65,6 +65,8 @@ interface AppliedDescription {
   readonly model: SessionDescription;
   /** The object the attributes return, kept while its SDP stays the same (so `a.x === a.x`). */
   shown?: RTCSessionDescription;
+  /** Our first offer: every section that is not bundle-only lists the candidates. */
+  initialOffer?: boolean;
 }
 
 /** The description's W3C object: the same one until candidates change its SDP. */
@@ -140,7 +142,7 @@ export class Signaling {
         : which === 'pending'
           ? this.pendingLocal
           : (this.pendingLocal ?? this.currentLocal);
-    return d ? shown(d, writeSdp(this.withLocalCandidates(d.model))) : null;
+    return d ? shown(d, writeSdp(this.withLocalCandidates(d.model, d.initialOffer))) : null;
   }
 
   remote(which: 'current' | 'pending' | 'either'): RTCSessionDescription | null {
@@ -189,7 +191,7 @@ export class Signaling {
       previous: this.currentLocal?.model,
       bundlePolicy: this.host.config().bundlePolicy,
     });
-    const sdp = writeSdp(this.withLocalCandidates(model));
+    const sdp = writeSdp(this.withLocalCandidates(model, this.currentLocal === undefined));
     this.lastOffer = sdp;
     return { type: 'offer', sdp };
   }
@@ -223,9 +225,9 @@ export class Signaling {
     return this.host.transports.localInfo(certificate, restart);
   }
 
-  private withLocalCandidates(model: SessionDescription): SessionDescription {
+  private withLocalCandidates(model: SessionDescription, initialOffer = false): SessionDescription {
     const g = this.host.transports.gatherer;
-    return withCandidates(model, g.getLocalCandidates(), g.state === 'complete');
+    return withCandidates(model, g.getLocalCandidates(), g.state === 'complete', initialOffer);
   }
 
   // ---- setLocalDescription
@@ -302,7 +304,7 @@ export class Signaling {
   private applyLocal(type: RTCSessionDescription['type'], model: SessionDescription): void {
     const ts = this.host.transceivers;
     if (type === 'offer') {
-      this.pendingLocal = { type: 'offer', model };
+      this.pendingLocal = { type: 'offer', model, initialOffer: this.currentLocal === undefined };
       this.weAreOfferer = true;
       ts.setSlotsFrom(model);
       this.setState('have-local-offer');
