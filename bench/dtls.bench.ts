@@ -1,13 +1,18 @@
 /**
  * DTLS benchmark. Prints one JSON line per result, each with a `ratio` against a reference measured in
  * the same run:
- *  - record encrypt/decrypt of 1,200-byte application data for every AEAD suite, records/s and MB/s,
- *    against the node:crypto floor (a fresh cipher per record on the same key, no framing); for AES-CBC
- *    against the naive record (a fresh CBC cipher and a fresh HMAC-SHA1 per record, no framing);
- *  - the whole engine record path (send → datagram, datagram → callback) against the same floor;
+ *  - record encrypt/decrypt of 1,200-byte application data for every AEAD suite on each engine (the native
+ *    addon when built, and the TypeScript/node:crypto path), records/s and MB/s, against the node:crypto
+ *    floor of the TypeScript path (a fresh cipher per record on the same key, no framing; `ratio`), and the
+ *    native engine against the TypeScript one (`vsTypescript`); for AES-CBC against the naive record (a
+ *    fresh CBC cipher and a fresh HMAC-SHA1 per record, no framing);
+ *  - the whole engine record path (send → datagram, datagram → callback) against the same floor, on the
+ *    engine TSRTC_NATIVE selects (`engine`; run with TSRTC_NATIVE=0 for the TypeScript path);
  *  - handshake time on loopback UDP (two RTCDtlsTransports, median of N), against the node:crypto work a
  *    handshake cannot avoid (ECDHE key pairs and secrets, ECDSA signatures and verifications).
- * Usage: npm run bench -- dtls   (DTLS_BENCH_RECORDS, DTLS_BENCH_HANDSHAKES to change the counts)
+ *  - handshake time with and without the cookie exchange; certificate generation (ECDSA P-256,
+ *    self-signed) against a bare node:crypto key pair and signature.
+ * Usage: npm run bench -- dtls   (DTLS_BENCH_RECORDS, DTLS_BENCH_HANDSHAKES, DTLS_BENCH_CERTIFICATES)
  */
 import {
   createCipheriv,
@@ -20,6 +25,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import { type CipherEngine, nativeStatus } from '../src/common/native.js';
 import { RTCCertificate } from '../src/dtls/certificate.js';
 import { type CipherSuiteName, cipherSuiteByName } from '../src/dtls/cipher-suites.js';
 import { ContentType } from '../src/dtls/constants.js';
@@ -32,6 +38,7 @@ const RECORDS = Number(process.env.DTLS_BENCH_RECORDS ?? 100_000);
 const HANDSHAKES = Number(process.env.DTLS_BENCH_HANDSHAKES ?? 30);
 const SIZE = 1200;
 const ROUNDS = Number(process.env.DTLS_BENCH_ROUNDS ?? 5);
+const CERTIFICATES = Number(process.env.DTLS_BENCH_CERTIFICATES ?? 300);
 
 function emit(result: Record<string, unknown>): void {
   console.log(JSON.stringify({ bench: 'dtls', ...result }));
@@ -45,23 +52,27 @@ function timeOnce(fn: (count: number) => number | undefined, count: number): num
 }
 
 /**
- * Records per second of `ours` and `reference`, alternating rounds so that load from other processes on
- * a shared machine hits both alike; the best round of each is kept.
+ * Records per second of each function, alternating rounds so that load from other processes on a shared
+ * machine hits all alike; the best round of each is kept.
  */
+function compareAll(fns: ((count: number) => number | undefined)[], count: number): number[] {
+  for (const fn of fns) fn(Math.min(count, 2000));
+  const best = fns.map(() => 0);
+  for (let r = 0; r < ROUNDS; r++) {
+    fns.forEach((fn, i) => {
+      best[i] = Math.max(best[i]!, count / timeOnce(fn, count));
+    });
+  }
+  return best;
+}
+
 function compare(
   ours: (count: number) => number | undefined,
   reference: (count: number) => number | undefined,
   count: number,
 ): { ours: number; reference: number } {
-  ours(Math.min(count, 2000));
-  reference(Math.min(count, 2000));
-  let best = { ours: 0, reference: 0 };
-  for (let r = 0; r < ROUNDS; r++) {
-    const a = count / timeOnce(ours, count);
-    const b = count / timeOnce(reference, count);
-    best = { ours: Math.max(best.ours, a), reference: Math.max(best.reference, b) };
-  }
-  return best;
+  const [a, b] = compareAll([ours, reference], count);
+  return { ours: a!, reference: b! };
 }
 
 const mbps = (recordsPerSec: number): number => Number(((recordsPerSec * SIZE) / 1e6).toFixed(1));
@@ -71,10 +82,12 @@ function emitRate(
   suite: string | undefined,
   r: { ours: number; reference: number },
   reference: string,
+  extra: Record<string, unknown> = {},
 ): void {
   emit({
     case: name,
     suite,
+    ...extra,
     size: SIZE,
     recordsPerSec: Math.round(r.ours),
     MBps: mbps(r.ours),
@@ -130,9 +143,12 @@ function floorOpen(algorithm: AeadName, key: Buffer): (count: number) => undefin
   };
 }
 
-function protections(suite: CipherSuiteName): { write: RecordProtection; read: RecordProtection } {
+function protections(
+  suite: CipherSuiteName,
+  engine: CipherEngine,
+): { write: RecordProtection; read: RecordProtection } {
   const s = cipherSuiteByName(suite);
-  const keys = epochKeysFromKeyBlock(s, randomBytes(keyBlockLength(s)));
+  const keys = epochKeysFromKeyBlock(s, randomBytes(keyBlockLength(s)), engine);
   // Both ends of one direction: the same key block on each side.
   const peer = keys;
   return { write: keys.clientWrite, read: peer.clientWrite };
@@ -173,6 +189,29 @@ function naiveCbcOpen(): (count: number) => undefined {
   };
 }
 
+function sealer(write: RecordProtection, plain: Uint8Array): (n: number) => undefined {
+  return (n) => {
+    for (let i = 0; i < n; i++) write.seal(ContentType.applicationData, 1, i, plain);
+    return undefined;
+  };
+}
+
+function opener(
+  write: RecordProtection,
+  read: RecordProtection,
+  plain: Uint8Array,
+): (n: number) => undefined {
+  const sealed: Uint8Array[] = [];
+  for (let i = 0; i < 1024; i++) sealed.push(write.seal(ContentType.applicationData, 1, i, plain));
+  return (n) => {
+    for (let i = 0; i < n; i++) {
+      if (!read.open(ContentType.applicationData, 1, i & 1023, sealed[i & 1023]!.subarray(13)))
+        throw new Error('open failed');
+    }
+    return undefined;
+  };
+}
+
 function benchRecords(): void {
   const suites: [CipherSuiteName, AeadName | 'cbc'][] = [
     ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'aes-128-gcm'],
@@ -181,39 +220,31 @@ function benchRecords(): void {
     ['TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'cbc'],
   ];
   const plain = randomBytes(SIZE);
+  // The native engine is measured when it loads (TSRTC_NATIVE=0 is honoured here too).
+  const engines: CipherEngine[] = nativeStatus().loaded ? ['native', 'typescript'] : ['typescript'];
   for (const [suite, floorAlgorithm] of suites) {
     const key = randomBytes(floorAlgorithm === 'aes-128-gcm' ? 16 : 32);
-    const { write, read } = protections(suite);
-    const sealed: Uint8Array[] = [];
-    for (let i = 0; i < 1024; i++) sealed.push(write.seal(ContentType.applicationData, 1, i, plain));
     const reference =
       floorAlgorithm === 'cbc'
         ? 'node:crypto fresh aes-128-cbc cipher + fresh HMAC-SHA1 per record'
         : `node:crypto ${floorAlgorithm} fresh cipher per record`;
     const referenceSeal = floorAlgorithm === 'cbc' ? naiveCbcSeal() : floorSeal(floorAlgorithm, key);
     const referenceOpen = floorAlgorithm === 'cbc' ? naiveCbcOpen() : floorOpen(floorAlgorithm, key);
-    const seal = compare(
-      (n) => {
-        for (let i = 0; i < n; i++) write.seal(ContentType.applicationData, 1, i, plain);
-        return undefined;
-      },
-      referenceSeal,
-      RECORDS,
-    );
-    emitRate('record-encrypt', suite, seal, reference);
-    const open = compare(
-      (n) => {
-        for (let i = 0; i < n; i++) {
-          const r = sealed[i & 1023]!;
-          if (!read.open(ContentType.applicationData, 1, i & 1023, r.subarray(13)))
-            throw new Error('open failed');
-        }
-        return undefined;
-      },
-      referenceOpen,
-      RECORDS,
-    );
-    emitRate('record-decrypt', suite, open, reference);
+    const used = floorAlgorithm === 'cbc' ? (['typescript'] as CipherEngine[]) : engines;
+    const pairs = used.map((e) => protections(suite, e));
+    for (const [op, make, floor] of [
+      ['record-encrypt', (p: (typeof pairs)[0]) => sealer(p.write, plain), referenceSeal],
+      ['record-decrypt', (p: (typeof pairs)[0]) => opener(p.write, p.read, plain), referenceOpen],
+    ] as const) {
+      const rates = compareAll([...pairs.map(make), floor], RECORDS);
+      const floorRate = rates.at(-1)!;
+      const tsRate = rates[used.indexOf('typescript')]!;
+      used.forEach((engine, i) => {
+        const extra: Record<string, unknown> = { engine };
+        if (engine === 'native') extra.vsTypescript = Number((rates[i]! / tsRate).toFixed(2));
+        emitRate(op, suite, { ours: rates[i]!, reference: floorRate }, reference, extra);
+      });
+    }
   }
 }
 
@@ -246,7 +277,8 @@ async function benchEnginePath(): Promise<void> {
     floorSeal('aes-128-gcm', randomBytes(16)),
     RECORDS,
   );
-  emitRate('engine-send', client.cipherSuite, send, reference);
+  const engine = nativeStatus().loaded ? 'native' : 'typescript';
+  emitRate('engine-send', client.cipherSuite, send, reference, { engine });
   // The receive path needs fresh records (the replay window refuses repeats): make them untimed.
   const receive = compare(
     (n) => {
@@ -265,7 +297,7 @@ async function benchEnginePath(): Promise<void> {
     floorOpen('aes-128-gcm', randomBytes(16)),
     RECORDS,
   );
-  emitRate('engine-receive', client.cipherSuite, receive, reference);
+  emitRate('engine-receive', client.cipherSuite, receive, reference, { engine });
 }
 
 /** The node:crypto work of one full handshake, both sides (the part no implementation can skip). */
@@ -294,7 +326,7 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-async function benchHandshake(): Promise<void> {
+async function benchHandshake(cookieExchange: boolean): Promise<void> {
   const cert = await RTCCertificate.generateCertificate();
   const times: number[] = [];
   const floors: number[] = [];
@@ -304,7 +336,8 @@ async function benchHandshake(): Promise<void> {
       role: 'controlled',
       remote: { address: '127.0.0.1', port: a.localPort },
     });
-    const da = new RTCDtlsTransport(a, [cert]);
+    // `a` is ICE-controlling, so it is the DTLS server.
+    const da = new RTCDtlsTransport(a, [cert], { cookieExchange });
     const db = new RTCDtlsTransport(b, [cert]);
     const t0 = performance.now();
     await Promise.all([
@@ -321,7 +354,7 @@ async function benchHandshake(): Promise<void> {
   const ms = median(times);
   const floor = median(floors);
   emit({
-    case: 'handshake-loopback',
+    case: cookieExchange ? 'handshake-loopback' : 'handshake-loopback-no-cookie-exchange',
     suite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
     handshakes: HANDSHAKES,
     medianMs: Number(ms.toFixed(2)),
@@ -332,6 +365,45 @@ async function benchHandshake(): Promise<void> {
   });
 }
 
+/**
+ * Certificates per second, RTCCertificate.generateCertificate() (key pair, DER, signature, object) against
+ * node:crypto alone: a P-256 key pair and one ECDSA signature over a TBSCertificate-sized buffer.
+ */
+async function benchCertificates(): Promise<void> {
+  const tbs = randomBytes(230);
+  const reference = (count: number): undefined => {
+    for (let i = 0; i < count; i++) {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      sign('sha256', tbs, privateKey);
+    }
+  };
+  const ours = async (count: number): Promise<number> => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < count; i++) await RTCCertificate.generateCertificate();
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+  await ours(50);
+  reference(50);
+  let best = { ours: Number.POSITIVE_INFINITY, reference: Number.POSITIVE_INFINITY };
+  for (let r = 0; r < ROUNDS; r++) {
+    const a = (await ours(CERTIFICATES)) / CERTIFICATES;
+    const b = timeOnce(reference, CERTIFICATES) / CERTIFICATES;
+    best = { ours: Math.min(best.ours, a), reference: Math.min(best.reference, b) };
+  }
+  emit({
+    case: 'certificate-generate',
+    keygen: 'ECDSA P-256',
+    certificates: CERTIFICATES,
+    perSec: Math.round(1 / best.ours),
+    microseconds: Number((best.ours * 1e6).toFixed(1)),
+    reference: 'node:crypto P-256 key pair + one ECDSA signature',
+    referenceMicroseconds: Number((best.reference * 1e6).toFixed(1)),
+    ratio: Number((best.reference / best.ours).toFixed(3)),
+  });
+}
+
 benchRecords();
 await benchEnginePath();
-await benchHandshake();
+await benchHandshake(true);
+await benchHandshake(false);
+await benchCertificates();

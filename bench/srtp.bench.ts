@@ -1,10 +1,14 @@
 /**
  * SRTP protect/unprotect packets per second for every profile at 160- and 1,200-byte payloads, side by side
- * with libsrtp 2 (the C helper in test/srtp/native) measured in the same run. Prints one JSON line per result.
+ * with libsrtp 2 (the C helper in test/srtp/native) measured in the same run, on both engines: the native
+ * addon (when built; in this process) and the TypeScript path (a child process with TSRTC_NATIVE=0).
+ * Prints one JSON line per result: `ratio` against libsrtp, and for native `vsTypescript`.
  * Usage: npm run bench -- srtp   (SRTP_BENCH_PACKETS, SRTP_BENCH_ROUNDS to change
  * the packet count and the number of alternating rounds; the best round of each side is reported)
  */
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { nativeStatus } from '../src/common/native.js';
 import { RtpPacket } from '../src/rtp/packet.js';
 import { SRTP_PROFILES, type SrtpProfileName, SrtpSession } from '../src/srtp/index.js';
 import { buildSrtpTool } from '../test/srtp/libsrtp.js';
@@ -59,7 +63,7 @@ function measure(profile: SrtpProfileName, payload: number): { protect: number; 
   return { protect: PACKETS / (Number(protectNs) / 1e9), unprotect: PACKETS / (Number(unprotectNs) / 1e9) };
 }
 
-function libsrtp(tool: string, profile: string, payload: number): { protect: number; unprotect: number } {
+function libsrtp(tool: string, profile: string, payload: number): Rates {
   const r = spawnSync(tool, ['bench', profile, String(payload), String(PACKETS)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`libsrtp bench failed: ${r.stderr}`);
   const out = { protect: 0, unprotect: 0 };
@@ -70,42 +74,74 @@ function libsrtp(tool: string, profile: string, payload: number): { protect: num
   return out;
 }
 
+type Rates = { protect: number; unprotect: number };
+
+/** One warmed-up round of the TypeScript path, measured in a child process with TSRTC_NATIVE=0. */
+function typescriptRound(profile: SrtpProfileName, payload: number): Rates {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+    encoding: 'utf8',
+    env: { ...process.env, TSRTC_NATIVE: '0', SRTP_BENCH_CHILD: `${profile},${payload}` },
+  });
+  if (r.status !== 0) throw new Error(`TypeScript-path child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Rates;
+}
+
+function best(into: Rates, r: Rates): void {
+  into.protect = Math.max(into.protect, r.protect);
+  into.unprotect = Math.max(into.unprotect, r.unprotect);
+}
+
+const child = process.env.SRTP_BENCH_CHILD;
+if (child) {
+  const [profile, payload] = child.split(',') as [SrtpProfileName, string];
+  measure(profile, Number(payload)); // warm-up
+  console.log(JSON.stringify(measure(profile, Number(payload))));
+  process.exit(0);
+}
+
 const built = buildSrtpTool();
 const tool = 'path' in built ? built.path : undefined;
 if (!tool)
   console.error(
     `libsrtp reference unavailable (${'missing' in built ? built.missing : ''}); printing tsrtc only`,
   );
+const native = nativeStatus().loaded;
 
 for (const profile of Object.keys(SRTP_PROFILES) as SrtpProfileName[]) {
   for (const payload of [160, 1200]) {
     measure(profile, payload); // warm-up: JIT and crypto contexts
     // best of ROUNDS, alternating with libsrtp, so a busy shared machine skews both sides alike
-    const ours = { protect: 0, unprotect: 0 };
-    const ref = tool ? { protect: 0, unprotect: 0 } : undefined;
+    const here: Rates = { protect: 0, unprotect: 0 };
+    const ts: Rates = { protect: 0, unprotect: 0 };
+    const ref: Rates | undefined = tool ? { protect: 0, unprotect: 0 } : undefined;
     for (let round = 0; round < ROUNDS; round++) {
-      const o = measure(profile, payload);
-      ours.protect = Math.max(ours.protect, o.protect);
-      ours.unprotect = Math.max(ours.unprotect, o.unprotect);
-      if (tool && ref) {
-        const r = libsrtp(tool, profile, payload);
-        ref.protect = Math.max(ref.protect, r.protect);
-        ref.unprotect = Math.max(ref.unprotect, r.unprotect);
-      }
+      best(here, measure(profile, payload));
+      if (native) best(ts, typescriptRound(profile, payload));
+      if (tool && ref) best(ref, libsrtp(tool, profile, payload));
     }
-    for (const op of ['protect', 'unprotect'] as const) {
-      console.log(
-        JSON.stringify({
-          bench: 'srtp',
-          op,
-          profile,
-          payload,
-          packets: PACKETS,
-          pps: Math.round(ours[op]),
-          libsrtpPps: ref ? Math.round(ref[op]) : null,
-          ratio: ref ? Number((ours[op] / ref[op]).toFixed(2)) : null,
-        }),
-      );
+    const results: [string, Rates][] = native
+      ? [
+          ['native', here],
+          ['typescript', ts],
+        ]
+      : [['typescript', here]];
+    for (const [engine, ours] of results) {
+      for (const op of ['protect', 'unprotect'] as const) {
+        console.log(
+          JSON.stringify({
+            bench: 'srtp',
+            op,
+            profile,
+            payload,
+            engine,
+            packets: PACKETS,
+            pps: Math.round(ours[op]),
+            libsrtpPps: ref ? Math.round(ref[op]) : null,
+            ratio: ref ? Number((ours[op] / ref[op]).toFixed(2)) : null,
+            ...(engine === 'native' ? { vsTypescript: Number((ours[op] / ts[op]).toFixed(2)) } : {}),
+          }),
+        );
+      }
     }
   }
 }

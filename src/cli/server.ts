@@ -1,7 +1,9 @@
 /**
  * The main job (`npm start`): a web server on 127.0.0.1 whose page connects the browser to a tsrtc peer in
- * this process — a data-channel chat with live round-trip time and a file transfer with its rate. At start it
- * also connects two tsrtc peers on loopback and prints how long that took, as a self-check.
+ * this process, after aiortc's `server` example — the page's camera comes back through a visible transform
+ * (edges or a mirror, with a tsrtc mark) and a tone plays back for its microphone, with live stats plotted;
+ * beside it a data-channel chat with round-trip time and a file transfer with its rate. At start it also
+ * connects two tsrtc peers on loopback and prints how long that took, as a self-check.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RTCDataChannel } from '../datachannel/data-channel.js';
 import { RTCPeerConnection } from '../peerconnection/peer-connection.js';
+import { ToneTrack, type VideoTransform, VideoTransformTrack } from './demo-tracks.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const page = readFileSync(join(here, 'web', 'index.html'));
@@ -48,9 +51,28 @@ function serveFile(channel: RTCDataChannel): void {
 }
 
 async function answer(offerJson: string, peers: Set<RTCPeerConnection>): Promise<string> {
-  const offer = JSON.parse(offerJson) as { type: 'offer'; sdp: string };
+  const { transform = 'edges', ...offer } = JSON.parse(offerJson) as {
+    type: 'offer';
+    sdp: string;
+    transform?: VideoTransform;
+  };
   const pc = new RTCPeerConnection({ iceLoopbackOnly: process.env.TSRTC_ALL_INTERFACES !== '1' });
   peers.add(pc);
+  // The browser's camera comes back transformed, its microphone is answered with a tone.
+  pc.ontrack = ({ track, transceiver }) => {
+    transceiver.direction = 'sendrecv';
+    const reply =
+      track.kind === 'video'
+        ? new VideoTransformTrack(
+            track,
+            ['edges', 'mirror', 'none'].includes(transform) ? transform : 'edges',
+          )
+        : new ToneTrack(440);
+    void transceiver.sender.replaceTrack(reply);
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc.connectionState === 'closed' || pc.connectionState === 'failed') reply.stop();
+    });
+  };
   pc.ondatachannel = ({ channel }) => {
     if (channel.label === 'chat') serveChat(channel);
     else if (channel.label === 'file') serveFile(channel);

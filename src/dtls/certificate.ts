@@ -1,10 +1,17 @@
 /**
- * RTCCertificate: a self-signed X.509 certificate and its private key (W3C webrtc-pc §4.9). The certificate
- * is written by @peculiar/x509 over WebCrypto; everything after that (signing, fingerprints, PEM) uses
- * node:crypto KeyObjects.
+ * RTCCertificate: a self-signed X.509 certificate and its private key (W3C webrtc-pc §4.9). node:crypto
+ * makes the key pair and the signature, `certificate-writer.ts` the DER around them; nothing is patched
+ * into the process (an X.509 library over WebCrypto needed the reflect-metadata polyfill).
  */
-import { createPrivateKey, type KeyObject, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import { createECDH, createPrivateKey, generateKeyPair, type KeyObject, X509Certificate } from 'node:crypto';
+import { promisify } from 'node:util';
 import { notSupported } from '../common/errors.js';
+import { randomBytes } from '../common/random.js';
+import {
+  type CertificateSignatureAlgorithm,
+  ecSubjectPublicKeyInfo,
+  writeSelfSignedCertificate,
+} from './certificate-writer.js';
 import { computeFingerprint, RTCDtlsFingerprint } from './fingerprint.js';
 
 /** The W3C keygen dictionaries RTCPeerConnection.generateCertificate accepts, plus `expires` (ms). */
@@ -24,16 +31,10 @@ export type CertificateKeyType = 'ecdsa-p256' | 'ecdsa-p384' | 'rsa';
 const DAY = 86_400_000;
 /** Browsers' default lifetime for generated certificates. */
 const DEFAULT_LIFETIME = 30 * DAY;
-const FINGERPRINT_ALGORITHMS = ['sha-256', 'sha-384', 'sha-512'] as const;
+/** The longest lifetime W3C allows; longer requests are shortened to it (webrtc-pc §4.9.1). */
+const MAX_LIFETIME = 365 * DAY;
 
-/**
- * @peculiar/x509 resolves its algorithms through tsyringe, which needs the reflect-metadata polyfill loaded
- * first; both are loaded on first use so that importing tsrtc stays cheap.
- */
-async function loadX509(): Promise<typeof import('@peculiar/x509')> {
-  await import('reflect-metadata');
-  return import('@peculiar/x509');
-}
+const generateKeyPairAsync = promisify(generateKeyPair);
 
 export function keyTypeOf(key: KeyObject): CertificateKeyType | undefined {
   if (key.asymmetricKeyType === 'rsa') return 'rsa';
@@ -51,76 +52,56 @@ export class RTCCertificate {
   readonly keyType: CertificateKeyType;
   /** When the certificate stops being valid, in ms since the Unix epoch (W3C `expires`). */
   readonly expires: number;
-  private fingerprints: RTCDtlsFingerprint[] | undefined;
+  private sha256: string | undefined;
 
-  private constructor(der: Uint8Array, privateKey: KeyObject) {
-    const parsed = new X509Certificate(der);
-    if (!parsed.checkPrivateKey(privateKey)) {
-      throw new TypeError('the private key does not belong to the certificate');
-    }
-    const keyType = keyTypeOf(privateKey);
-    if (!keyType) throw notSupported(`certificate key type ${privateKey.asymmetricKeyType} is not supported`);
+  private constructor(der: Uint8Array, privateKey: KeyObject, keyType: CertificateKeyType, expires: number) {
     this.der = der;
     this.privateKey = privateKey;
     this.keyType = keyType;
-    this.expires = Date.parse(parsed.validTo);
+    this.expires = expires;
   }
 
-  /** Generate a key pair and a self-signed certificate (ECDSA P-256 unless told otherwise). */
+  /**
+   * Generate a key pair and a self-signed certificate (ECDSA P-256 unless told otherwise). `expires` is the
+   * lifetime in ms (default 30 days, at most 365); 0 gives a certificate that has already expired; a
+   * negative or non-numeric value is a TypeError, an unsupported algorithm a NotSupportedError.
+   */
   static async generateCertificate(
     keygenAlgorithm: RTCCertificateKeygenAlgorithm = { name: 'ECDSA', namedCurve: 'P-256' },
   ): Promise<RTCCertificate> {
-    const subtle = webcrypto.subtle;
-    let keys: webcrypto.CryptoKeyPair;
-    let signingAlgorithm: webcrypto.Algorithm | webcrypto.EcdsaParams;
-    if (keygenAlgorithm.name === 'ECDSA') {
-      const curve = keygenAlgorithm.namedCurve;
-      if (curve !== 'P-256' && curve !== 'P-384') throw notSupported(`ECDSA curve ${String(curve)}`);
-      keys = await subtle.generateKey({ name: 'ECDSA', namedCurve: curve }, true, ['sign', 'verify']);
-      signingAlgorithm = { name: 'ECDSA', hash: curve === 'P-256' ? 'SHA-256' : 'SHA-384' };
-    } else if (keygenAlgorithm.name === 'RSASSA-PKCS1-v1_5') {
-      const hashOption = keygenAlgorithm.hash ?? 'SHA-256';
-      const hash = typeof hashOption === 'string' ? hashOption : hashOption.name;
-      const modulusLength = keygenAlgorithm.modulusLength ?? 2048;
-      if (modulusLength < 1024 || modulusLength > 8192) throw notSupported(`RSA modulus ${modulusLength}`);
-      keys = await subtle.generateKey(
-        {
-          name: 'RSASSA-PKCS1-v1_5',
-          modulusLength,
-          publicExponent: keygenAlgorithm.publicExponent ?? new Uint8Array([1, 0, 1]),
-          hash,
-        },
-        true,
-        ['sign', 'verify'],
-      );
-      signingAlgorithm = { name: 'RSASSA-PKCS1-v1_5' };
-    } else {
-      throw notSupported(`certificate algorithm ${(keygenAlgorithm as { name: string }).name}`);
-    }
-    const now = Date.now();
-    const lifetime = keygenAlgorithm.expires ?? DEFAULT_LIFETIME;
-    if (!(lifetime > 0)) throw new TypeError('expires must be a positive number of milliseconds');
-    const x509 = await loadX509();
-    const certificate = await x509.X509CertificateGenerator.createSelfSigned(
-      {
-        serialNumber: `01${Buffer.from(randomBytes(8)).toString('hex')}`,
-        name: `CN=${Buffer.from(randomBytes(8)).toString('hex')}`,
-        notBefore: new Date(now - DAY),
-        notAfter: new Date(now + lifetime),
-        signingAlgorithm,
-        keys,
-      },
-      webcrypto,
+    const params: KeygenParameters =
+      typeof keygenAlgorithm === 'object' && keygenAlgorithm !== null ? keygenAlgorithm : {};
+    const lifetime = lifetimeOf(params.expires);
+    const { subjectPublicKeyInfo, privateKey, keyType, signatureAlgorithm } = await keyPairFor(
+      params,
+      keygenAlgorithm,
     );
-    const pkcs8 = await subtle.exportKey('pkcs8', keys.privateKey);
-    const privateKey = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
-    return new RTCCertificate(new Uint8Array(certificate.rawData), privateKey);
+    const now = Date.now();
+    // Written in whole seconds: the last whole second before now + lifetime, so 0 is already expired.
+    const notAfter = Math.floor((now + lifetime - 1) / 1000) * 1000;
+    const der = writeSelfSignedCertificate({
+      subjectPublicKeyInfo,
+      privateKey,
+      signatureAlgorithm,
+      // A leading 01 keeps the serial positive and of a fixed length.
+      serialNumber: Uint8Array.of(1, ...randomBytes(8)),
+      commonName: Buffer.from(randomBytes(8)).toString('hex'),
+      notBefore: now - DAY,
+      notAfter,
+    });
+    return new RTCCertificate(der, privateKey, keyType, notAfter);
   }
 
   /** Load a certificate and its private key from PEM text (as written by `toPem()` or OpenSSL). */
   static fromPem(certificatePem: string, privateKeyPem: string): RTCCertificate {
     const parsed = new X509Certificate(certificatePem);
-    return new RTCCertificate(new Uint8Array(parsed.raw), createPrivateKey(privateKeyPem));
+    const privateKey = createPrivateKey(privateKeyPem);
+    if (!parsed.checkPrivateKey(privateKey)) {
+      throw new TypeError('the private key does not belong to the certificate');
+    }
+    const keyType = keyTypeOf(privateKey);
+    if (!keyType) throw notSupported(`certificate key type ${privateKey.asymmetricKeyType} is not supported`);
+    return new RTCCertificate(new Uint8Array(parsed.raw), privateKey, keyType, Date.parse(parsed.validTo));
   }
 
   /** Certificate and PKCS#8 private key as PEM, so a server can keep its identity across restarts. */
@@ -131,11 +112,119 @@ export class RTCCertificate {
     };
   }
 
-  /** sha-256, sha-384 and sha-512 fingerprints of the certificate, sha-256 first. */
+  /**
+   * The certificate's fingerprints as Chromium gives them: sha-256 only, lower-case hex joined by colons.
+   * SDP writes fingerprints in upper case (RFC 8122 §5): `computeFingerprint()` gives that form.
+   */
   getFingerprints(): RTCDtlsFingerprint[] {
-    this.fingerprints ??= FINGERPRINT_ALGORITHMS.map(
-      (algorithm) => new RTCDtlsFingerprint(algorithm, computeFingerprint(algorithm, this.der)),
-    );
-    return [...this.fingerprints];
+    this.sha256 ??= computeFingerprint('sha-256', this.der).toLowerCase();
+    return [new RTCDtlsFingerprint('sha-256', this.sha256)];
   }
+}
+
+/** The keygen dictionary as it may arrive from JavaScript: any member of any type. */
+type KeygenParameters = Partial<
+  Record<'name' | 'namedCurve' | 'hash' | 'modulusLength' | 'publicExponent' | 'expires', unknown>
+>;
+
+interface KeyPairChoice {
+  readonly subjectPublicKeyInfo: Uint8Array;
+  readonly privateKey: KeyObject;
+  readonly keyType: CertificateKeyType;
+  readonly signatureAlgorithm: CertificateSignatureAlgorithm;
+}
+
+async function keyPairFor(params: KeygenParameters, input: unknown): Promise<KeyPairChoice> {
+  if (params.name === 'ECDSA') {
+    const curve = params.namedCurve;
+    if (curve !== 'P-256' && curve !== 'P-384') throw notSupported(`ECDSA curve ${String(curve)}`);
+    const p256 = curve === 'P-256';
+    return {
+      ...ecKeyPair(curve),
+      keyType: p256 ? 'ecdsa-p256' : 'ecdsa-p384',
+      signatureAlgorithm: p256 ? 'ecdsa-with-SHA256' : 'ecdsa-with-SHA384',
+    };
+  }
+  if (params.name === 'RSASSA-PKCS1-v1_5') {
+    const hashOption = params.hash ?? 'SHA-256';
+    const hash =
+      typeof hashOption === 'object' && hashOption !== null
+        ? (hashOption as { name?: unknown }).name
+        : hashOption;
+    if (hash !== 'SHA-256' && hash !== 'SHA-384')
+      throw notSupported(`RSASSA-PKCS1-v1_5 hash ${String(hash)}`);
+    const modulusLength = params.modulusLength ?? 2048;
+    if (
+      typeof modulusLength !== 'number' ||
+      !Number.isInteger(modulusLength) ||
+      modulusLength < 1024 ||
+      modulusLength > 8192
+    ) {
+      throw notSupported(`RSA modulus ${String(modulusLength)}`);
+    }
+    // RSA key generation takes tens to hundreds of milliseconds: on the thread pool.
+    const keys = await generateKeyPairAsync('rsa', {
+      modulusLength,
+      publicExponent: publicExponentOf(params.publicExponent),
+    });
+    return {
+      subjectPublicKeyInfo: new Uint8Array(keys.publicKey.export({ type: 'spki', format: 'der' })),
+      privateKey: keys.privateKey,
+      keyType: 'rsa',
+      signatureAlgorithm: hash === 'SHA-256' ? 'sha256WithRSAEncryption' : 'sha384WithRSAEncryption',
+    };
+  }
+  throw notSupported(`certificate algorithm ${String(params.name ?? input)}`);
+}
+
+/**
+ * An EC key pair in tens of microseconds: ECDH makes the scalar and the point, the signing KeyObject is
+ * imported from them as JWK, and the SubjectPublicKeyInfo is written around the point. (A KeyObject pair
+ * from generateKeyPairSync plus a DER export costs two to four times as much through OpenSSL 3's encoders.)
+ */
+function ecKeyPair(curve: 'P-256' | 'P-384'): { subjectPublicKeyInfo: Uint8Array; privateKey: KeyObject } {
+  const size = curve === 'P-256' ? 32 : 48;
+  const ecdh = createECDH(curve === 'P-256' ? 'prime256v1' : 'secp384r1');
+  const point = ecdh.generateKeys();
+  // getPrivateKey() drops leading zero bytes; JWK wants the full field size (RFC 7518 §6.2.2.1).
+  const scalar = Buffer.alloc(size);
+  const raw = ecdh.getPrivateKey();
+  raw.copy(scalar, size - raw.byteLength);
+  raw.fill(0);
+  const privateKey = createPrivateKey({
+    key: {
+      kty: 'EC',
+      crv: curve,
+      d: scalar.toString('base64url'),
+      x: point.subarray(1, 1 + size).toString('base64url'),
+      y: point.subarray(1 + size).toString('base64url'),
+    },
+    format: 'jwk',
+  });
+  scalar.fill(0);
+  return { subjectPublicKeyInfo: ecSubjectPublicKeyInfo(curve, new Uint8Array(point)), privateKey };
+}
+
+/** The lifetime asked for, in ms, as WebIDL `[EnforceRange] unsigned long long` reads it, capped at 365 days. */
+function lifetimeOf(expires: unknown): number {
+  if (expires === undefined) return DEFAULT_LIFETIME;
+  if (
+    typeof expires !== 'number' ||
+    !Number.isFinite(expires) ||
+    expires < 0 ||
+    expires > Number.MAX_SAFE_INTEGER
+  ) {
+    throw new TypeError(`expires must be a non-negative number of milliseconds, not ${String(expires)}`);
+  }
+  return Math.min(Math.trunc(expires), MAX_LIFETIME);
+}
+
+/** WebCrypto's BigInteger (big-endian bytes) as the number node:crypto takes; 65537 by default. */
+function publicExponentOf(bytes: unknown): number {
+  if (bytes === undefined) return 65_537;
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('publicExponent must be a Uint8Array');
+  let e = 0;
+  for (const b of bytes) e = e * 256 + b;
+  if (e < 3 || e % 2 === 0 || e > 0xffff_ffff) throw notSupported(`RSA public exponent ${e}`);
+  return e;
 }

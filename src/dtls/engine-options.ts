@@ -1,4 +1,5 @@
 /** The engine's options and events, and the handshake configuration they resolve to. */
+import { cryptoRandom, type RandomSource } from '../common/random.js';
 import type { DtlsRole } from '../common/transport.js';
 import { CIPHER_SUITES, type CipherSuiteName, cipherSuiteByName } from './cipher-suites.js';
 import { NamedGroup, type NamedGroupName } from './constants.js';
@@ -34,6 +35,17 @@ export interface DtlsEngineOptions {
   readonly requireExtendedMasterSecret?: boolean;
   /** Server: the HelloVerifyRequest cookie key (default: random per engine). */
   readonly cookieSecret?: Uint8Array;
+  /**
+   * Server: prove the client's address with a HelloVerifyRequest before keeping any state (default true).
+   * Behind ICE, whose connectivity checks and consent already prove it, turning it off saves a round trip.
+   */
+  readonly cookieExchange?: boolean;
+  /**
+   * Every random value the engine makes: hello randoms, the cookie secret, ECDHE private keys, CBC explicit
+   * IVs (default: the system CSPRNG). A `SeededRandom` makes a simulation repeat itself; it is not secure.
+   * ECDSA signatures stay randomized by node:crypto whatever the source.
+   */
+  readonly random?: RandomSource;
 }
 
 export function handshakeConfig(options: DtlsEngineOptions): HandshakeConfig {
@@ -44,5 +56,6 @@ export function handshakeConfig(options: DtlsEngineOptions): HandshakeConfig {
     groups: options.groups ? options.groups.map((g) => NamedGroup[g]) : SUPPORTED_GROUPS,
     srtpProfiles: options.srtpProfiles ? options.srtpProfiles.map(srtpProfileByName) : SRTP_PROFILES,
     requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
+    random: options.random ?? cryptoRandom,
   };
 }

@@ -3,9 +3,9 @@
  * wake-ups with the time passed in, and gives back datagrams to send, events, and when it wants to be woken.
  * Application data in and out goes through `send()` and the `onApplicationData` callback (the hot path).
  */
-import { randomBytes } from 'node:crypto';
 import { ProtocolError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
+import { cryptoRandom, randomBytes } from '../common/random.js';
 import type { DtlsRole } from '../common/transport.js';
 import type { CipherSuiteName } from './cipher-suites.js';
 import { AlertDescription, AlertLevel, ContentType, NamedGroup, type NamedGroupName } from './constants.js';
@@ -63,7 +63,8 @@ export class DtlsEngine {
         initialRetransmitMs: options.initialRetransmitMs ?? 1000,
         maxRetransmitMs: options.maxRetransmitMs ?? 60_000,
         handshakeTimeoutMs: options.handshakeTimeoutMs ?? 30_000,
-        cookieSecret: options.cookieSecret ?? new Uint8Array(randomBytes(32)),
+        cookieSecret: options.cookieSecret ?? randomBytes(32, options.random ?? cryptoRandom),
+        cookieExchange: options.cookieExchange ?? true,
       },
       this.owner(),
     );
@@ -257,9 +258,14 @@ export class DtlsEngine {
   }
 
   private onAlert(epoch: number, body: Uint8Array): void {
-    if (body.byteLength !== 2 || epoch < this.records.readEpoch) {
-      // Plaintext alerts after keys are in use could be forged; ignore them.
+    if (body.byteLength !== 2) {
       this.stats.droppedRecords++;
+      return;
+    }
+    if (epoch === 0) {
+      // Anyone can send a plaintext alert: acting on one would let an off-path sender end the handshake.
+      this.stats.unauthenticatedAlerts++;
+      log.debug(`${this.role} dropped a plaintext alert ${body[0]}/${body[1]} (${this.state})`);
       return;
     }
     const level = body[0]!;

@@ -1,7 +1,7 @@
 /** The client side of the DTLS 1.2 handshake: flights 1, 3 and 5 (RFC 6347 §4.2.4, RFC 5246 §7.3). */
-import { randomBytes } from 'node:crypto';
 import { bytesEqual, concatBytes } from '../common/bytes.js';
 import { ProtocolError } from '../common/errors.js';
+import { randomBytes } from '../common/random.js';
 import {
   AlertDescription,
   CLIENT_CERTIFICATE_TYPE_ECDSA_SIGN,
@@ -20,6 +20,15 @@ import { srtpProfileById } from './srtp-profiles.js';
 
 type ClientState = 'hello' | 'server-flight' | 'server-finished' | 'done';
 
+/** What the server's flight 4 may hold (RFC 5246 §7.3). */
+const SERVER_FLIGHT: readonly number[] = [
+  HandshakeType.serverHello,
+  HandshakeType.certificate,
+  HandshakeType.serverKeyExchange,
+  HandshakeType.certificateRequest,
+  HandshakeType.serverHelloDone,
+];
+
 /** A server may ask for a new cookie a few times; more is a loop. */
 const MAX_HELLO_VERIFY = 4;
 
@@ -33,7 +42,7 @@ export class ClientHandshake extends Handshake {
 
   /** Send flight 1. */
   start(): void {
-    this.clientRandom = new Uint8Array(randomBytes(32));
+    this.clientRandom = randomBytes(32, this.config.random);
     this.sendClientHello();
   }
 
@@ -62,6 +71,30 @@ export class ClientHandshake extends Handshake {
     // The server answers with its first message at our message_seq (RFC 6347 §4.2.2).
     this.host.expectReceiveSeq(this.sendSeq - 1);
     this.host.sendFlight([entry], false);
+  }
+
+  acceptsFragment(type: number, epoch: number): boolean {
+    switch (this.state) {
+      case 'hello':
+        return epoch === 0 && (type === HandshakeType.helloVerifyRequest || SERVER_FLIGHT.includes(type));
+      case 'server-flight':
+        return epoch === 0 && type !== HandshakeType.serverHello && SERVER_FLIGHT.includes(type);
+      case 'server-finished':
+        return epoch === 1 && type === HandshakeType.finished;
+      default:
+        return false;
+    }
+  }
+
+  expects(message: HandshakeMessage): boolean {
+    if (!this.acceptsFragment(message.type, message.epoch)) return false;
+    if (this.state === 'hello' && message.type === HandshakeType.helloVerifyRequest) return true;
+    // CertificateRequest is optional; it comes just before ServerHelloDone when present.
+    const optionalRequest =
+      message.type === HandshakeType.certificateRequest &&
+      this.expected === HandshakeType.serverHelloDone &&
+      !this.certificateRequest;
+    return message.type === this.expected || optionalRequest;
   }
 
   handle(message: HandshakeMessage): void {
@@ -189,7 +222,7 @@ export class ClientHandshake extends Handshake {
       flight.push(
         this.outgoing(HandshakeType.certificate, m.encodeCertificate([this.config.credential.der])),
       );
-    const ephemeral = generateEphemeralKey(ske.group);
+    const ephemeral = generateEphemeralKey(ske.group, this.config.random);
     let preMaster: Uint8Array;
     try {
       preMaster = ephemeral.computeSecret(ske.publicKey);

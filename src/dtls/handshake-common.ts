@@ -3,6 +3,7 @@
  * (master secret, extended master secret, key block, Finished) and the failure type that carries an alert.
  */
 import { type KeyObject, X509Certificate } from 'node:crypto';
+import type { RandomSource } from '../common/random.js';
 import type { CertificateKeyType } from './certificate.js';
 import type { CipherSuite } from './cipher-suites.js';
 import { AlertDescription } from './constants.js';
@@ -39,6 +40,8 @@ export interface HandshakeConfig {
   readonly srtpProfiles: readonly SrtpProfile[];
   /** Refuse peers that do not offer the extended master secret (RFC 7627). */
   readonly requireExtendedMasterSecret: boolean;
+  /** Hello randoms, ECDHE private keys and CBC explicit IVs. */
+  readonly random: RandomSource;
 }
 
 /** The engine services a handshake uses. */
@@ -77,7 +80,17 @@ export abstract class Handshake {
     protected readonly host: HandshakeHost,
   ) {}
 
+  /** Take the next message in order; `expects(message)` was true. A failure throws HandshakeFailure. */
   abstract handle(message: HandshakeMessage): void;
+
+  /**
+   * Whether a fragment of `type` in `epoch` may belong to the peer's next flight. Anything else is dropped
+   * before reassembly: anyone can send plaintext handshake records, so they must not change our state.
+   */
+  abstract acceptsFragment(type: number, epoch: number): boolean;
+
+  /** Whether `message`, next in message_seq order, is the one this state takes (type and epoch). */
+  abstract expects(message: HandshakeMessage): boolean;
 
   protected record(type: number, seq: number, body: Uint8Array): void {
     this.transcript.push(transcriptEntry(type, seq, body));
@@ -119,7 +132,7 @@ export abstract class Handshake {
       this.serverRandom,
       keyBlockLength(suite),
     );
-    return epochKeysFromKeyBlock(suite, block);
+    return epochKeysFromKeyBlock(suite, block, 'auto', this.config.random);
   }
 
   protected finishedData(label: 'client finished' | 'server finished'): Uint8Array {

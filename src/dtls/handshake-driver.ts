@@ -3,6 +3,7 @@
  * cookie step, reassembly, refused renegotiation), delivers messages in order to the client or server
  * state machine, sends and resends flights, and keeps the retransmission timer and the handshake deadline.
  */
+import { createLogger } from '../common/logger.js';
 import { AlertDescription, AlertLevel, HANDSHAKE_HEADER_LENGTH, HandshakeType } from './constants.js';
 import { type FlightEntry, packFlight, RetransmitTimer } from './flight.js';
 import { ClientHandshake } from './handshake-client.js';
@@ -18,6 +19,8 @@ import { verifyClientHello } from './hello-verify.js';
 import type { EpochKeys } from './record-cipher.js';
 import type { RecordLayer } from './record-layer.js';
 import type { EngineStats } from './stats.js';
+
+const log = createLogger('dtls');
 
 /** Largest fragmented ClientHello the server reassembles before the cookie check (bytes). */
 const MAX_CLIENT_HELLO = 8192;
@@ -42,6 +45,8 @@ export interface DriverOptions {
   readonly maxRetransmitMs: number;
   readonly handshakeTimeoutMs: number;
   readonly cookieSecret: Uint8Array;
+  /** Server: answer a first ClientHello with a HelloVerifyRequest (RFC 6347 §4.2.1). */
+  readonly cookieExchange: boolean;
 }
 
 export class HandshakeDriver {
@@ -134,7 +139,12 @@ export class HandshakeDriver {
         continue;
       }
       // Once keys are in use, plaintext handshake records only tell us the peer is retransmitting.
-      const outcome = epoch < owner.records.readEpoch ? 'old' : this.reassembler.addFragment(epoch, f, piece);
+      const old = epoch < owner.records.readEpoch || f.seq < this.reassembler.nextSeq;
+      if (!old && !this.handshake.acceptsFragment(f.type, epoch)) {
+        this.dropUnexpected(f.type, f.seq, epoch);
+        continue;
+      }
+      const outcome = old ? 'old' : this.reassembler.addFragment(epoch, f, piece);
       if (outcome === 'old') {
         if (f.seq === this.peerFlightStart && f.fragmentOffset === 0 && this.flight.length > 0) {
           owner.stats.retransmissions++;
@@ -219,7 +229,8 @@ export class HandshakeDriver {
 
   /** A server with no handshake yet answers ClientHellos statelessly until one carries a valid cookie. */
   private onInitialClientHello(epoch: number, recordSeq: number, f: FragmentHeader, piece: Uint8Array): void {
-    const verdict = verifyClientHello(this.options.cookieSecret, epoch, recordSeq, f, piece);
+    const secret = this.options.cookieExchange ? this.options.cookieSecret : undefined;
+    const verdict = verifyClientHello(secret, epoch, recordSeq, f, piece);
     if (verdict.kind === 'drop') {
       this.owner.stats.malformedHandshake++;
       return;
@@ -231,6 +242,7 @@ export class HandshakeDriver {
     }
     const server = new ServerHandshake(this.config, this.host);
     this.handshake = server;
+    this.owner.records.continueInitialSequence(recordSeq);
     this.armDeadline();
     this.reassembler.reset(f.seq + 1);
     this.peerFlightStart = f.seq;
@@ -238,11 +250,24 @@ export class HandshakeDriver {
     this.guard(() => server.start(message, verdict.hello));
   }
 
+  /** Unauthenticated input that does not fit our state: count it and carry on as if it never came. */
+  private dropUnexpected(type: number, seq: number, epoch: number): void {
+    this.owner.stats.unexpectedHandshake++;
+    log.debug(`${this.role} dropped handshake message ${type} (message_seq ${seq}, epoch ${epoch})`);
+  }
+
   private deliverMessages(): void {
     const handshake = this.handshake!;
     for (;;) {
-      const message = this.reassembler.next();
-      if (!message) return;
+      const peeked = this.reassembler.peek();
+      if (!peeked) return;
+      if (!handshake.expects(peeked)) {
+        // Out of order for its flight, or a message we already had: the real one may still come.
+        this.reassembler.discardNext();
+        this.dropUnexpected(peeked.type, peeked.seq, peeked.epoch);
+        return;
+      }
+      const message = this.reassembler.next()!;
       if (this.awaitingPeerFlight) {
         this.awaitingPeerFlight = false;
         this.peerFlightStart = message.seq;

@@ -131,15 +131,33 @@ export class HandshakeReassembler {
     return 'accepted';
   }
 
-  /** The next complete message in message_seq order, or undefined. */
-  next(): HandshakeMessage | undefined {
+  /** The next complete message in message_seq order, without taking it; undefined when none is. */
+  peek(): HandshakeMessage | undefined {
     const p = this.pending.get(this.nextSeq);
     if (!p || p.missing > 0) return undefined;
-    this.pending.delete(this.nextSeq);
-    this.bufferedBytes -= p.filled ? p.body.byteLength * 2 : p.body.byteLength;
-    const message = { type: p.type, seq: this.nextSeq, epoch: p.epoch, body: p.body };
-    this.nextSeq++;
+    return { type: p.type, seq: this.nextSeq, epoch: p.epoch, body: p.body };
+  }
+
+  /** Take the next complete message in message_seq order, or undefined. */
+  next(): HandshakeMessage | undefined {
+    const message = this.peek();
+    if (message) {
+      this.forget(this.nextSeq);
+      this.nextSeq++;
+    }
     return message;
+  }
+
+  /** Drop what is held for the next message_seq and keep waiting for it (the peer may send the real one). */
+  discardNext(): void {
+    this.forget(this.nextSeq);
+  }
+
+  private forget(seq: number): void {
+    const p = this.pending.get(seq);
+    if (!p) return;
+    this.pending.delete(seq);
+    this.bufferedBytes -= p.filled ? p.body.byteLength * 2 : p.body.byteLength;
   }
 
   /** Forget everything buffered and expect `seq` next. */

@@ -1,7 +1,7 @@
 /** The server side of the DTLS 1.2 handshake: flights 4 and 6 (RFC 6347 §4.2.4, RFC 5246 §7.3). */
-import { randomBytes } from 'node:crypto';
 import { bytesEqual, concatBytes } from '../common/bytes.js';
 import { ProtocolError } from '../common/errors.js';
+import { randomBytes } from '../common/random.js';
 import {
   AlertDescription,
   CLIENT_CERTIFICATE_TYPE_ECDSA_SIGN,
@@ -16,6 +16,13 @@ import type { HandshakeMessage } from './handshake-reassembly.js';
 import { type EphemeralKey, generateEphemeralKey } from './key-exchange.js';
 import * as m from './messages.js';
 import { chooseSignatureScheme, SUPPORTED_SIGNATURE_SCHEMES, signWith, verifyWith } from './signature.js';
+
+/** What the client's flight 5 may hold besides its Finished (RFC 5246 §7.3). */
+const CLIENT_FLIGHT: readonly number[] = [
+  HandshakeType.certificate,
+  HandshakeType.clientKeyExchange,
+  HandshakeType.certificateVerify,
+];
 
 /** TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3). */
 const EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
@@ -70,7 +77,7 @@ export class ServerHandshake extends Handshake {
     this.group = group;
     this.extendedMasterSecret = hello.extensions.extendedMasterSecret;
     this.clientRandom = new Uint8Array(hello.random);
-    this.serverRandom = new Uint8Array(randomBytes(32));
+    this.serverRandom = randomBytes(32, this.config.random);
     // Our message_seq follows the client's: we kept no state across the cookie exchange (RFC 6347 §4.2.2).
     this.sendSeq = message.seq;
     this.record(message.type, message.seq, message.body);
@@ -91,7 +98,7 @@ export class ServerHandshake extends Handshake {
     };
     flight.push(this.outgoing(HandshakeType.serverHello, m.encodeServerHello(serverHello)));
     flight.push(this.outgoing(HandshakeType.certificate, m.encodeCertificate([this.config.credential.der])));
-    this.ephemeral = generateEphemeralKey(group);
+    this.ephemeral = generateEphemeralKey(group, this.config.random);
     const params = m.encodeEcdhParams(group, this.ephemeral.publicKey);
     const signature = signWith(
       this.config.credential.privateKey,
@@ -115,6 +122,16 @@ export class ServerHandshake extends Handshake {
     flight.push(this.outgoing(HandshakeType.serverHelloDone, new Uint8Array(0)));
     this.host.expectReceiveSeq(message.seq + 1);
     this.host.sendFlight(flight, false);
+  }
+
+  acceptsFragment(type: number, epoch: number): boolean {
+    if (this.complete) return false;
+    if (type === HandshakeType.finished) return epoch === 1;
+    return epoch === 0 && CLIENT_FLIGHT.includes(type);
+  }
+
+  expects(message: HandshakeMessage): boolean {
+    return message.type === this.expected && this.acceptsFragment(message.type, message.epoch);
   }
 
   handle(message: HandshakeMessage): void {

@@ -1,6 +1,7 @@
 /**
  * The server's stateless first step (RFC 6347 §4.2.1): a ClientHello without a valid cookie gets a
- * HelloVerifyRequest built from nothing but the ClientHello and the cookie secret.
+ * HelloVerifyRequest built from nothing but the ClientHello and the cookie secret. With the cookie exchange
+ * off (behind ICE, whose checks already proved the peer's address), any well-formed ClientHello is accepted.
  */
 import {
   ContentType,
@@ -20,7 +21,8 @@ export type ClientHelloVerdict =
   | { readonly kind: 'drop' };
 
 export function verifyClientHello(
-  secret: Uint8Array,
+  /** The cookie key, or undefined to accept without a cookie exchange. */
+  secret: Uint8Array | undefined,
   epoch: number,
   recordSeq: number,
   f: FragmentHeader,
@@ -41,7 +43,7 @@ export function verifyClientHello(
   } catch {
     return { kind: 'drop' };
   }
-  if (checkCookie(secret, body, hello.cookie)) return { kind: 'accept', hello };
+  if (!secret || checkCookie(secret, body, hello.cookie)) return { kind: 'accept', hello };
   const cookie = computeCookie(secret, body);
   if (!cookie) return { kind: 'drop' };
   // DTLS 1.0 in server_version, as RFC 6347 §4.2.1 advises, so no version is negotiated this early.

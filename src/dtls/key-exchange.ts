@@ -1,6 +1,16 @@
-/** Ephemeral ECDH for the handshake (RFC 8422): X25519, P-256 and P-384, uncompressed points only. */
+/**
+ * Ephemeral ECDH for the handshake (RFC 8422): X25519, P-256 and P-384, uncompressed points only.
+ * Private keys come from the engine's RandomSource, so a seeded simulation repeats its key shares; with the
+ * system CSPRNG node:crypto generates them itself, which is faster (X25519 from bytes needs a PKCS#8
+ * import, several times the cost of a generated pair; P-256 from bytes ~2x).
+ *
+ * Never export a generated key as JWK: in Node 20 a garbage collection during `export({ format: 'jwk' })`
+ * can run the destructor of the key-generation job, which takes the lock the export holds, and the process
+ * hangs (reproduced within ~10,000 X25519 pairs). The public value is read from the DER export instead.
+ */
 import {
   createECDH,
+  createPrivateKey,
   createPublicKey,
   diffieHellman,
   type ECDH,
@@ -8,7 +18,28 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { ProtocolError } from '../common/errors.js';
+import { cryptoRandom, type RandomSource } from '../common/random.js';
 import { NamedGroup } from './constants.js';
+
+/** PKCS#8 PrivateKeyInfo for X25519 (RFC 8410 §7) up to the 32-byte key: SEQUENCE, version 0, id-X25519. */
+const X25519_PKCS8_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
+]);
+/** SubjectPublicKeyInfo for X25519 (RFC 8410 §4) up to the 32-byte public value. */
+const X25519_SPKI_PREFIX = Uint8Array.from([
+  0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00,
+]);
+
+function x25519PublicValue(spki: Uint8Array): Uint8Array {
+  const prefix = X25519_SPKI_PREFIX.byteLength;
+  if (spki.byteLength !== prefix + 32 || !X25519_SPKI_PREFIX.every((b, i) => spki[i] === b)) {
+    throw new Error('unexpected X25519 SubjectPublicKeyInfo');
+  }
+  return new Uint8Array(spki.subarray(prefix));
+}
+
+/** Draws for a NIST private key below the group order; one retry is already a 2^-32 event. */
+const MAX_SCALAR_DRAWS = 16;
 
 export interface EphemeralKey {
   readonly group: number;
@@ -23,11 +54,22 @@ class X25519Key implements EphemeralKey {
   readonly publicKey: Uint8Array;
   private readonly privateKey: KeyObject;
 
-  constructor() {
-    const pair = generateKeyPairSync('x25519');
-    this.privateKey = pair.privateKey;
-    const x = pair.publicKey.export({ format: 'jwk' }).x;
-    this.publicKey = new Uint8Array(Buffer.from(x ?? '', 'base64url'));
+  constructor(random: RandomSource) {
+    if (random === cryptoRandom) {
+      const pair = generateKeyPairSync('x25519');
+      this.privateKey = pair.privateKey;
+      this.publicKey = x25519PublicValue(pair.publicKey.export({ type: 'spki', format: 'der' }));
+      return;
+    }
+    // Any 32 bytes are a valid X25519 private key (RFC 7748 §5 clamps them).
+    const der = Buffer.alloc(X25519_PKCS8_PREFIX.byteLength + 32);
+    der.set(X25519_PKCS8_PREFIX);
+    random.fill(der.subarray(X25519_PKCS8_PREFIX.byteLength));
+    this.privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    der.fill(0);
+    this.publicKey = x25519PublicValue(
+      createPublicKey(this.privateKey).export({ type: 'spki', format: 'der' }),
+    );
   }
 
   computeSecret(peer: Uint8Array): Uint8Array {
@@ -53,11 +95,32 @@ class NistKey implements EphemeralKey {
   private readonly ecdh: ECDH;
   private readonly pointLength: number;
 
-  constructor(readonly group: number) {
-    const curve = group === NamedGroup.secp256r1 ? 'prime256v1' : 'secp384r1';
-    this.pointLength = group === NamedGroup.secp256r1 ? 65 : 97;
-    this.ecdh = createECDH(curve);
-    this.publicKey = this.ecdh.generateKeys();
+  constructor(
+    readonly group: number,
+    random: RandomSource,
+  ) {
+    const p256 = group === NamedGroup.secp256r1;
+    this.pointLength = p256 ? 65 : 97;
+    this.ecdh = createECDH(p256 ? 'prime256v1' : 'secp384r1');
+    this.publicKey =
+      random === cryptoRandom ? this.ecdh.generateKeys() : this.fromRandom(random, p256 ? 32 : 48);
+  }
+
+  /** A scalar in [1, n-1] by rejection: node:crypto refuses 0 and values at or above the order. */
+  private fromRandom(random: RandomSource, length: number): Uint8Array {
+    const scalar = Buffer.alloc(length);
+    for (let i = 0; i < MAX_SCALAR_DRAWS; i++) {
+      random.fill(scalar);
+      try {
+        this.ecdh.setPrivateKey(scalar);
+        return this.ecdh.getPublicKey();
+      } catch {
+        // out of range: draw again
+      } finally {
+        scalar.fill(0);
+      }
+    }
+    throw new Error('the random source gives no valid EC private key');
   }
 
   computeSecret(peer: Uint8Array): Uint8Array {
@@ -82,8 +145,8 @@ export function isSupportedGroup(group: number): boolean {
   return SUPPORTED_GROUPS.includes(group);
 }
 
-export function generateEphemeralKey(group: number): EphemeralKey {
-  if (group === NamedGroup.x25519) return new X25519Key();
-  if (group === NamedGroup.secp256r1 || group === NamedGroup.secp384r1) return new NistKey(group);
+export function generateEphemeralKey(group: number, random: RandomSource = cryptoRandom): EphemeralKey {
+  if (group === NamedGroup.x25519) return new X25519Key(random);
+  if (group === NamedGroup.secp256r1 || group === NamedGroup.secp384r1) return new NistKey(group, random);
   throw new ProtocolError(`unsupported group ${group}`);
 }

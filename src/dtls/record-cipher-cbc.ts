@@ -13,9 +13,10 @@ import {
   createHash,
   type Decipher,
   type Hash,
-  randomFillSync,
   timingSafeEqual,
 } from 'node:crypto';
+import { cryptoRandom, type RandomSource } from '../common/random.js';
+import { ByteSlab } from '../common/slab.js';
 import { DTLS_1_2, RECORD_HEADER_LENGTH } from './constants.js';
 import { writeEpochSequence, writeRecordHeader } from './record.js';
 import type { RecordProtection } from './record-cipher.js';
@@ -23,6 +24,9 @@ import type { RecordProtection } from './record-cipher.js';
 const BLOCK = 16;
 const SHA1 = 20;
 const SHA1_BLOCK = 64;
+
+/** Sealed records: views the caller keeps (see common/slab.ts). */
+const slab = new ByteSlab();
 
 /** HMAC-SHA1 (RFC 2104) from SHA-1 states already keyed with the inner and outer pads. */
 class KeyedSha1Hmac {
@@ -47,12 +51,17 @@ export class CbcProtection implements RecordProtection {
   private readonly macHeader = Buffer.alloc(13);
   private readonly cipher: Cipher;
   private readonly decipher: Decipher;
+  /** R || plaintext || MAC || padding before encryption; `update` copies out of it, so it is reused. */
+  private inner = Buffer.allocUnsafe(2048);
   readonly overhead = BLOCK + SHA1 + BLOCK;
 
-  constructor(key: Uint8Array, macKey: Uint8Array) {
+  constructor(
+    key: Uint8Array,
+    macKey: Uint8Array,
+    private readonly random: RandomSource = cryptoRandom,
+  ) {
     const algorithm = `aes-${key.byteLength * 8}-cbc`;
-    const iv = new Uint8Array(BLOCK);
-    randomFillSync(iv);
+    const iv = random.fill(new Uint8Array(BLOCK));
     this.cipher = createCipheriv(algorithm, key, iv).setAutoPadding(false);
     this.decipher = createDecipheriv(algorithm, key, iv).setAutoPadding(false);
     this.mac = new KeyedSha1Hmac(macKey);
@@ -74,13 +83,15 @@ export class CbcProtection implements RecordProtection {
     const unpadded = plaintext.byteLength + SHA1 + 1;
     const pad = (BLOCK - (unpadded % BLOCK)) % BLOCK;
     // R || plaintext || MAC || padding; the encrypted R is the record's explicit IV.
-    const inner = Buffer.allocUnsafe(BLOCK + unpadded + pad);
-    randomFillSync(inner, 0, BLOCK);
+    const innerLength = BLOCK + unpadded + pad;
+    if (this.inner.byteLength < innerLength) this.inner = Buffer.allocUnsafe(innerLength);
+    const inner = this.inner.subarray(0, innerLength);
+    this.random.fill(inner.subarray(0, BLOCK));
     inner.set(plaintext, BLOCK);
     inner.set(mac, BLOCK + plaintext.byteLength);
     inner.fill(pad, BLOCK + plaintext.byteLength + SHA1);
     const body = this.cipher.update(inner);
-    const out = new Uint8Array(RECORD_HEADER_LENGTH + body.byteLength);
+    const out = slab.take(RECORD_HEADER_LENGTH + body.byteLength);
     writeRecordHeader(out, 0, type, epoch, sequence, body.byteLength);
     out.set(body, RECORD_HEADER_LENGTH);
     return out;

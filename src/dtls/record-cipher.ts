@@ -1,8 +1,12 @@
 /**
  * Record protection for one direction of one epoch: AES-GCM and ChaCha20-Poly1305 (AEAD, RFC 5288 /
- * RFC 7905) and AES-CBC with HMAC-SHA1 (RFC 5246 §6.2.3.2). Keys are KeyObjects made once per epoch and
- * the nonce and additional-data buffers are reused, so a record costs one node:crypto cipher and one output
- * buffer; node:crypto cannot re-key an AEAD cipher with a new nonce, so that one object is the floor.
+ * RFC 7905) and AES-CBC with HMAC-SHA1 (RFC 5246 §6.2.3.2).
+ *
+ * AEAD runs on one of two engines that give the same bytes. With the native addon (src/common/native.ts)
+ * one OpenSSL context per key is re-nonced per record and writes straight into the record: a record costs
+ * one output view and one native call. Without it (the reference path) each record costs a node:crypto
+ * cipher object, since node:crypto cannot re-nonce one. Either way the nonce and AAD buffers are reused
+ * and output records are carved from shared slabs rather than pooled Buffers.
  */
 import {
   type CipherChaCha20Poly1305,
@@ -14,37 +18,39 @@ import {
   type DecipherGCM,
   type KeyObject,
 } from 'node:crypto';
+import { type AeadAlgorithm, addonFor, type CipherEngine, INLINE_AAD, NativeAead } from '../common/native.js';
+import { cryptoRandom, type RandomSource } from '../common/random.js';
+import { ByteSlab } from '../common/slab.js';
 import type { CipherSuite } from './cipher-suites.js';
 import { DTLS_1_2, RECORD_HEADER_LENGTH } from './constants.js';
 import { writeEpochSequence, writeRecordHeader } from './record.js';
 import { CbcProtection } from './record-cipher-cbc.js';
 
 export interface RecordProtection {
-  /** Encrypt `plaintext` and return the whole record (header included). */
+  /**
+   * Encrypt `plaintext` and return the whole record (header included). The record is the caller's to
+   * keep; `plaintext` is not retained.
+   */
   seal(type: number, epoch: number, sequence: number, plaintext: Uint8Array): Uint8Array;
-  /** Decrypt a record fragment; undefined when it does not authenticate. */
+  /**
+   * Decrypt a record fragment; undefined when it does not authenticate. The plaintext is new memory
+   * (the fragment is neither kept nor changed), the caller's to keep.
+   */
   open(type: number, epoch: number, sequence: number, fragment: Uint8Array): Uint8Array | undefined;
   /** Bytes a record grows by at most (header excluded), for MTU budgeting. */
   readonly overhead: number;
 }
 
 const TAG = 16;
+const AAD_LENGTH = 13;
 
-/**
- * Output for one record: pooled and not zero-filled (every byte gets written), as a plain Uint8Array so
- * that `slice()` copies as callers expect (Buffer's `slice()` would return a view).
- */
-function recordBuffer(length: number): Uint8Array {
-  const b = Buffer.allocUnsafe(length);
-  return new Uint8Array(b.buffer, b.byteOffset, length);
-}
-
-type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+/** Shared by every record protection: outputs are views into slabs, never reused once handed out. */
+const slab = new ByteSlab();
 
 function aeadCipher(
   algorithm: AeadAlgorithm,
   key: KeyObject,
-  nonce: Buffer,
+  nonce: Uint8Array,
 ): CipherGCM | CipherChaCha20Poly1305 {
   return algorithm === 'chacha20-poly1305'
     ? createCipheriv(algorithm, key, nonce, { authTagLength: TAG })
@@ -54,7 +60,7 @@ function aeadCipher(
 function aeadDecipher(
   algorithm: AeadAlgorithm,
   key: KeyObject,
-  nonce: Buffer,
+  nonce: Uint8Array,
 ): DecipherGCM | DecipherChaCha20Poly1305 {
   return algorithm === 'chacha20-poly1305'
     ? createDecipheriv(algorithm, key, nonce, { authTagLength: TAG })
@@ -62,10 +68,13 @@ function aeadDecipher(
 }
 
 class AeadProtection implements RecordProtection {
-  private readonly key: KeyObject;
   private readonly algorithm: AeadAlgorithm;
-  private readonly nonce = Buffer.alloc(12);
-  private readonly aad = Buffer.alloc(13);
+  /** The native context, or undefined on the node:crypto path. */
+  private readonly native: NativeAead | undefined;
+  private readonly key: KeyObject | undefined;
+  /** On the native path these are views of the context's parameter block: written, never copied. */
+  private readonly nonce: Uint8Array;
+  private readonly aad: Uint8Array;
   /** GCM sends an 8-byte explicit nonce; ChaCha20 derives the whole nonce from the sequence (RFC 7905). */
   private readonly explicit: number;
   readonly overhead: number;
@@ -74,13 +83,28 @@ class AeadProtection implements RecordProtection {
     kind: 'aes-gcm' | 'chacha20-poly1305',
     key: Uint8Array,
     private readonly fixedIv: Uint8Array,
+    engine: CipherEngine,
   ) {
-    this.key = createSecretKey(key);
     this.algorithm =
       kind === 'chacha20-poly1305' ? kind : key.byteLength === 32 ? 'aes-256-gcm' : 'aes-128-gcm';
+    const addon = addonFor(engine);
+    if (addon) {
+      this.native = new NativeAead(addon, this.algorithm, key);
+      this.nonce = this.native.nonce;
+      this.aad = this.native.aad.subarray(0, AAD_LENGTH);
+    } else {
+      this.key = createSecretKey(key);
+      this.nonce = new Uint8Array(12);
+      this.aad = new Uint8Array(AAD_LENGTH);
+    }
     this.explicit = kind === 'aes-gcm' ? 8 : 0;
     this.overhead = this.explicit + TAG;
     if (this.explicit) this.nonce.set(fixedIv.subarray(0, 4), 0);
+  }
+
+  /** True when records go through the native addon. */
+  get isNative(): boolean {
+    return this.native !== undefined;
   }
 
   private prepare(type: number, epoch: number, sequence: number, length: number): void {
@@ -91,10 +115,10 @@ class AeadProtection implements RecordProtection {
     aad[10] = DTLS_1_2 & 0xff;
     aad[11] = length >>> 8;
     aad[12] = length & 0xff;
+    const n = this.nonce;
     if (this.explicit) {
-      this.nonce.set(aad.subarray(0, 8), 4);
+      for (let i = 0; i < 8; i++) n[4 + i] = aad[i]!;
     } else {
-      const n = this.nonce;
       const iv = this.fixedIv;
       for (let i = 0; i < 4; i++) n[i] = iv[i]!;
       for (let i = 0; i < 8; i++) n[4 + i] = iv[4 + i]! ^ aad[i]!;
@@ -102,26 +126,24 @@ class AeadProtection implements RecordProtection {
   }
 
   seal(type: number, epoch: number, sequence: number, plaintext: Uint8Array): Uint8Array {
-    this.prepare(type, epoch, sequence, plaintext.byteLength);
-    const payload = this.explicit + plaintext.byteLength + TAG;
-    const out = recordBuffer(RECORD_HEADER_LENGTH + payload);
+    const length = plaintext.byteLength;
+    this.prepare(type, epoch, sequence, length);
+    const payload = this.explicit + length + TAG;
+    const out = slab.take(RECORD_HEADER_LENGTH + payload);
     writeRecordHeader(out, 0, type, epoch, sequence, payload);
-    let at = RECORD_HEADER_LENGTH;
-    if (this.explicit) {
-      out.set(this.aad.subarray(0, 8), at);
-      at += 8;
+    const at = RECORD_HEADER_LENGTH + this.explicit;
+    if (this.explicit) for (let i = 0; i < 8; i++) out[RECORD_HEADER_LENGTH + i] = this.aad[i]!;
+    if (this.native) {
+      this.native.seal(plaintext, 0, length, out, at, INLINE_AAD, AAD_LENGTH);
+      return out;
     }
-    const cipher = aeadCipher(this.algorithm, this.key, this.nonce);
-    cipher.setAAD(this.aad, { plaintextLength: plaintext.byteLength });
+    const cipher = aeadCipher(this.algorithm, this.key!, this.nonce);
+    cipher.setAAD(this.aad, { plaintextLength: length });
     const body = cipher.update(plaintext);
     out.set(body, at);
-    at += body.byteLength;
     const tail = cipher.final();
-    if (tail.byteLength) {
-      out.set(tail, at);
-      at += tail.byteLength;
-    }
-    out.set(cipher.getAuthTag(), at);
+    if (tail.byteLength) out.set(tail, at + body.byteLength);
+    out.set(cipher.getAuthTag(), at + length);
     return out;
   }
 
@@ -129,9 +151,15 @@ class AeadProtection implements RecordProtection {
     const length = fragment.byteLength - this.explicit - TAG;
     if (length < 0) return undefined;
     this.prepare(type, epoch, sequence, length);
-    if (this.explicit) this.nonce.set(fragment.subarray(0, 8), 4);
+    if (this.explicit) for (let i = 0; i < 8; i++) this.nonce[4 + i] = fragment[i]!;
+    if (this.native) {
+      const out = slab.take(length);
+      if (this.native.open(fragment, this.explicit, length, out, 0, INLINE_AAD, AAD_LENGTH)) return out;
+      slab.giveBack(out);
+      return undefined;
+    }
     try {
-      const decipher = aeadDecipher(this.algorithm, this.key, this.nonce);
+      const decipher = aeadDecipher(this.algorithm, this.key!, this.nonce);
       decipher.setAuthTag(fragment.subarray(fragment.byteLength - TAG));
       decipher.setAAD(this.aad, { plaintextLength: length });
       const plain = decipher.update(fragment.subarray(this.explicit, this.explicit + length));
@@ -153,7 +181,17 @@ export function keyBlockLength(suite: CipherSuite): number {
   return 2 * (suite.macKeyLength + suite.keyLength + suite.fixedIvLength);
 }
 
-export function epochKeysFromKeyBlock(suite: CipherSuite, block: Uint8Array): EpochKeys {
+/**
+ * `engine` chooses the AEAD implementation: 'auto' (the native addon when TSRTC_NATIVE allows and it
+ * loads), 'native' (required) or 'typescript' (node:crypto). CBC suites always use node:crypto, with
+ * explicit IVs from `random`.
+ */
+export function epochKeysFromKeyBlock(
+  suite: CipherSuite,
+  block: Uint8Array,
+  engine: CipherEngine = 'auto',
+  random: RandomSource = cryptoRandom,
+): EpochKeys {
   let at = 0;
   const take = (n: number): Uint8Array => {
     const v = block.subarray(at, at + n);
@@ -168,12 +206,12 @@ export function epochKeysFromKeyBlock(suite: CipherSuite, block: Uint8Array): Ep
   const serverIv = take(suite.fixedIvLength);
   if (suite.kind === 'aes-cbc-hmac-sha1') {
     return {
-      clientWrite: new CbcProtection(clientKey, clientMac),
-      serverWrite: new CbcProtection(serverKey, serverMac),
+      clientWrite: new CbcProtection(clientKey, clientMac, random),
+      serverWrite: new CbcProtection(serverKey, serverMac, random),
     };
   }
   return {
-    clientWrite: new AeadProtection(suite.kind, clientKey, clientIv),
-    serverWrite: new AeadProtection(suite.kind, serverKey, serverIv),
+    clientWrite: new AeadProtection(suite.kind, clientKey, clientIv, engine),
+    serverWrite: new AeadProtection(suite.kind, serverKey, serverIv, engine),
   };
 }

@@ -44,6 +44,17 @@ export class RecordLayer {
     return early;
   }
 
+  /**
+   * Continue our epoch-0 record numbers from `next` (never backwards). A stateless server answered with
+   * HelloVerifyRequests numbered like the client's ClientHellos (RFC 6347 §4.2.1), so its first stateful
+   * record takes the number of the ClientHello that carried the cookie: a client's epoch-0 replay window
+   * (OpenSSL's) would otherwise drop a ServerHello that repeats a HelloVerifyRequest's number.
+   */
+  continueInitialSequence(next: number): void {
+    const state = this.writeEpochs[0]!;
+    state.seq = Math.max(state.seq, next);
+  }
+
   /** Seal a record in `epoch` with that epoch's next record number. */
   seal(type: number, epoch: number, payload: Uint8Array): Uint8Array {
     const state = this.writeEpochs[epoch]!;

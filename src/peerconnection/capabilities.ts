@@ -41,6 +41,21 @@ export const VIDEO_CODECS: LocalCodec[] = [
     rtcpFeedback: videoFeedback,
     preferredPayloadType: 102,
   },
+  {
+    // Packetization-mode 0 (one NAL unit per packet): x264 keeps its slices within a packet.
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    parameters: { 'level-asymmetry-allowed': '1', 'packetization-mode': '0', 'profile-level-id': '42e01f' },
+    rtcpFeedback: videoFeedback,
+    preferredPayloadType: 104,
+  },
+  {
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    parameters: { 'level-asymmetry-allowed': '1', 'packetization-mode': '1', 'profile-level-id': '4d001f' },
+    rtcpFeedback: videoFeedback,
+    preferredPayloadType: 106,
+  },
   { mimeType: 'video/AV1', clockRate: 90000, rtcpFeedback: videoFeedback, preferredPayloadType: 45 },
 ];
 

@@ -3,7 +3,7 @@
  * a negotiated pair of descriptions means for the transports.
  */
 import type { RTCIceCandidate } from '../ice/candidate.js';
-import { isRtx, rtxFor } from '../sdp/codecs.js';
+import { isRtx, rtxFor, sameCodecFormat } from '../sdp/codecs.js';
 import { createAnswer } from '../sdp/jsep/answer.js';
 import type { BundlePolicy } from '../sdp/jsep/bundle.js';
 import { transportSectionIndex } from '../sdp/jsep/bundle.js';
@@ -48,23 +48,45 @@ export function codecsFor(
   if (preferences.length === 0) return all;
   const chosen: LocalCodec[] = [];
   for (const p of preferences) {
-    const match = all.find((c) => matchesCapability(c.mimeType, c.clockRate, c.channels, p));
+    const match = all.find((c) =>
+      matchesCapability(kind, c.mimeType, c.clockRate, c.channels, c.parameters ?? {}, p),
+    );
     if (match && !chosen.includes(match)) chosen.push(match);
   }
   return chosen;
 }
 
+/**
+ * Does a codec match a W3C codec capability? Mime type and clock rate, channels when both say, and the
+ * fmtp when the capability has one — as a format (H.264 profile and packetization mode, VP9 profile).
+ */
 function matchesCapability(
+  kind: 'audio' | 'video',
   mimeType: string,
   clockRate: number,
   channels: number | undefined,
+  parameters: Record<string, string>,
   p: RTCRtpCodecCapability,
 ): boolean {
-  return (
-    mimeType.toLowerCase() === p.mimeType.toLowerCase() &&
-    clockRate === p.clockRate &&
-    (p.channels === undefined || channels === undefined || channels === p.channels)
+  if (mimeType.toLowerCase() !== p.mimeType.toLowerCase() || clockRate !== p.clockRate) return false;
+  if (p.channels !== undefined && channels !== undefined && channels !== p.channels) return false;
+  if (p.sdpFmtpLine === undefined) return true;
+  const name = mimeType.slice(mimeType.indexOf('/') + 1);
+  return sameCodecFormat(
+    kind,
+    { name, clockRate, channels, parameters },
+    { name, clockRate, channels, parameters: parseFmtpLine(p.sdpFmtpLine) },
   );
+}
+
+function parseFmtpLine(line: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of line.split(';')) {
+    const eq = part.indexOf('=');
+    const key = (eq < 0 ? part : part.slice(0, eq)).trim();
+    if (key) out[key] = eq < 0 ? '' : part.slice(eq + 1).trim();
+  }
+  return out;
 }
 
 /** A section's codecs from the offer's shared list, following the transceiver's preferences. */
@@ -76,7 +98,7 @@ function preferredSubset(kind: 'audio' | 'video', preferences: readonly RTCRtpCo
     for (const p of preferences) {
       for (const c of shared) {
         if (isRtx(c) || out.includes(c)) continue;
-        if (!matchesCapability(`${kind}/${c.name}`, c.clockRate, c.channels, p)) continue;
+        if (!matchesCapability(kind, `${kind}/${c.name}`, c.clockRate, c.channels, c.parameters, p)) continue;
         out.push(c);
         const rtx = wantsRtx ? rtxFor(shared, c.payloadType) : undefined;
         if (rtx) out.push(rtx);

@@ -32,15 +32,17 @@ import {
 } from './connection-state.js';
 import { dataChannelParameters, type RTCDataChannelInit } from './data-channel-init.js';
 import { PeerConnectionEventTarget, RTCPeerConnectionIceEvent, RTCTrackEvent } from './events.js';
+import { MediaPipelines } from './media-pipelines.js';
 import { NegotiationNeeded } from './negotiation-needed.js';
 import { RemoteStreams } from './remote-streams.js';
+import { addRtpStats } from './rtp-stats.js';
 import {
   isSdpType,
   type RTCSessionDescription,
   type RTCSessionDescriptionInit,
 } from './session-description.js';
 import { type RTCOfferOptions, type RTCSignalingState, Signaling, toOfferOptions } from './signaling.js';
-import { collectStats, type RTCStatsReport, selectStats } from './stats.js';
+import { collectStats, type RTCStats, type RTCStatsReport, selectStats } from './stats.js';
 import type { RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver } from './transceiver.js';
 import { type RTCRtpTransceiverInit, TransceiverSet } from './transceiver-set.js';
 import { ConnectionTransports } from './transports.js';
@@ -68,6 +70,7 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
   private readonly signaling: Signaling;
   private readonly states = new ConnectionStates();
   private readonly negotiation: NegotiationNeeded;
+  private readonly pipelines: MediaPipelines;
   private readonly remoteStreams = new RemoteStreams();
   private readonly channels: RTCDataChannel[] = [];
   private wantsData = false;
@@ -85,7 +88,8 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     // An unhandled rejection here would crash the process before anyone awaits the certificate.
     this.certificatePromise.then((c) => (this.certificateValue = c)).catch(() => undefined);
     const cname = uuid(this.runtime.random);
-    this.transports = new ConnectionTransports(() => this.config, this.runtime, {
+    this.pipelines = new MediaPipelines(this.runtime.clock);
+    this.transports = new ConnectionTransports(() => this.config, this.runtime, cname, {
       // Gathering events are queued as tasks (W3C): never before setLocalDescription() resolves.
       localCandidate: (e) => this.runtime.timers.task(() => this.onLocalCandidate(e)),
       candidateError: (e) => this.runtime.timers.task(() => !this.closed && this.dispatchEvent(e)),
@@ -97,6 +101,14 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
       dataChannel: (channel) => {
         this.channels.push(channel);
         this.dispatchEvent(new RTCDataChannelEvent('datachannel', { channel }));
+      },
+      media: (event) => this.pipelines.dispatch(event),
+      mediaConfigured: (config, link) => {
+        this.pipelines.sync(this.transceivers.list, config, link);
+        for (const t of this.transceivers.list) {
+          t.sender.statsSource = () => this.statsFor((s) => s.type === 'outbound-rtp' && s.mid === t.mid);
+          t.receiver.statsSource = () => this.statsFor((s) => s.type === 'inbound-rtp' && s.mid === t.mid);
+        }
       },
     });
     this.transceivers = new TransceiverSet(this.runtime.random, () => this.negotiation.update());
@@ -288,7 +300,14 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
       );
       if (!owner) throw invalidAccess('the selector is not a track of this connection');
     }
+    const report = this.collect();
+    if (!selector) return report;
+    return selectStats(report, (s) => s.trackIdentifier === selector.id);
+  }
+
+  private collect(): RTCStatsReport {
     const t = this.transports;
+    const timestamp = this.runtime.clock.wallTime();
     const report = collectStats({
       iceTransport: t.ice,
       dtlsTransport: t.dtls,
@@ -296,10 +315,15 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
       certificate: this.certificateValue,
       remoteCertificates: t.dtls?.getRemoteCertificates() ?? [],
       channels: this.channels,
-      timestamp: this.runtime.clock.wallTime(),
+      timestamp,
     });
-    if (!selector) return report;
-    return selectStats(report, (s) => s.trackIdentifier === selector.id);
+    if (t.media) addRtpStats(report, t.media, this.pipelines, timestamp);
+    return report;
+  }
+
+  /** A sender's or receiver's getStats(): its RTP stats and what they reference. */
+  private async statsFor(isRoot: (s: RTCStats) => boolean): Promise<RTCStatsReport> {
+    return selectStats(this.collect(), isRoot);
   }
 
   /** Close at once (W3C): the states are `closed` when this returns and the peer is told right away. */
@@ -310,6 +334,7 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     // W3C close(): every channel is `closed` at once, without events (the peer gets the SCTP ABORT).
     for (const ch of this.channels) ch.closeSilently();
     this.transceivers.stopAll();
+    this.pipelines.close();
     this.transports.close();
     this.states.close();
   }
@@ -398,7 +423,7 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     remote: SessionDescription,
   ): void {
     for (const t of changes.stopped) {
-      t.receiver.track.updateMuted(true);
+      t.receiver.track.setRemoteMuted(true);
       this.remoteStreams.dissociate(t.receiver.track);
     }
     for (const t of changes.started) {

@@ -18,8 +18,8 @@ export class RemoteStreamTrack extends MediaStreamTrack {
   constructor(kind: 'audio' | 'video', id?: string) {
     super(id === undefined ? {} : { id });
     this.trackKind = kind;
-    // W3C: a remote track is muted until media arrives (the receive path calls updateMuted(false)).
-    this.updateMuted(true);
+    // W3C: a remote track is muted until media arrives (the receive path calls setRemoteMuted(false)).
+    this.setMuted(true);
     this.addEventListener('ended', () => {
       for (const w of this.waiters.splice(0))
         w.reject(new MediaStreamError(`${kind} track ${this.id} has ended`));
@@ -41,11 +41,11 @@ export class RemoteStreamTrack extends MediaStreamTrack {
 
   /**
    * @internal Media started (`false`) or stopped (`true`) arriving for this track: `muted` changes and
-   * `unmute`/`mute` fires. The receive path calls it from a task of its own (runtime.timers.task) when the
-   * first packet arrives; a remote description that stops the peer sending calls it with `true`.
+   * `unmute`/`mute` fires. The receive path calls it when the first packet arrives; a remote description
+   * that stops the peer sending calls it with `true`.
    */
-  updateMuted(muted: boolean): void {
-    this.setMuted(muted);
+  setRemoteMuted(muted: boolean): void {
+    if (this.readyState === 'live') this.setMuted(muted);
   }
 
   /** @internal The receive path delivers a decoded or encoded frame. */

@@ -7,9 +7,14 @@ import { cryptoRandom, type RandomSource, randomUint32, uuid } from '../common/r
 import type { RTCDtlsTransport } from '../dtls/transport.js';
 import type { MediaStream } from '../media/media-stream.js';
 import type { MediaStreamTrack } from '../media/track.js';
+import type { RtpSourceInfo } from '../rtp/media-session-types.js';
+import type { MediaSectionConfig } from '../rtp/session-config.js';
 import { capabilitiesFor, type RTCRtpCapabilities, type RTCRtpCodecCapability } from './capabilities.js';
+import type { MediaLink } from './media-link.js';
+import type { ReceiverPipeline } from './receiver-pipeline.js';
 import { RemoteStreamTrack } from './remote-track.js';
 import type { RTCRtpEncodingParameters } from './rtp-parameters.js';
+import { RTCStatsReport } from './stats.js';
 
 export type RTCRtpTransceiverDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' | 'stopped';
 
@@ -45,6 +50,14 @@ export class RTCRtpSender {
   /** The a=msid track id announced while no track is attached (JSEP: a sending section always has one). */
   readonly senderId: string;
   transport: RTCDtlsTransport | null = null;
+  /** @internal The media pipeline follows the track (replaceTrack, addTrack, removeTrack). */
+  onTrackChange: ((track: MediaStreamTrack | null) => void) | undefined;
+  /** @internal The media pipeline follows the encodings (setParameters). */
+  onEncodingsChange: ((encodings: readonly RTCRtpEncodingParameters[]) => void) | undefined;
+  /** @internal The section as last negotiated (codecs, header extensions, RTCP), once media is set up. */
+  negotiatedSection: MediaSectionConfig | undefined;
+  /** @internal Stats of this sender's stream and what it references (set by the peer connection). */
+  statsSource: (() => Promise<RTCStatsReport>) | undefined;
 
   constructor(
     readonly kind: 'audio' | 'video',
@@ -73,12 +86,18 @@ export class RTCRtpSender {
     if (track && track.kind !== this.kind) {
       throw new TypeError(`cannot replace a ${this.kind} track with a ${track.kind} track`);
     }
-    this.currentTrack = track;
+    this.setTrack(track);
   }
 
   /** @internal addTrack/removeTrack set the track without the replaceTrack checks. */
   setTrack(track: MediaStreamTrack | null): void {
     this.currentTrack = track;
+    this.onTrackChange?.(track);
+  }
+
+  /** W3C getStats(): this sender's outbound-rtp and what it references. */
+  getStats(): Promise<RTCStatsReport> {
+    return this.statsSource ? this.statsSource() : Promise.resolve(new RTCStatsReport());
   }
 
   getParameters(): RTCRtpSendParameters {
@@ -107,12 +126,29 @@ export class RTCRtpSender {
         throw new RangeError('maxBitrate must not be negative');
     }
     this.encodings = parameters.encodings.map((e) => ({ ...e }));
+    this.onEncodingsChange?.(this.encodings);
   }
+
+  /** @internal The encodings as set (for the media pipeline). */
+  get currentEncodings(): readonly RTCRtpEncodingParameters[] {
+    return this.encodings;
+  }
+}
+
+/** @internal What a receiver's media path is attached to (set by the peer connection). */
+export interface ReceiverMedia {
+  readonly link: MediaLink;
+  readonly mid: string | null;
+  readonly pipeline: ReceiverPipeline;
 }
 
 export class RTCRtpReceiver {
   readonly track: RemoteStreamTrack;
   transport: RTCDtlsTransport | null = null;
+  /** @internal */
+  media: ReceiverMedia | undefined;
+  /** @internal Stats of this receiver's stream and what it references (set by the peer connection). */
+  statsSource: (() => Promise<RTCStatsReport>) | undefined;
 
   constructor(kind: 'audio' | 'video', trackId?: string) {
     this.track = new RemoteStreamTrack(kind, trackId);
@@ -122,13 +158,48 @@ export class RTCRtpReceiver {
     return capabilitiesFor(kind);
   }
 
-  getSynchronizationSources(): { source: number; timestamp: number; rtpTimestamp: number }[] {
-    return [];
+  /** W3C: the latest packet's source of each stream received in the last 10 s, with its audio level. */
+  getSynchronizationSources(): RTCRtpSynchronizationSource[] {
+    const m = this.media;
+    if (!m || m.mid === null) return [];
+    return m.link.synchronizationSources(m.mid).map((s) => rtpSource(m.link, s));
   }
 
-  getContributingSources(): { source: number; timestamp: number; rtpTimestamp: number }[] {
-    return [];
+  /** W3C: the contributing sources (CSRCs) seen in the last 10 s. */
+  getContributingSources(): RTCRtpContributingSource[] {
+    const m = this.media;
+    if (!m || m.mid === null) return [];
+    return m.link.contributingSources(m.mid).map((s) => rtpSource(m.link, s));
   }
+
+  /** W3C getStats(): this receiver's inbound-rtp and what it references. */
+  getStats(): Promise<RTCStatsReport> {
+    return this.statsSource ? this.statsSource() : Promise.resolve(new RTCStatsReport());
+  }
+}
+
+export interface RTCRtpContributingSource {
+  /** Unix milliseconds when the latest packet from the source arrived. */
+  timestamp: number;
+  source: number;
+  rtpTimestamp: number;
+  /** Linear 0..1, when the sender sends ssrc-audio-level. */
+  audioLevel?: number;
+}
+
+export interface RTCRtpSynchronizationSource extends RTCRtpContributingSource {
+  voiceActivityFlag?: boolean;
+}
+
+function rtpSource(link: MediaLink, s: RtpSourceInfo): RTCRtpSynchronizationSource {
+  const out: RTCRtpSynchronizationSource = {
+    timestamp: link.toWallTime(s.timestamp),
+    source: s.source,
+    rtpTimestamp: s.rtpTimestamp,
+  };
+  if (s.audioLevel !== undefined) out.audioLevel = s.audioLevel;
+  if (s.voiceActivityFlag !== undefined) out.voiceActivityFlag = s.voiceActivityFlag;
+  return out;
 }
 
 export class RTCRtpTransceiver {

@@ -17,11 +17,15 @@ import { RTCIceGatherer, type RTCIceGathererEvent } from '../ice/gatherer.js';
 import { RTCIceTransport } from '../ice/transport.js';
 import type { Runtime } from '../net/runtime.js';
 import { WakeScheduler } from '../net/wake-scheduler.js';
+import type { MediaSessionEvent } from '../rtp/media-session-types.js';
+import type { MediaSessionConfig } from '../rtp/session-config.js';
 import { negotiatedDtlsRole } from '../sdp/jsep/dtls-setup.js';
 import { setupOf } from '../sdp/jsep/index.js';
 import type { SessionDescription } from '../sdp/types.js';
 import { DeferredChannelHost } from './channel-host.js';
 import type { ResolvedConfiguration } from './configuration.js';
+import { mediaSessionConfigFrom } from './media-config.js';
+import { MediaLink } from './media-link.js';
 import {
   type LocalTransportInfo,
   negotiatedDataSection,
@@ -48,6 +52,10 @@ export interface TransportEvents {
   stateChange(): void;
   /** The peer opened a data channel. */
   dataChannel(channel: RTCDataChannel): void;
+  /** An event of the media session (frames, keyframe requests, bitrate, activity). */
+  media(event: MediaSessionEvent): void;
+  /** A negotiation was applied: the media pipelines follow its sections. */
+  mediaConfigured(config: MediaSessionConfig, link: MediaLink): void;
 }
 
 export class ConnectionTransports {
@@ -57,6 +65,7 @@ export class ConnectionTransports {
   readonly channels: DeferredChannelHost;
   private dtlsTransport: RTCDtlsTransport | undefined;
   private sctpTransport: RTCSctpTransport | null = null;
+  private mediaLink: MediaLink | undefined;
   private iceStarted = false;
   /** We restarted ICE: the next remote credentials apply even if the peer kept its ufrag. */
   private localRestart = false;
@@ -66,6 +75,7 @@ export class ConnectionTransports {
   constructor(
     private readonly config: () => ResolvedConfiguration,
     readonly runtime: Runtime,
+    private readonly cname: string,
     private readonly events: TransportEvents,
   ) {
     const c = config();
@@ -98,6 +108,9 @@ export class ConnectionTransports {
   }
   get iceState(): RTCIceTransportState {
     return this.ice.state;
+  }
+  get media(): MediaLink | undefined {
+    return this.mediaLink;
   }
 
   /**
@@ -174,6 +187,16 @@ export class ConnectionTransports {
         .catch((err: Error) => log.debug(`DTLS: ${err.message}`));
     }
     this.applyData(n, dtls);
+    this.applyMedia(n, dtls);
+  }
+
+  /** Audio/video sections mean a media session (made once, reconfigured after every round). */
+  private applyMedia(n: Negotiated, dtls: RTCDtlsTransport): void {
+    const config = mediaSessionConfigFrom(n.local, n.remote);
+    if (config.media.length === 0 && !this.mediaLink) return;
+    this.mediaLink ??= new MediaLink(this.runtime, this.wakes, dtls, this.cname, (e) => this.events.media(e));
+    this.mediaLink.configure(config);
+    this.events.mediaConfigured(config, this.mediaLink);
   }
 
   /** A data section in the negotiated pair means an SCTP transport; none (or a rejected one) means none. */
@@ -202,6 +225,7 @@ export class ConnectionTransports {
     if (this.closed) return;
     this.closed = true;
     this.channels.closeAll();
+    this.mediaLink?.close();
     this.sctpTransport?.stopNow();
     void this.dtlsTransport?.stop();
     void this.ice.stop();

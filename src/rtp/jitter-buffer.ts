@@ -37,7 +37,14 @@ export interface JitterBufferOptions {
 }
 
 export type JitterBufferEvent =
-  | { type: 'frame'; frame: EncodedFrame; firstSequenceNumber: number; lastSequenceNumber: number }
+  | {
+      type: 'frame';
+      frame: EncodedFrame;
+      firstSequenceNumber: number;
+      lastSequenceNumber: number;
+      /** The frame's RTP timestamp (the pts counts from the first frame; this is the wire value). */
+      timestamp: number;
+    }
   | { type: 'nack'; sequenceNumbers: number[] }
   | { type: 'pli' };
 
@@ -329,6 +336,7 @@ export class JitterBuffer {
       frame: new EncodedFrame(this.codec, data, pts, this.timeBase, keyframe),
       firstSequenceNumber: firstSeq & 0xffff,
       lastSequenceNumber: lastSeq & 0xffff,
+      timestamp: slots[0]!.packet.timestamp,
     });
   }
 

@@ -21,6 +21,15 @@ export interface SenderConfig {
 /** Don't start a new fragment in a packet with less room than this; send a fuller packet instead. */
 const MIN_FRAGMENT = 64;
 
+/**
+ * L of RFC 9260 §7.2.1: one SACK grows cwnd in slow start by at most L MTUs. The bound is against bursts
+ * after a SACK that covers unusually much (lost SACKs, ACK division is harmless with byte counting). It is
+ * 32 because our receiver, like any runtime that flushes once per read, acknowledges a whole read burst at
+ * once, and libuv hands over at most 32 datagrams per read: with L = 1 (RFC 4960) or 2 (RFC 3465) such a
+ * SACK would grow cwnd by 1–2 MTUs where slow start means ~32, and cwnd crawled (36 MiB still in slow start).
+ */
+const SLOW_START_MAX_MTUS = 32;
+
 export class Sender {
   nextTsn: number;
   /** The peer's cumulative TSN ack. */
@@ -33,6 +42,12 @@ export class Sender {
   cwnd: number;
   ssthresh: number;
   private partialBytesAcked = 0;
+  /**
+   * Whether the last chance to send ended with cwnd (nearly) used up, rather than with nothing to send or
+   * a closed peer window: RFC 9260's "fully utilized". Kept across SACKs, because several SACKs read in
+   * one burst are processed before the sender gets to send again.
+   */
+  private windowFull = false;
   peerRwnd: number;
   private fastRecoveryExit: number | undefined;
   private fastRetransmitPending = false;
@@ -114,7 +129,10 @@ export class Sender {
         continue;
       }
       if (this.abandonIfExpired(now, c)) continue;
-      if (!this.fastRetransmitPending && this.flightSize >= this.cwnd) return added;
+      if (!this.fastRetransmitPending && this.flightSize >= this.cwnd) {
+        this.windowFull = true;
+        return added;
+      }
       if (header + c.payload.byteLength > b.room) return added;
       this.retransmitQueue.shift();
       this.writeChunk(b, c);
@@ -126,13 +144,22 @@ export class Sender {
     }
     this.fastRetransmitPending = false;
     for (;;) {
-      if (this.flightSize >= this.cwnd) break;
+      if (this.flightSize >= this.cwnd) {
+        this.windowFull = true;
+        break;
+      }
       // Zero-window probing: one chunk may go out when nothing is in flight.
-      if (this.peerRwnd <= 0 && this.flightSize > 0) break;
+      if (this.peerRwnd <= 0 && this.flightSize > 0) {
+        this.windowFull = this.flightSize + this.config.mtu >= this.cwnd;
+        break;
+      }
       const room = b.room - header;
       if (room < MIN_FRAGMENT) break;
       const stream = this.pickStream(now);
-      if (!stream) break;
+      if (!stream) {
+        this.windowFull = this.flightSize + this.config.mtu >= this.cwnd;
+        break;
+      }
       const m = stream.peek()!;
       const remaining = m.data.byteLength - m.offset;
       if (remaining > room && room < 4 * MIN_FRAGMENT && !b.empty) break;
@@ -316,7 +343,9 @@ export class Sender {
     if (highestNewlyAcked !== undefined) this.countMisses(highestNewlyAcked);
     if (this.fastRecoveryExit !== undefined && tsnLte(this.fastRecoveryExit, cum))
       this.fastRecoveryExit = undefined;
-    if (advanced && this.fastRecoveryExit === undefined) this.growCwnd(bytesAcked, flightBefore);
+    if (this.fastRecoveryExit === undefined) this.growCwnd(bytesAcked, flightBefore);
+    // RFC 9260 §7.2.2: partial_bytes_acked restarts when everything sent has been acknowledged.
+    if (this.flightSize === 0 && this.outstanding === 0) this.partialBytesAcked = 0;
     // Progress clears the timer backoff (as dcsctp and Linux do): otherwise, at heavy loss, RTO stays at
     // its maximum because Karn's rule allows no new RTT sample from retransmitted chunks.
     if (advanced) this.t3Backoff = 0;
@@ -359,18 +388,27 @@ export class Sender {
     if (this.retransmitQueue.length > 1) this.retransmitQueue.sort((a, b) => (tsnLt(a.tsn, b.tsn) ? -1 : 1));
   }
 
+  /**
+   * RFC 9260 §7.2.1–7.2.2, counting bytes. Growth needs a window that was (nearly: one MTU of slack for
+   * packetization) in use before this SACK, and no fast recovery (checked by the caller).
+   */
   private growCwnd(bytesAcked: number, flightBefore: number): void {
-    const mtu = this.config.mtu;
     if (bytesAcked === 0) return;
+    const mtu = this.config.mtu;
+    const windowUsed = this.windowFull || flightBefore + mtu >= this.cwnd;
     if (this.cwnd <= this.ssthresh) {
-      // Slow start, only while the window was (nearly) used.
-      if (flightBefore + mtu >= this.cwnd) this.cwnd += Math.min(bytesAcked, mtu);
+      // Slow start: the bytes newly acknowledged (cumulatively or by gap blocks), at most L MTUs.
+      if (windowUsed) this.cwnd += Math.min(bytesAcked, SLOW_START_MAX_MTUS * mtu);
       return;
     }
+    // Congestion avoidance: one MTU per cwnd of acknowledged bytes, however many SACKs carry them.
     this.partialBytesAcked += bytesAcked;
-    if (this.partialBytesAcked >= this.cwnd && flightBefore + mtu >= this.cwnd) {
+    if (this.partialBytesAcked < this.cwnd) return;
+    if (windowUsed) {
       this.partialBytesAcked -= this.cwnd;
       this.cwnd += mtu;
+    } else {
+      this.partialBytesAcked = this.cwnd;
     }
   }
 

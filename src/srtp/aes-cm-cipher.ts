@@ -1,4 +1,10 @@
-/** AES_CM_128_HMAC_SHA1_80 / _32 (RFC 3711 §4.1.1, §4.2.1) for SRTP and SRTCP. */
+/**
+ * AES_CM_128_HMAC_SHA1_80 / _32 (RFC 3711 §4.1.1, §4.2.1) for SRTP and SRTCP. With the native addon
+ * (src/common/native.ts) one OpenSSL AES-CTR context and precomputed SHA-1 pad states per session key do
+ * a packet in one call; otherwise a reused AES-ECB keystream (aes-cm.ts) and HMAC-SHA1 from precomputed
+ * states (hmac-sha1.ts) do it. Both give the same bytes.
+ */
+import { addonFor, type CipherEngine, NativeCm } from '../common/native.js';
 import { AesCmKeystream, type IvSource, type KeystreamBatch, xorInto } from './aes-cm.js';
 import type { SrtpCipher } from './cipher.js';
 import { HmacSha1, tagsEqual } from './hmac-sha1.js';
@@ -11,31 +17,44 @@ export class AesCmHmacCipher implements SrtpCipher, IvSource {
   readonly rtpTagLength: number;
   readonly rtcpOverhead: number;
   private readonly rtcpTagLength: number;
-  private readonly rtpKeystream: AesCmKeystream;
-  private readonly rtcpKeystream: AesCmKeystream;
   private readonly rtpSalt: Uint8Array;
   private readonly rtcpSalt: Uint8Array;
-  private readonly rtpMac: HmacSha1;
-  private readonly rtcpMac: HmacSha1;
+  /** Native engine, when in use; otherwise the keystreams and MACs below. */
+  private readonly nativeRtp: NativeCm | undefined;
+  private readonly nativeRtcp: NativeCm | undefined;
+  private readonly rtpKeystream: AesCmKeystream | undefined;
+  private readonly rtcpKeystream: AesCmKeystream | undefined;
+  private readonly rtpMac: HmacSha1 | undefined;
+  private readonly rtcpMac: HmacSha1 | undefined;
   private readonly roc = new Uint8Array(4);
 
-  constructor(profile: SrtpProfile, masterKey: Uint8Array, masterSalt: Uint8Array) {
+  /** `engine`: 'auto' (the addon when TSRTC_NATIVE allows and it loads), 'native' or 'typescript'. */
+  constructor(profile: SrtpProfile, masterKey: Uint8Array, masterSalt: Uint8Array, engine?: CipherEngine) {
     const k = profile.masterKeyLength;
     this.rtpTagLength = profile.rtpTagLength;
     this.rtcpTagLength = profile.rtcpTagLength;
     this.rtcpOverhead = profile.rtcpTagLength + TRAILER;
-    this.rtpKeystream = new AesCmKeystream(deriveSessionKey(masterKey, masterSalt, LABEL.RTP_ENCRYPTION, k));
-    this.rtcpKeystream = new AesCmKeystream(
-      deriveSessionKey(masterKey, masterSalt, LABEL.RTCP_ENCRYPTION, k),
-    );
+    const rtpKey = deriveSessionKey(masterKey, masterSalt, LABEL.RTP_ENCRYPTION, k);
+    const rtcpKey = deriveSessionKey(masterKey, masterSalt, LABEL.RTCP_ENCRYPTION, k);
+    const rtpAuth = deriveSessionKey(masterKey, masterSalt, LABEL.RTP_AUTH, profile.authKeyLength);
+    const rtcpAuth = deriveSessionKey(masterKey, masterSalt, LABEL.RTCP_AUTH, profile.authKeyLength);
     this.rtpSalt = deriveSessionKey(masterKey, masterSalt, LABEL.RTP_SALT, 14);
     this.rtcpSalt = deriveSessionKey(masterKey, masterSalt, LABEL.RTCP_SALT, 14);
-    this.rtpMac = new HmacSha1(
-      deriveSessionKey(masterKey, masterSalt, LABEL.RTP_AUTH, profile.authKeyLength),
-    );
-    this.rtcpMac = new HmacSha1(
-      deriveSessionKey(masterKey, masterSalt, LABEL.RTCP_AUTH, profile.authKeyLength),
-    );
+    const addon = addonFor(engine);
+    if (addon) {
+      this.nativeRtp = new NativeCm(addon, rtpKey, rtpAuth);
+      this.nativeRtcp = new NativeCm(addon, rtcpKey, rtcpAuth);
+    } else {
+      this.rtpKeystream = new AesCmKeystream(rtpKey);
+      this.rtcpKeystream = new AesCmKeystream(rtcpKey);
+      this.rtpMac = new HmacSha1(rtpAuth);
+      this.rtcpMac = new HmacSha1(rtcpAuth);
+    }
+  }
+
+  /** True when packets go through the native addon. */
+  get isNative(): boolean {
+    return this.nativeRtp !== undefined;
   }
 
   writeIv(ssrc: number, index: number, iv: Uint8Array): void {
@@ -51,16 +70,12 @@ export class AesCmHmacCipher implements SrtpCipher, IvSource {
     batch: KeystreamBatch | undefined,
   ): void {
     if (length <= 0) return;
+    const keystream = this.rtpKeystream!;
     if (batch) {
-      xorInto(
-        data,
-        offset,
-        length,
-        this.rtpKeystream.batched(batch, this, ssrc, index, (length + 15) >>> 4, 0),
-      );
+      xorInto(data, offset, length, keystream.batched(batch, this, ssrc, index, (length + 15) >>> 4, 0));
     } else {
-      setIv(this.rtpKeystream.iv, this.rtpSalt, ssrc, index);
-      this.rtpKeystream.xorInPlace(data, offset, length);
+      setIv(keystream.iv, this.rtpSalt, ssrc, index);
+      keystream.xorInPlace(data, offset, length);
     }
   }
 
@@ -73,9 +88,26 @@ export class AesCmHmacCipher implements SrtpCipher, IvSource {
     index: number,
     batch?: KeystreamBatch,
   ): number {
+    const roc = Math.floor(index / 0x10000);
+    const native = this.nativeRtp;
+    if (native) {
+      setIv(native.iv, this.rtpSalt, ssrc, index);
+      const end = start + length;
+      native.protect(
+        out,
+        start + headerLength,
+        length - headerLength,
+        start,
+        length,
+        roc,
+        end,
+        this.rtpTagLength,
+      );
+      return length + this.rtpTagLength;
+    }
     this.rtpKeystreamXor(out, start + headerLength, length - headerLength, ssrc, index, batch);
-    writeU32(out, start + length, Math.floor(index / 0x10000)); // ROC is authenticated, not sent
-    const mac = this.rtpMac.macWithHeadroom(out, start, start + length + 4);
+    writeU32(out, start + length, roc); // ROC is authenticated, not sent
+    const mac = this.rtpMac!.macWithHeadroom(out, start, start + length + 4);
     out.set(mac.subarray(0, this.rtpTagLength), start + length);
     return length + this.rtpTagLength;
   }
@@ -89,30 +121,58 @@ export class AesCmHmacCipher implements SrtpCipher, IvSource {
     batch?: KeystreamBatch,
   ): number {
     const authEnd = length - this.rtpTagLength;
-    writeU32(this.roc, 0, Math.floor(index / 0x10000));
-    const mac = this.rtpMac.mac(packet.subarray(0, authEnd), this.roc);
+    if (authEnd < headerLength) return -1;
+    const roc = Math.floor(index / 0x10000);
+    const native = this.nativeRtp;
+    if (native) {
+      setIv(native.iv, this.rtpSalt, ssrc, index);
+      const tag = this.rtpTagLength;
+      return native.unprotect(packet, headerLength, authEnd - headerLength, 0, authEnd, roc, authEnd, tag)
+        ? authEnd
+        : -1;
+    }
+    writeU32(this.roc, 0, roc);
+    const mac = this.rtpMac!.mac(packet.subarray(0, authEnd), this.roc);
     if (!tagsEqual(mac, packet, authEnd, this.rtpTagLength)) return -1;
     this.rtpKeystreamXor(packet, headerLength, authEnd - headerLength, ssrc, index, batch);
     return authEnd;
   }
 
   protectRtcp(out: Uint8Array, start: number, length: number, ssrc: number, index: number): number {
-    setIv(this.rtcpKeystream.iv, this.rtcpSalt, ssrc, index);
-    this.rtcpKeystream.xorInPlace(out, start + 8, length - 8);
     writeU32(out, start + length, (0x80000000 | index) >>> 0);
-    const mac = this.rtcpMac.macWithHeadroom(out, start, start + length + TRAILER);
-    out.set(mac.subarray(0, this.rtcpTagLength), start + length + TRAILER);
+    const tagAt = start + length + TRAILER;
+    const native = this.nativeRtcp;
+    if (native) {
+      setIv(native.iv, this.rtcpSalt, ssrc, index);
+      native.protect(out, start + 8, length - 8, start, length + TRAILER, -1, tagAt, this.rtcpTagLength);
+      return length + this.rtcpOverhead;
+    }
+    const keystream = this.rtcpKeystream!;
+    setIv(keystream.iv, this.rtcpSalt, ssrc, index);
+    keystream.xorInPlace(out, start + 8, length - 8);
+    const mac = this.rtcpMac!.macWithHeadroom(out, start, start + length + TRAILER);
+    out.set(mac.subarray(0, this.rtcpTagLength), tagAt);
     return length + this.rtcpOverhead;
   }
 
   unprotectRtcp(packet: Uint8Array, length: number, ssrc: number, index: number, encrypted: boolean): number {
     const authEnd = length - this.rtcpTagLength;
-    const mac = this.rtcpMac.mac(packet.subarray(0, authEnd));
-    if (!tagsEqual(mac, packet, authEnd, this.rtcpTagLength)) return -1;
     const plainEnd = authEnd - TRAILER;
+    if (plainEnd < 8) return -1;
+    const native = this.nativeRtcp;
+    if (native) {
+      setIv(native.iv, this.rtcpSalt, ssrc, index);
+      const encLength = encrypted ? plainEnd - 8 : 0;
+      return native.unprotect(packet, 8, encLength, 0, authEnd, -1, authEnd, this.rtcpTagLength)
+        ? plainEnd
+        : -1;
+    }
+    const mac = this.rtcpMac!.mac(packet.subarray(0, authEnd));
+    if (!tagsEqual(mac, packet, authEnd, this.rtcpTagLength)) return -1;
     if (encrypted) {
-      setIv(this.rtcpKeystream.iv, this.rtcpSalt, ssrc, index);
-      this.rtcpKeystream.xorInPlace(packet, 8, plainEnd - 8);
+      const keystream = this.rtcpKeystream!;
+      setIv(keystream.iv, this.rtcpSalt, ssrc, index);
+      keystream.xorInPlace(packet, 8, plainEnd - 8);
     }
     return plainEnd;
   }

@@ -15,8 +15,16 @@ export interface SrtpContextOptions {
   masterSalt: Uint8Array;
   /** Replay window in packets, for SRTP and SRTCP alike (default 1024). */
   replayWindowSize?: number;
-  /** Most SSRCs tracked at once (default 1024); the least recently used is evicted beyond it. */
+  /**
+   * Most SSRCs tracked at once (default 1024). Inbound, the least recently used is evicted beyond it;
+   * outbound (`direction: 'outbound'`), sender state is never evicted and a new SSRC beyond it throws.
+   */
   maxStreams?: number;
+  /**
+   * Which way this context protects (default 'inbound'). Outbound state must never be forgotten while the
+   * key lives: an evicted sender's next packets would reuse keystream and nonces.
+   */
+  direction?: 'inbound' | 'outbound';
   /** AEAD only: largest encrypted length handled by the JavaScript GHASH engine (tuning; see docs). */
   gcmJsMaxLength?: number;
 }
@@ -62,7 +70,11 @@ export class SrtpContext {
     this.cipher = p.aead
       ? AesGcmCipher.fromMaster(p, options.masterKey, options.masterSalt, options.gcmJsMaxLength)
       : new AesCmHmacCipher(p, options.masterKey, options.masterSalt);
-    this.streams = new StreamTable(options.maxStreams ?? 1024, options.replayWindowSize ?? 1024);
+    this.streams = new StreamTable(
+      options.maxStreams ?? 1024,
+      options.replayWindowSize ?? 1024,
+      options.direction === 'outbound',
+    );
   }
 
   get stats(): Readonly<SrtpStats> {
@@ -75,7 +87,10 @@ export class SrtpContext {
     return this.streams.size;
   }
 
-  /** Protect an RTP packet; returns a new buffer. Throws TypeError when `packet` is not RTP. */
+  /**
+   * Protect an RTP packet; returns a new buffer. Throws TypeError when `packet` is not RTP, and RangeError
+   * for a new SSRC when an outbound context already holds `maxStreams` senders.
+   */
   protectRtp(packet: Uint8Array): Uint8Array {
     const headerLength = rtpHeaderLength(packet);
     if (headerLength < 0) throw new TypeError('not an RTP packet');
@@ -138,7 +153,10 @@ export class SrtpContext {
     return packet.subarray(0, n);
   }
 
-  /** Protect an RTCP (compound) packet; returns a new buffer. Throws TypeError when not RTCP. */
+  /**
+   * Protect an RTCP (compound) packet; returns a new buffer. Throws TypeError when not RTCP, and RangeError
+   * as protectRtp for one SSRC too many.
+   */
   protectRtcp(packet: Uint8Array): Uint8Array {
     if (packet.byteLength < RTCP_HEADER || packet[0]! >> 6 !== 2) throw new TypeError('not an RTCP packet');
     const ssrc = readU32(packet, 4);
@@ -182,7 +200,7 @@ export class SrtpContext {
     return packet.subarray(0, n);
   }
 
-  /** Forget an SSRC (e.g. after BYE). */
+  /** Forget an SSRC (e.g. after BYE). Outbound contexts keep its indices (see StreamTable.delete). */
   removeStream(ssrc: number): boolean {
     return this.streams.delete(ssrc);
   }

@@ -28,6 +28,7 @@ export class SrtpSession {
     };
     this.outbound = new SrtpContext({
       ...common,
+      direction: 'outbound',
       masterKey: options.localMasterKey,
       masterSalt: options.localMasterSalt,
     });

@@ -1,7 +1,14 @@
 /**
- * Per-SSRC state, created on demand (only after a packet authenticates) and bounded in number: when full,
- * the least recently used stream is evicted. Recency is a counter bumped on use, so lookups never reorder
- * the map; eviction scans, which only happens when a new SSRC arrives at the limit.
+ * Per-SSRC state, created on demand and bounded in number.
+ *
+ * Inbound (state only after a packet authenticates): when full, the least recently used stream is evicted.
+ * Recency is a counter bumped on use, so lookups never reorder the map; eviction scans, which only happens
+ * when a new SSRC arrives at the limit.
+ *
+ * Outbound: sender state (ROC, SRTCP index) is never evicted or forgotten while the key lives, since a
+ * forgotten index would be used again and repeat keystream (AES-CM) or nonces (AES-GCM). A new SSRC beyond
+ * the limit is refused with a RangeError: senders are local and few, so this is a programming error (or
+ * a sign the session must be re-keyed), never something a peer can cause.
  */
 import { KeystreamBatch } from './aes-cm.js';
 import { ReplayWindow } from './replay-window.js';
@@ -26,6 +33,8 @@ export class StreamTable {
   constructor(
     readonly maxStreams: number,
     private readonly replayWindowSize: number,
+    /** Outbound: never evict, refuse new SSRCs at the limit, keep the indices of removed SSRCs. */
+    private readonly outbound = false,
   ) {
     if (!Number.isInteger(maxStreams) || maxStreams < 1) throw new RangeError('maxStreams must be ≥ 1');
   }
@@ -44,7 +53,14 @@ export class StreamTable {
   obtain(ssrc: number, withReplay: boolean): SrtpStreamState {
     const existing = this.get(ssrc);
     if (existing) return existing;
-    if (this.streams.size >= this.maxStreams) this.evictOldest();
+    if (this.streams.size >= this.maxStreams) {
+      if (this.outbound)
+        throw new RangeError(
+          `SRTP sender state for ${this.maxStreams} SSRCs already held: refusing SSRC ${ssrc} (an evicted ` +
+            'sender would reuse keystream); re-key the session to send on more SSRCs',
+        );
+      this.evictOldest();
+    }
     const s: SrtpStreamState = {
       rtpHighest: -1,
       rtpReplay: withReplay ? new ReplayWindow(this.replayWindowSize) : undefined,
@@ -57,8 +73,15 @@ export class StreamTable {
     return s;
   }
 
+  /**
+   * Forget an SSRC. Outbound, only its keystream batch is released: the indices stay, so a sender that
+   * comes back on the same SSRC continues where it stopped instead of reusing indices.
+   */
   delete(ssrc: number): boolean {
-    return this.streams.delete(ssrc);
+    if (!this.outbound) return this.streams.delete(ssrc);
+    const s = this.streams.get(ssrc);
+    if (s) s.rtpKeystream = new KeystreamBatch();
+    return s !== undefined;
   }
 
   private evictOldest(): void {

@@ -41,6 +41,7 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
       '--disable-features=WebRtcHideLocalIpsWithMdns',
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
+      '--autoplay-policy=no-user-gesture-required',
     ],
   });
   return {

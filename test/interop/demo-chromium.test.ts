@@ -1,4 +1,8 @@
-/** `npm start`'s page in headless Chromium: the browser connects to the tsrtc peer, chats and sends a file. */
+/**
+ * `npm start`'s page in headless Chromium: the browser sends its (fake) camera and microphone to the tsrtc
+ * peer, gets the video back transformed (with the peer's mark in the corner) and a 440 Hz tone, plots live
+ * stats, chats and sends a file.
+ */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDemoServer } from '../../src/cli/server.js';
@@ -31,6 +35,18 @@ describe('demo page in Chromium', { skip }, () => {
     await page.waitForFunction("/ms$/.test(document.getElementById('rtt')?.textContent ?? '')", null, {
       timeout: 30_000,
     });
+    // Media: the returned video carries the Node peer's magenta mark, the returned audio is a 440 Hz tone.
+    await page.waitForFunction(
+      '(() => { const c = window.demo.markColour(); return c && c[0] > 200 && c[1] < 60 && c[2] > 200; })()',
+      null,
+      { timeout: 30_000 },
+    );
+    await page.waitForFunction('Math.abs(window.demo.audioPeak() - 440) < 20', null, { timeout: 30_000 });
+    await page.waitForFunction(
+      "Number(document.getElementById('fps')?.dataset.fps) > 10 && Number(document.getElementById('recvRate')?.dataset.kbps) > 50",
+      null,
+      { timeout: 30_000 },
+    );
     await page.fill('#text', 'hi from chromium');
     await page.click('#send');
     await page.waitForFunction(

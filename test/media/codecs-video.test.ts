@@ -213,3 +213,31 @@ describe('video decoders under corrupt input', () => {
     });
   }
 });
+
+describe('H.264 formats', () => {
+  it('packetization-mode 0 keeps every NAL unit within a packet; the payloader sends one per packet', async (t) => {
+    if (!(await requireNodeAv(t))) return;
+    const { QuadrantTrack } = await import('./sources.js');
+    const { splitAnnexB, H264Payloader } = await import('../../src/rtp/payload/h264.js');
+    const track = new QuadrantTrack(1280, 720);
+    const encoder = createVideoEncoder('h264', { bitrate: 2_500_000, h264: { packetizationMode: 0 } });
+    const payloader = new H264Payloader(1200, 0);
+    try {
+      let units = 0;
+      for (let i = 0; i < 5; i++) {
+        for (const e of await encoder.encode(await track.recv())) {
+          const nals = splitAnnexB(e.data).filter((u) => (u[0]! & 0x1f) !== 9);
+          for (const u of nals) assert.ok(u.byteLength <= 1100, `a ${u.byteLength}-byte NAL unit`);
+          const chunks = payloader.packetize(e.data);
+          assert.equal(chunks.length, nals.length, 'one packet per NAL unit, no STAP-A or FU-A');
+          units += nals.length;
+        }
+      }
+      assert.ok(units > 5, 'a 720p keyframe needs several slices');
+      assert.equal(payloader.oversizeUnits, 0);
+    } finally {
+      encoder.close();
+      track.stop();
+    }
+  });
+});

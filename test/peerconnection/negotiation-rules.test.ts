@@ -96,8 +96,10 @@ describe('negotiation rules', () => {
       await a.pc.setLocalDescription();
       const [first, second] = parseSdp(a.pc.localDescription!.sdp).media;
       assert.deepEqual(
-        first!.codecs.map((c) => c.name),
-        ['H264'],
+        first!.codecs.map(
+          (c) => `${c.name} ${c.parameters['packetization-mode']} ${c.parameters['profile-level-id']}`,
+        ),
+        ['H264 1 42e01f', 'H264 0 42e01f', 'H264 1 4d001f'],
       );
       assert.ok(second!.codecs.some((c) => c.name === 'VP8'));
       const pt = first!.codecs[0]!.payloadType;

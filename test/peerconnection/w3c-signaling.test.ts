@@ -172,7 +172,7 @@ describe('remote tracks', () => {
       const track = b.getTransceivers()[0]!.receiver.track;
       assert.equal(track.muted, true, 'muted until media arrives (W3C)');
       const unmuted = nextEvent(track, 'unmute');
-      track.updateMuted(false);
+      track.setRemoteMuted(false);
       await unmuted;
       assert.equal(track.muted, false);
       await b.setLocalDescription();

@@ -151,6 +151,22 @@ describe('RTCP', () => {
     assert.throws(() => parseRtcp(twice), ProtocolError);
   });
 
+  it('rejects padding that leaves a body that is not a multiple of 4 bytes (APP, unknown, RR)', () => {
+    // APP with 8 bytes of data, 3 of them claimed as padding: the data left (5 bytes) is not 32-bit aligned,
+    // which serializeRtcp would refuse; parseRtcp must not return such a packet.
+    const app = 'a0cc0004' + '00000001' + '74657374' + '0102030405' + '000003';
+    const unknown = 'a1d00002' + '00000001' + '00000002';
+    const rr = 'a0c90002' + '00000001' + '00000001';
+    for (const hex of [app, unknown, rr]) {
+      assert.equal(tryParseRtcp(fromHex(hex)), undefined, hex);
+      assert.throws(() => parseRtcp(fromHex(hex)), ProtocolError);
+    }
+    // the same APP with 4 padding bytes is fine and round-trips
+    const ok = parseRtcp(fromHex('a0cc0004' + '00000001' + '74657374' + '01020304' + '00000004'));
+    assert.equal(ok[0]!.type, 'app');
+    assert.equal(toHex(serializeRtcp(ok)), '80cc0003000000017465737401020304');
+  });
+
   it('rejects malformed compounds with ProtocolError', () => {
     const bad = [
       '80c8', // short
@@ -160,7 +176,7 @@ describe('RTCP', () => {
       '82cb0001' + '00000001', // BYE with 2 sources, 1 present
       '81ca0001' + '00000001', // SDES chunk without items end
       '8fce0003' + '00000001' + '00000000' + '52454d42', // REMB too short for its header: raw AFB, still fine
-      'a0c90002' + '00000001' + '00000001', // one padding byte: valid
+      'a0c90002' + '00000001' + '00000004', // four padding bytes: valid
       'a0c9000100000000', // padding 0
       '80c90001' + '00000001' + '80', // trailing partial header
       '8fcd0004000000010000000200010005000000 00'.replace(/ /g, ''), // TWCC: 5 statuses, no chunks

@@ -10,6 +10,16 @@ export class SctpPeer implements SimParticipant {
   readonly events: AssociationEvent[] = [];
   readonly messages: { streamId: number; ppid: number; data: Uint8Array; unordered: boolean }[] = [];
   onEvent: ((e: AssociationEvent) => void) | undefined;
+  /** Called around each datagram handed to the association (e.g. to watch cwnd per SACK). */
+  onDeliver: ((phase: 'before' | 'after', now: number) => void) | undefined;
+  /**
+   * When set, act as the Node runtime does: take in every datagram that arrives at one instant (at most
+   * `readBurst`, as libuv hands over at most 32 per read event) and only then flush output, so one SACK
+   * covers the whole burst. Unset: flush after every datagram.
+   */
+  readBurst: number | undefined;
+  private held = 0;
+  private releaseAt: number | undefined;
 
   constructor(
     readonly assoc: Association,
@@ -20,12 +30,21 @@ export class SctpPeer implements SimParticipant {
   }
 
   deliver(now: number, d: Datagram): void {
+    this.onDeliver?.('before', now);
     this.assoc.handleInput(now, d.data);
+    this.onDeliver?.('after', now);
+    if (this.readBurst !== undefined) {
+      this.held++;
+      this.releaseAt = now;
+    }
     this.drainEvents();
   }
 
   drain(): Datagram[] {
     const out: Datagram[] = [];
+    if (this.readBurst !== undefined && this.held > 0 && this.held < this.readBurst) return out;
+    this.held = 0;
+    this.releaseAt = undefined;
     for (let p = this.assoc.pollTransmit(); p; p = this.assoc.pollTransmit()) {
       out.push({ source: this.address, destination: this.peer, data: p });
     }
@@ -34,10 +53,14 @@ export class SctpPeer implements SimParticipant {
   }
 
   pollTimeout(): number | undefined {
-    return this.assoc.pollTimeout();
+    const t = this.assoc.pollTimeout();
+    if (this.releaseAt === undefined) return t;
+    return t === undefined ? this.releaseAt : Math.min(t, this.releaseAt);
   }
 
   handleTimeout(now: number): void {
+    // The end of a read burst: the network has delivered everything due at this instant.
+    if (this.releaseAt !== undefined && now >= this.releaseAt) this.held = this.readBurst ?? 0;
     this.assoc.handleTimeout(now);
     this.drainEvents();
   }

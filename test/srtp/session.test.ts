@@ -32,7 +32,7 @@ function pair(profile: SrtpProfileName, options: { maxStreams?: number; replayWi
     ...splitKeyingMaterial(p.id, material, 'server'),
     ...options,
   });
-  return { client, server, p };
+  return { client, server, p, material };
 }
 
 function rtp(seq: number, ssrc = 0x1234, size = 160): Uint8Array {
@@ -50,6 +50,16 @@ function rtp(seq: number, ssrc = 0x1234, size = 160): Uint8Array {
 }
 
 const PROFILES = Object.keys(SRTP_PROFILES) as SrtpProfileName[];
+
+/** What `f` threw, or undefined. */
+function attempt(f: () => unknown): unknown {
+  try {
+    f();
+    return undefined;
+  } catch (e) {
+    return e;
+  }
+}
 
 describe('SrtpSession', () => {
   for (const name of PROFILES) {
@@ -144,13 +154,48 @@ describe('SrtpSession', () => {
     });
   }
 
-  it('keeps per-SSRC state bounded and evicts the least recently used', () => {
-    const { client, server } = pair('AES_CM_128_HMAC_SHA1_80', { maxStreams: 4 });
-    for (let ssrc = 1; ssrc <= 10; ssrc++) assert.ok(server.unprotectRtp(client.protectRtp(rtp(1, ssrc))));
+  it('keeps inbound per-SSRC state bounded and evicts the least recently used', () => {
+    const { client, server, material } = pair('AES_CM_128_HMAC_SHA1_80', { maxStreams: 4 });
+    // the same keys as `client`, without its limit
+    const sender = new SrtpSession({
+      profile: 'AES_CM_128_HMAC_SHA1_80',
+      ...splitKeyingMaterial('AES_CM_128_HMAC_SHA1_80', material, 'client'),
+    });
+    for (let ssrc = 1; ssrc <= 10; ssrc++) assert.ok(server.unprotectRtp(sender.protectRtp(rtp(1, ssrc))));
     assert.equal(server.inbound.streamCount, 4);
     assert.equal(server.stats.streamsEvicted, 6);
+    // outbound state is never evicted: a sender limited to 4 SSRCs refuses the fifth instead
+    for (let ssrc = 1; ssrc <= 4; ssrc++) client.protectRtp(rtp(1, ssrc));
+    assert.throws(() => client.protectRtp(rtp(1, 5)), RangeError);
     assert.equal(client.outbound.streamCount, 4);
   });
+
+  for (const name of ['AES_CM_128_HMAC_SHA1_80', 'AEAD_AES_128_GCM'] as const) {
+    it(`${name}: never forgets outbound SRTP/SRTCP state (no keystream or nonce reuse)`, () => {
+      // An outbound context that evicted its oldest SSRC would restart that SSRC's SRTCP index at 0 and its
+      // ROC at 0: the next packets would be protected with keystream and nonces already used.
+      const { client } = pair(name);
+      const firstRtcp = client.protectRtcp(Uint8Array.of(0x80, 201, 0, 1, 0, 0, 0, 1));
+      const firstRtp = client.protectRtp(rtp(1, 1));
+      for (let ssrc = 2; ssrc <= 1024; ssrc++) client.protectRtp(rtp(1, ssrc));
+      assert.equal(client.outbound.streamCount, 1024);
+      // a 1,025th sender SSRC under one key: refused loudly (it must not evict SSRC 1's state)
+      const refusedRtp = attempt(() => client.protectRtp(rtp(1, 5000)));
+      const refusedRtcp = attempt(() => client.protectRtcp(Uint8Array.of(0x80, 201, 0, 1, 0, 0, 0x13, 0x88)));
+      const againRtcp = client.protectRtcp(Uint8Array.of(0x80, 201, 0, 1, 0, 0, 0, 1));
+      assert.notEqual(toHex(againRtcp), toHex(firstRtcp), 'SRTCP index reused after eviction');
+      assert.ok(refusedRtp instanceof RangeError);
+      assert.ok(refusedRtcp instanceof RangeError);
+      assert.equal(client.outbound.stats.streamsEvicted, 0);
+      const againRtp = client.protectRtp(rtp(1, 1)); // same plain packet: same index is allowed, same bytes
+      assert.equal(toHex(againRtp), toHex(firstRtp));
+      // removing an outbound stream keeps its index bookkeeping: a later packet never reuses an index
+      client.outbound.removeStream(1);
+      const afterRemove = client.protectRtcp(Uint8Array.of(0x80, 201, 0, 1, 0, 0, 0, 1));
+      assert.notEqual(toHex(afterRemove), toHex(firstRtcp));
+      assert.notEqual(toHex(afterRemove), toHex(againRtcp));
+    });
+  }
 
   it('creates no state for packets that fail authentication', () => {
     const { server } = pair('AEAD_AES_128_GCM');

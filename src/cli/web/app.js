@@ -11,10 +11,122 @@ let pc;
 let chat;
 let file;
 
+/** A small line plot of the last 60 values. */
+function plot(id, values) {
+  const c = $(id);
+  const g = c.getContext('2d');
+  g.clearRect(0, 0, c.width, c.height);
+  const max = Math.max(1e-9, ...values);
+  g.beginPath();
+  values.forEach((v, i) => {
+    const x = (i / 59) * c.width;
+    const y = c.height - 2 - (v / max) * (c.height - 4);
+    if (i === 0) g.moveTo(x, y);
+    else g.lineTo(x, y);
+  });
+  g.strokeStyle = '#2a6';
+  g.stroke();
+}
+
+const history = { sent: [], recv: [], fps: [], rtt: [] };
+let previous;
+
+/** Once a second: bitrates both ways, received frame rate, round-trip time and loss, from getStats(). */
+async function sampleStats() {
+  if (!pc || pc.connectionState === 'closed') return;
+  const now = { sent: 0, recv: 0, frames: 0, lost: 0, received: 0, rtt: 0, t: performance.now() };
+  for (const s of (await pc.getStats()).values()) {
+    if (s.type === 'outbound-rtp') now.sent += s.bytesSent;
+    if (s.type === 'inbound-rtp') {
+      now.recv += s.bytesReceived;
+      now.lost += s.packetsLost ?? 0;
+      now.received += s.packetsReceived ?? 0;
+      if (s.kind === 'video') now.frames += s.framesDecoded ?? 0;
+    }
+    if (s.type === 'candidate-pair' && s.nominated && s.currentRoundTripTime !== undefined)
+      now.rtt = s.currentRoundTripTime * 1000;
+  }
+  if (previous) {
+    const dt = (now.t - previous.t) / 1000;
+    const push = (key, v) => {
+      history[key].push(v);
+      if (history[key].length > 60) history[key].shift();
+    };
+    const sent = ((now.sent - previous.sent) * 8) / dt / 1000;
+    const recv = ((now.recv - previous.recv) * 8) / dt / 1000;
+    const fps = (now.frames - previous.frames) / dt;
+    push('sent', sent);
+    push('recv', recv);
+    push('fps', fps);
+    push('rtt', now.rtt);
+    const lossPct = now.received + now.lost > 0 ? (100 * now.lost) / (now.received + now.lost) : 0;
+    $('sentRate').textContent = `${sent.toFixed(0)} kbit/s`;
+    $('recvRate').textContent = `${recv.toFixed(0)} kbit/s`;
+    $('recvRate').dataset.kbps = String(recv);
+    $('fps').textContent = fps.toFixed(1);
+    $('fps').dataset.fps = String(fps);
+    $('rttLoss').textContent = `${now.rtt.toFixed(2)} ms / ${lossPct.toFixed(1)} %`;
+    plot('plotSent', history.sent);
+    plot('plotRecv', history.recv);
+    plot('plotFps', history.fps);
+    plot('plotRtt', history.rtt);
+  }
+  previous = now;
+}
+
+// For tests and the curious: what came back.
+window.demo = {
+  /** Colour of the returned video's top-left corner (where the Node peer puts its mark). */
+  markColour() {
+    const v = $('remote');
+    if (!v.videoWidth) return null;
+    const c = document.createElement('canvas');
+    c.width = v.videoWidth;
+    c.height = v.videoHeight;
+    const g = c.getContext('2d');
+    g.drawImage(v, 0, 0);
+    return Array.from(g.getImageData(8, 8, 1, 1).data.slice(0, 3));
+  },
+  audio: null,
+  /** The loudest frequency of the returned audio (Hz). */
+  audioPeak() {
+    const a = this.audio;
+    if (!a) return 0;
+    const bins = new Float32Array(a.analyser.frequencyBinCount);
+    a.analyser.getFloatFrequencyData(bins);
+    let best = 0;
+    for (let i = 1; i < bins.length; i++) if (bins[i] > bins[best]) best = i;
+    return bins[best] > -90 ? (best * a.ctx.sampleRate) / a.analyser.fftSize : 0;
+  },
+};
+
 async function connect() {
   $('connect').disabled = true;
   pc = new RTCPeerConnection();
   pc.onconnectionstatechange = () => ($('state').textContent = pc.connectionState);
+  if ($('media').checked) {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      video: { width: 640, height: 480 },
+      audio: true,
+    });
+    $('local').srcObject = stream;
+    for (const track of stream.getTracks())
+      pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
+    pc.ontrack = (e) => {
+      if (e.track.kind === 'video') {
+        $('remote').srcObject = new MediaStream([e.track]);
+      } else {
+        const stream = new MediaStream([e.track]);
+        $('remoteAudio').srcObject = stream;
+        const ctx = new AudioContext();
+        const analyser = ctx.createAnalyser();
+        analyser.fftSize = 8192;
+        ctx.createMediaStreamSource(stream).connect(analyser);
+        window.demo.audio = { ctx, analyser };
+      }
+    };
+    setInterval(() => sampleStats().catch(() => undefined), 1000);
+  }
   chat = pc.createDataChannel('chat');
   file = pc.createDataChannel('file');
   file.binaryType = 'arraybuffer';
@@ -46,7 +158,8 @@ async function connect() {
     if (pc.iceGatheringState === 'complete') return resolve();
     pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
   });
-  const res = await fetch('/offer', { method: 'POST', body: JSON.stringify(pc.localDescription) });
+  const offer = { ...pc.localDescription.toJSON(), transform: $('transform').value };
+  const res = await fetch('/offer', { method: 'POST', body: JSON.stringify(offer) });
   if (!res.ok) throw new Error(await res.text());
   await pc.setRemoteDescription(await res.json());
 }

@@ -206,6 +206,17 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
     this.openBitrate = this.bitrate;
   }
 
+  /** x264 settings from the negotiated H.264 format: profile, and slices within a packet for mode 0. */
+  private h264Options(): Record<string, string> {
+    const h = this.options.h264;
+    if (this.codec !== 'h264' || !h) return {};
+    const out: Record<string, string> = {};
+    const profileIdc = h.profileLevelId?.slice(0, 2).toLowerCase();
+    if (profileIdc === '4d') out.profile = 'main';
+    if (h.packetizationMode === 0) out['x264-params'] = `slice-max-size=${h.maxSliceBytes ?? 1100}`;
+    return out;
+  }
+
   private open(av: NodeAv, width: number, height: number): void {
     const { lib, constants: C } = av;
     this.release();
@@ -228,7 +239,7 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
     ctx.gopSize = 3000;
     ctx.maxBFrames = 0;
     ctx.threadCount = this.options.threads ?? (width * height > 640 * 480 ? 2 : 1);
-    setOptions(ctx, this.profile.options, this.profile.encoder);
+    setOptions(ctx, { ...this.profile.options, ...this.h264Options() }, this.profile.encoder);
     const ret = ctx.open2Sync(codec, null);
     if (ret < 0) {
       ctx.freeContext();

@@ -13,6 +13,11 @@ export interface EncoderOptions {
   framerate?: number;
   /** Video: encoder threads (default: 1 up to 640×480, more for larger frames when CPUs allow). */
   threads?: number;
+  /**
+   * H.264: the negotiated fmtp. `profile-level-id` chooses constrained baseline (42xxxx) or main (4dxxxx);
+   * `packetization-mode` 0 makes the encoder keep every slice within `maxSliceBytes` (one NAL per packet).
+   */
+  h264?: { profileLevelId?: string; packetizationMode?: 0 | 1; maxSliceBytes?: number };
 }
 
 export interface Encoder<F extends AudioFrame | VideoFrame = AudioFrame | VideoFrame> {

@@ -1,6 +1,7 @@
 /**
- * H.264 (RFC 6184), packetization-mode 1: single NAL unit packets, STAP-A aggregation of small NAL units
- * (SPS/PPS with the IDR slice) and FU-A fragmentation in balanced sizes. Frames are Annex B access units
+ * H.264 (RFC 6184). Packetization-mode 1: single NAL unit packets, STAP-A aggregation of small NAL units
+ * (SPS/PPS with the IDR slice) and FU-A fragmentation in balanced sizes. Packetization-mode 0: one NAL unit
+ * per packet, nothing else (the encoder keeps slices within a packet). Frames are Annex B access units
  * (start-code separated NAL units) on both sides.
  */
 import {
@@ -55,10 +56,20 @@ export function isH264Keyframe(accessUnit: Uint8Array): boolean {
 }
 
 export class H264Payloader implements Payloader {
-  constructor(readonly maxPayloadSize = DEFAULT_MAX_PAYLOAD_SIZE) {}
+  /** NAL units larger than a packet in mode 0 (the encoder was told to keep slices smaller). */
+  oversizeUnits = 0;
+
+  constructor(
+    readonly maxPayloadSize = DEFAULT_MAX_PAYLOAD_SIZE,
+    readonly packetizationMode: 0 | 1 = 1,
+  ) {}
 
   packetize(frame: Uint8Array): RtpPayloadChunk[] {
     const units = splitAnnexB(frame).filter((u) => (u[0]! & 0x1f) !== NAL_AUD);
+    if (this.packetizationMode === 0) {
+      for (const u of units) if (u.byteLength > this.maxPayloadSize) this.oversizeUnits++;
+      return units.map((payload, i) => ({ payload, marker: i === units.length - 1 }));
+    }
     const payloads: Uint8Array[] = [];
     let stap: Uint8Array[] = [];
     let stapSize = 1;

@@ -21,14 +21,25 @@ export {
 export { parseVp8Descriptor, Vp8Depayloader, Vp8Payloader } from './vp8.js';
 export { isVp9Keyframe, parseVp9Descriptor, Vp9Depayloader, Vp9Payloader } from './vp9.js';
 
-export function createPayloader(codec: CodecName, maxPayloadSize?: number): Payloader {
+/**
+ * A payloader for `codec`. `parameters` are its negotiated fmtp: H.264 without a packetization-mode there is
+ * mode 0 (RFC 6184); without `parameters` at all, mode 1.
+ */
+export function createPayloader(
+  codec: CodecName,
+  maxPayloadSize?: number,
+  parameters?: Readonly<Record<string, string>>,
+): Payloader {
   switch (codec) {
     case 'vp8':
       return new Vp8Payloader(maxPayloadSize);
     case 'vp9':
       return new Vp9Payloader(maxPayloadSize);
     case 'h264':
-      return new H264Payloader(maxPayloadSize);
+      return new H264Payloader(
+        maxPayloadSize,
+        parameters === undefined || parameters['packetization-mode'] === '1' ? 1 : 0,
+      );
     case 'av1':
       return new Av1Payloader(maxPayloadSize);
     default:

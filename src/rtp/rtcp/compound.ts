@@ -42,7 +42,9 @@ export function parseRtcp(data: Uint8Array): RtcpPacket[] {
     if (b0 & 0x20) {
       // only the last packet of a compound may be padded (RFC 3550 §6.4.1)
       const pad = data[bodyEnd - 1]!;
-      if (pad === 0 || bodyEnd !== data.byteLength || pad > length - RTCP_HEADER_SIZE) {
+      // the count covers whole 32-bit words of the body: every RTCP packet's content is word-aligned, and a
+      // body left unaligned would yield a packet (APP, unknown) that serializeRtcp refuses
+      if (pad === 0 || bodyEnd !== data.byteLength || pad > length - RTCP_HEADER_SIZE || pad & 3) {
         throw new ProtocolError('RTCP padding is invalid');
       }
       bodyEnd -= pad;

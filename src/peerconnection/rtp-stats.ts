@@ -1,0 +1,224 @@
+/**
+ * The RTP part of getStats() as W3C dictionaries (webrtc-stats): `codec`, `outbound-rtp`, `inbound-rtp`,
+ * `remote-inbound-rtp`, `media-source`, from the media session's counters and the pipelines' encoder and
+ * decoder figures. Ids follow Chromium's shapes so references (`codecId`, `remoteId`, `mediaSourceId`,
+ * `transportId`) resolve within the report.
+ */
+import type { MediaCodecConfig, MediaSectionConfig } from '../rtp/session-config.js';
+import type { MediaLink } from './media-link.js';
+import type { MediaPipelines, TransceiverMedia } from './media-pipelines.js';
+import type { RTCStatsReport } from './stats.js';
+
+const TRANSPORT_ID = 'T01';
+
+function mimeType(kind: 'audio' | 'video', c: MediaCodecConfig): string {
+  return `${kind}/${c.name}`;
+}
+
+function fmtpLine(c: MediaCodecConfig): string | undefined {
+  const line = Object.entries(c.parameters)
+    .map(([k, v]) => (v === '' ? k : `${k}=${v}`))
+    .join(';');
+  return line || undefined;
+}
+
+/** One `codec` entry per payload type in use (direction letter as Chromium: I inbound, O outbound). */
+function addCodec(
+  report: RTCStatsReport,
+  timestamp: number,
+  section: MediaSectionConfig,
+  payloadType: number | undefined,
+  direction: 'I' | 'O',
+): string | undefined {
+  if (payloadType === undefined) return undefined;
+  const list = direction === 'O' ? section.sendCodecs : section.receiveCodecs;
+  const c = list.find((x) => x.payloadType === payloadType);
+  if (!c) return undefined;
+  const id = `C${direction}${TRANSPORT_ID}_${payloadType}`;
+  if (!report.has(id)) {
+    report.set(id, {
+      id,
+      type: 'codec',
+      timestamp,
+      transportId: TRANSPORT_ID,
+      payloadType,
+      mimeType: mimeType(section.kind, c),
+      clockRate: c.clockRate,
+      channels: c.channels,
+      sdpFmtpLine: fmtpLine(c),
+    });
+  }
+  return id;
+}
+
+export function addRtpStats(
+  report: RTCStatsReport,
+  link: MediaLink,
+  pipelines: MediaPipelines,
+  timestamp: number,
+): void {
+  const session = link.stats();
+  const entries = [...pipelines.all()];
+  const byMid = (mid: string): TransceiverMedia | undefined =>
+    entries.find((e) => e.transceiver.mid === mid && e.section !== undefined);
+  const sourceIds = new Map<TransceiverMedia, string>();
+  for (const e of entries) {
+    const track = e.transceiver.sender.track;
+    if (!track || e.transceiver.mid === null) continue;
+    const s = e.send.source;
+    const id = `S${sourceIds.size + 1}`;
+    report.set(id, {
+      id,
+      type: 'media-source',
+      timestamp,
+      trackIdentifier: track.id,
+      kind: e.transceiver.kind,
+      ...(e.transceiver.kind === 'audio'
+        ? {
+            audioLevel: s.audioLevel,
+            totalAudioEnergy: s.totalAudioEnergy,
+            totalSamplesDuration: s.totalSamplesDuration,
+          }
+        : { width: s.width, height: s.height, frames: s.frames, framesPerSecond: s.framesPerSecond }),
+    });
+    sourceIds.set(e, id);
+  }
+  for (const out of session.outbound) {
+    const e = byMid(out.mid);
+    if (!e?.section) continue;
+    const kindLetter = out.kind === 'audio' ? 'A' : 'V';
+    const id = `OT01${kindLetter}${out.ssrc}`;
+    const codecId = addCodec(
+      report,
+      timestamp,
+      e.section,
+      e.section.sendCodecs.find((c) => c.codec === e.send.codec)?.payloadType,
+      'O',
+    );
+    const remote = out.remote;
+    const remoteId = remote ? `RI${TRANSPORT_ID}${kindLetter}${out.ssrc}` : undefined;
+    const enc = e.send.encoderStats;
+    report.set(id, {
+      id,
+      type: 'outbound-rtp',
+      timestamp,
+      ssrc: out.ssrc,
+      kind: out.kind,
+      mid: out.mid,
+      rid: out.rid,
+      transportId: TRANSPORT_ID,
+      codecId,
+      mediaSourceId: sourceIds.get(e),
+      remoteId,
+      trackIdentifier: e.transceiver.sender.track?.id,
+      packetsSent: out.packetsSent,
+      bytesSent: out.bytesSent,
+      headerBytesSent: out.headerBytesSent,
+      retransmittedPacketsSent: out.retransmittedPacketsSent,
+      retransmittedBytesSent: out.retransmittedBytesSent,
+      rtxSsrc: out.rtxSsrc,
+      nackCount: out.nack.nackPacketsReceived,
+      pliCount: out.keyframeRequests.pliReceived,
+      firCount: out.keyframeRequests.firReceived,
+      active: e.transceiver.sender.currentEncodings[0]?.active ?? true,
+      ...(out.kind === 'video'
+        ? {
+            framesSent: out.framesSent,
+            framesEncoded: enc.framesEncoded,
+            keyFramesEncoded: enc.keyFramesEncoded,
+            totalEncodeTime: enc.totalEncodeTime,
+            frameWidth: enc.frameWidth,
+            frameHeight: enc.frameHeight,
+            framesPerSecond: e.send.source.framesPerSecond,
+            qualityLimitationReason: 'none',
+          }
+        : {}),
+      encoderImplementation: enc.encoderImplementation,
+    });
+    if (remote && remoteId) {
+      report.set(remoteId, {
+        id: remoteId,
+        type: 'remote-inbound-rtp',
+        timestamp: link.toWallTime(remote.receivedAt),
+        ssrc: out.ssrc,
+        kind: out.kind,
+        transportId: TRANSPORT_ID,
+        codecId,
+        localId: id,
+        packetsLost: remote.packetsLost,
+        fractionLost: remote.fractionLost,
+        jitter: remote.jitter,
+        roundTripTime: remote.roundTripTime === undefined ? undefined : remote.roundTripTime / 1000,
+      });
+    }
+  }
+  for (const inb of session.inbound) {
+    const e = byMid(inb.mid);
+    if (!e?.section) continue;
+    const kindLetter = inb.kind === 'audio' ? 'A' : 'V';
+    const id = `IT01${kindLetter}${inb.ssrc}`;
+    const dec = e.receive.stats;
+    const jb = inb.jitterBuffer;
+    const sr = inb.remoteSender;
+    const remoteId = sr ? `ROA${TRANSPORT_ID}${kindLetter}${inb.ssrc}` : undefined;
+    if (sr && remoteId) {
+      report.set(remoteId, {
+        id: remoteId,
+        type: 'remote-outbound-rtp',
+        timestamp: link.toWallTime(sr.receivedAt),
+        ssrc: inb.ssrc,
+        kind: inb.kind,
+        transportId: TRANSPORT_ID,
+        localId: id,
+        packetsSent: sr.packetsSent,
+        bytesSent: sr.bytesSent,
+        remoteTimestamp: sr.wallTime,
+        reportsSent: sr.reportsReceived,
+      });
+    }
+    report.set(id, {
+      id,
+      type: 'inbound-rtp',
+      timestamp,
+      ssrc: inb.ssrc,
+      kind: inb.kind,
+      mid: inb.mid,
+      rid: inb.rid,
+      transportId: TRANSPORT_ID,
+      codecId: addCodec(report, timestamp, e.section, inb.payloadType, 'I'),
+      trackIdentifier: e.transceiver.receiver.track.id,
+      remoteId,
+      packetsReceived: inb.packetsReceived,
+      bytesReceived: inb.bytesReceived,
+      headerBytesReceived: inb.headerBytesReceived,
+      packetsLost: inb.packetsLost,
+      packetsDiscarded: jb?.packetsDiscarded,
+      jitter: inb.jitter,
+      nackCount: inb.nackPacketsSent,
+      pliCount: inb.pliSent,
+      firCount: inb.firSent,
+      lastPacketReceivedTimestamp: link.toWallTime(inb.lastPacketReceivedAt),
+      jitterBufferDelay: dec.jitterBufferDelay,
+      jitterBufferEmittedCount: dec.jitterBufferEmittedCount,
+      retransmittedPacketsReceived: inb.rtxPacketsReceived,
+      retransmittedBytesReceived: inb.rtxBytesReceived,
+      decoderImplementation: dec.decoderImplementation,
+      ...(inb.kind === 'video'
+        ? {
+            framesReceived: dec.framesReceived,
+            framesDecoded: dec.framesDecoded,
+            keyFramesDecoded: dec.keyFramesDecoded,
+            framesDropped: dec.framesDropped,
+            totalDecodeTime: dec.totalDecodeTime,
+            frameWidth: dec.frameWidth,
+            frameHeight: dec.frameHeight,
+          }
+        : {
+            totalSamplesReceived: dec.totalSamplesReceived,
+            totalSamplesDuration: dec.totalSamplesDuration,
+            totalAudioEnergy: dec.totalAudioEnergy,
+            audioLevel: dec.audioLevel,
+          }),
+    });
+  }
+}

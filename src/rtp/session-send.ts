@@ -1,0 +1,277 @@
+/**
+ * The sending half of a MediaSession: send streams (kept across renegotiations while their SSRC, mid and rid
+ * persist), the pacer, the transport-wide send records, and the feedback that concerns what we send: report
+ * blocks (RTT, the peer's view), NACK → retransmission, PLI/FIR → keyframe requests, REMB, TWCC.
+ */
+import type { RandomSource } from '../common/random.js';
+import type { EncodedFrame } from '../media/encoded-frame.js';
+import type { SrtpSession } from '../srtp/session.js';
+import { targetFromRemb } from './feedback/remb.js';
+import { TransportFeedbackLog } from './feedback/transport-feedback-log.js';
+import {
+  absSendTimeFromMs,
+  serializeAbsSendTime,
+  serializeTransportSequenceNumber,
+} from './header-extensions.js';
+import type { WriteFrameOptions } from './media-session-types.js';
+import { ntpMiddleFromUnixMs, roundTripMs } from './ntp.js';
+import { Pacer } from './pacer.js';
+import type { RtpPacket } from './packet.js';
+import type { RtcpRemb, RtcpReportBlock, RtcpTransportWideCc } from './rtcp/types.js';
+import { type MediaSectionConfig, type MediaSessionConfig, sends } from './session-config.js';
+import type { SessionContext } from './session-receive.js';
+import { retransmissionOf } from './stream/rtx.js';
+import { SendStream } from './stream/send-stream.js';
+
+/** A packet waiting in the pacer. */
+interface Outgoing {
+  readonly size: number;
+  readonly stream: SendStream;
+  /** media and rtx packets get their transport-wide extensions as they leave; plain bytes go as they are. */
+  readonly kind: 'media' | 'rtx' | 'plain';
+  readonly packet: RtpPacket | undefined;
+  readonly bytes: Uint8Array | undefined;
+}
+
+/** SRTP tag and SRTCP-free overhead the pacer counts on top of the RTP bytes. */
+const PROTECT_OVERHEAD = 16;
+
+export class SendSide {
+  readonly streams = new Map<number, SendStream>();
+  readonly pacer: Pacer<Outgoing>;
+  private readonly transportLog = new TransportFeedbackLog(1);
+  private sections = new Map<string, MediaSectionConfig>();
+  private readonly maxPayloadSize: number;
+
+  constructor(
+    private readonly context: SessionContext,
+    private readonly random: RandomSource,
+    private readonly wallClockAtZero: number,
+  ) {
+    this.pacer = new Pacer(context.options.pacer);
+    this.maxPayloadSize = context.options.maxPayloadSize ?? 1200;
+  }
+
+  /** Apply a configuration; send streams that no longer exist say BYE. */
+  configure(config: MediaSessionConfig): void {
+    this.sections = new Map(config.media.map((m) => [m.mid, m]));
+    const wanted = new Map<number, { section: MediaSectionConfig; index: number }>();
+    for (const section of config.media) {
+      if (!sends(section.direction)) continue;
+      section.sendEncodings.forEach((e, index) => {
+        wanted.set(e.ssrc >>> 0, { section, index });
+      });
+    }
+    const gone: number[] = [];
+    for (const [ssrc, stream] of this.streams) {
+      const w = wanted.get(ssrc);
+      if (!w || w.section.mid !== stream.mid || w.section.sendEncodings[w.index]!.rid !== stream.rid) {
+        this.streams.delete(ssrc);
+        gone.push(ssrc);
+      }
+    }
+    if (gone.length > 0) this.context.rtcp.queueBye(gone);
+    const o = this.context.options;
+    for (const [ssrc, { section, index }] of wanted) {
+      const encoding = section.sendEncodings[index]!;
+      let stream = this.streams.get(ssrc);
+      if (!stream) {
+        stream = new SendStream({
+          mid: section.mid,
+          kind: section.kind,
+          encoding,
+          random: this.random,
+          maxPayloadSize: this.maxPayloadSize,
+          historyPackets: o.sendHistory?.packets ?? 1024,
+          historyMaxAgeMs: o.sendHistory?.maxAgeMs ?? 1500,
+          keyframeRequestIntervalMs: o.keyframeRequestIntervalMs ?? 250,
+          nack: o.nack,
+        });
+        this.streams.set(ssrc, stream);
+      }
+      stream.configure(section.sendCodecs, section.extensions, encoding.rtxSsrc);
+    }
+  }
+
+  /** Payload a frame into the pacer; false when refused (counted by the caller). */
+  write(
+    now: number,
+    mid: string,
+    rid: string | undefined,
+    frame: EncodedFrame,
+    options: WriteFrameOptions,
+  ): boolean {
+    const stream = this.streamFor(mid, rid);
+    const estimate = Math.ceil(frame.data.byteLength / this.maxPayloadSize) + 1;
+    if (!stream || !this.pacer.hasRoomFor(estimate)) return false;
+    const packets = stream.packetize(now, frame, options.audioLevel, options.captureTime);
+    if (!packets) return false;
+    const cls = stream.kind === 'audio' ? 'audio' : 'video';
+    for (const packet of packets)
+      this.pacer.enqueue(
+        { size: packet.serializedLength + PROTECT_OVERHEAD, stream, kind: 'media', packet, bytes: undefined },
+        cls,
+      );
+    return true;
+  }
+
+  /** Release what the pacer allows: transport-wide extensions written now, then protected and queued. */
+  flush(now: number, srtp: SrtpSession): void {
+    for (let item = this.pacer.poll(now); item; item = this.pacer.poll(now)) this.transmit(now, srtp, item);
+  }
+
+  pollTimeout(): number | undefined {
+    return this.pacer.nextReleaseTime();
+  }
+
+  /** The streams that have sent media (they send sender reports). */
+  senders(): SendStream[] {
+    return [...this.streams.values()].filter((s) => s.counters.packetsSent > 0);
+  }
+
+  /** The first stream we send on (its SSRC sends our RTCP), if any. */
+  first(): SendStream | undefined {
+    for (const s of this.streams.values()) return s;
+    return undefined;
+  }
+
+  onReportBlock(now: number, block: RtcpReportBlock): boolean {
+    const stream = this.streams.get(block.ssrc);
+    if (!stream) return false;
+    const arrival = ntpMiddleFromUnixMs(this.wallClockAtZero + now);
+    stream.remoteReport = {
+      fractionLost: block.fractionLost / 256,
+      packetsLost: block.packetsLost,
+      jitter: block.jitter / stream.clockRate,
+      highestSequence: block.highestSequence,
+      roundTripTime:
+        roundTripMs(arrival, block.lastSr, block.delaySinceLastSr) ?? stream.remoteReport?.roundTripTime,
+      receivedAt: now,
+    };
+    return true;
+  }
+
+  /** Queue the retransmissions a NACK asks for; false when it concerns nothing we send with NACK on. */
+  onNack(now: number, mediaSsrc: number, lost: readonly number[]): boolean {
+    const stream = this.streams.get(mediaSsrc);
+    if (!stream?.hasFeedback('nack')) return false;
+    const rtt = stream.remoteReport?.roundTripTime;
+    for (const sent of stream.nack.select(now, lost, stream.history, Math.max(10, rtt ?? 20))) {
+      const r = retransmissionOf(stream, sent);
+      if (!r) continue;
+      const item: Outgoing =
+        r.type === 'rtx'
+          ? {
+              size: r.packet.serializedLength + PROTECT_OVERHEAD,
+              stream,
+              kind: 'rtx',
+              packet: r.packet,
+              bytes: undefined,
+            }
+          : {
+              size: r.bytes.byteLength + PROTECT_OVERHEAD,
+              stream,
+              kind: 'plain',
+              packet: undefined,
+              bytes: r.bytes,
+            };
+      this.pacer.enqueue(item, 'retransmission');
+    }
+    return true;
+  }
+
+  onPli(now: number, mediaSsrc: number): void {
+    const stream = this.streams.get(mediaSsrc);
+    if (stream?.hasFeedback('pli') && stream.keyframeRequests.onPli(now))
+      this.keyframeRequested(stream, 'pli');
+  }
+
+  onFir(now: number, mediaSsrc: number, requester: number, sequenceNumber: number): void {
+    const stream = this.streams.get(mediaSsrc);
+    if (stream?.hasFeedback('fir') && stream.keyframeRequests.onFir(now, requester, sequenceNumber))
+      this.keyframeRequested(stream, 'fir');
+  }
+
+  onRemb(remb: RtcpRemb): void {
+    const target = targetFromRemb(remb, (ssrc) => {
+      const s = this.streams.get(ssrc);
+      return s ? { mid: s.mid, remb: s.hasFeedback('remb') } : undefined;
+    });
+    if (target) this.context.emit({ type: 'target-bitrate', ...target });
+  }
+
+  onTransportFeedback(feedback: RtcpTransportWideCc): void {
+    if (![...this.streams.values()].some((s) => s.hasFeedback('transportCc'))) return;
+    const packets = this.transportLog.onFeedback(feedback);
+    if (packets.length > 0) this.context.emit({ type: 'transport-feedback', packets });
+  }
+
+  private keyframeRequested(stream: SendStream, cause: 'pli' | 'fir'): void {
+    this.context.emit({
+      type: 'keyframe-request',
+      mid: stream.mid,
+      rid: stream.rid,
+      ssrc: stream.ssrc,
+      cause,
+    });
+  }
+
+  private streamFor(mid: string, rid: string | undefined): SendStream | undefined {
+    const section = this.sections.get(mid);
+    if (!section || !sends(section.direction)) return undefined;
+    let match: SendStream | undefined;
+    for (const s of this.streams.values()) {
+      if (s.mid !== mid) continue;
+      if (rid === undefined ? match === undefined : s.rid === rid) {
+        if (rid === undefined && match) return undefined; // simulcast needs a rid
+        match = s;
+      }
+    }
+    return match;
+  }
+
+  private transmit(now: number, srtp: SrtpSession, item: Outgoing): void {
+    const stream = item.stream;
+    const c = stream.counters;
+    if (item.kind === 'plain') {
+      c.retransmittedPacketsSent++;
+      c.retransmittedBytesSent += item.bytes!.byteLength;
+      this.context.rtcp.push(srtp.protectRtp(item.bytes!));
+      return;
+    }
+    const packet = item.packet!;
+    const ids = stream.extensionIds;
+    let transportSequenceNumber: number | undefined;
+    if (ids.transportWideCc !== undefined) {
+      transportSequenceNumber = this.transportLog.allocate();
+      packet.setExtension(ids.transportWideCc, serializeTransportSequenceNumber(transportSequenceNumber));
+    }
+    if (ids.absSendTime !== undefined)
+      packet.setExtension(
+        ids.absSendTime,
+        serializeAbsSendTime(absSendTimeFromMs(this.wallClockAtZero + now)),
+      );
+    const plain = packet.serialize();
+    const headerLength = plain.byteLength - packet.payload.byteLength - packet.padding;
+    if (item.kind === 'media') {
+      stream.history.store(packet.sequenceNumber, plain, headerLength, now);
+      c.packetsSent++;
+      c.bytesSent += packet.payload.byteLength;
+      c.headerBytesSent += headerLength;
+    } else {
+      c.retransmittedPacketsSent++;
+      c.retransmittedBytesSent += packet.payload.byteLength - 2;
+    }
+    const out = srtp.protectRtp(plain);
+    this.context.rtcp.push(out);
+    if (transportSequenceNumber !== undefined)
+      this.transportLog.record({
+        transportSequenceNumber,
+        ssrc: packet.ssrc,
+        sequenceNumber: packet.sequenceNumber,
+        size: out.byteLength,
+        sentAt: now,
+        retransmission: item.kind === 'rtx',
+      });
+  }
+}
