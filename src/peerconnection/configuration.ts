@@ -4,6 +4,7 @@
  * tsrtc extensions a server needs.
  */
 
+import { notSupported } from '../common/errors.js';
 import { RTCCertificate } from '../dtls/certificate.js';
 import { parseIceServers, type RTCIceServer } from '../ice/ice-server.js';
 import { invalidModification } from './errors.js';
@@ -88,6 +89,12 @@ export function resolveConfiguration(configuration: unknown): ResolvedConfigurat
       ? 0
       : toUnsigned(d.iceCandidatePoolSize, 8, 'iceCandidatePoolSize', true);
   const iceServers = d.iceServers === undefined ? [] : toSequence(d.iceServers, 'iceServers', toIceServer);
+  // webrtc-identity's peerIdentity asks to verify who the peer is; without an identity provider tsrtc
+  // cannot, and ignoring a security requirement silently would be worse than refusing it.
+  if (d.peerIdentity !== undefined) {
+    toDOMString(d.peerIdentity, 'peerIdentity');
+    throw notSupported('peerIdentity (webrtc-identity) is not supported: tsrtc has no identity provider');
+  }
   const iceTransportPolicy =
     d.iceTransportPolicy === undefined
       ? 'all'

@@ -16,7 +16,9 @@ export interface RTCPeerConnectionIceEventInit extends EventInit {
 export class RTCPeerConnectionIceEvent extends Event {
   readonly candidate: RTCIceCandidate | null;
   readonly url: string | null;
-  constructor(type: string, eventInitDict?: RTCPeerConnectionIceEventInit) {
+  constructor(type: string, eventInitDict: RTCPeerConnectionIceEventInit = {}) {
+    // biome-ignore lint/complexity/noArguments: WebIDL: the type argument is required
+    if (arguments.length === 0) throw new TypeError('RTCPeerConnectionIceEvent needs a type');
     const init = toDictionary(
       eventInitDict,
       'RTCPeerConnectionIceEventInit',

@@ -200,6 +200,9 @@ export function buildAnswer(options: {
     codecs: { audio: AUDIO_CODECS, video: VIDEO_CODECS },
     sectionCodecs: (mid, kind) => {
       const t = options.transceiverFor(mid);
+      // A stopped transceiver's section is rejected (JSEP §5.3.1): no codec is acceptable for it. When it
+      // is the offerer's BUNDLE tag the whole group goes with it (RFC 8843 §7.3.3), data included.
+      if (t?.stopped) return [];
       if (!t || t.codecPreferences.length === 0) return undefined;
       return t.kind === kind ? codecsFor(t.kind, t.codecPreferences) : undefined;
     },

@@ -32,6 +32,11 @@ import {
 } from './connection-state.js';
 import { dataChannelParameters, type RTCDataChannelInit } from './data-channel-init.js';
 import { PeerConnectionEventTarget, RTCPeerConnectionIceEvent, RTCTrackEvent } from './events.js';
+import {
+  type RTCPeerConnectionErrorCallback,
+  type RTCSessionDescriptionCallback,
+  withCallbacks,
+} from './legacy-callbacks.js';
 import { MediaPipelines } from './media-pipelines.js';
 import { NegotiationNeeded } from './negotiation-needed.js';
 import { RemoteStreams } from './remote-streams.js';
@@ -248,10 +253,23 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
 
   // ---- offer / answer
 
-  createOffer(options?: RTCOfferOptions): Promise<RTCSessionDescriptionInit> {
+  createOffer(options?: RTCOfferOptions): Promise<RTCSessionDescriptionInit>;
+  /** Legacy (W3C §11.2.1). */
+  createOffer(
+    successCallback: RTCSessionDescriptionCallback<RTCSessionDescriptionInit>,
+    failureCallback: RTCPeerConnectionErrorCallback,
+    options?: RTCOfferOptions,
+  ): Promise<undefined>;
+  createOffer(
+    first?: RTCOfferOptions | RTCSessionDescriptionCallback<RTCSessionDescriptionInit>,
+    failureCallback?: RTCPeerConnectionErrorCallback,
+    options?: RTCOfferOptions,
+  ): Promise<RTCSessionDescriptionInit | undefined> {
+    // biome-ignore lint/complexity/noArguments: WebIDL overload resolution counts the arguments
+    if (arguments.length >= 2) return withCallbacks(first, failureCallback, () => this.createOffer(options));
     let converted: RTCOfferOptions;
     try {
-      converted = toOfferOptions(options);
+      converted = toOfferOptions(first);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -260,15 +278,44 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     return this.chain('createOffer', () => this.signaling.createOffer(converted));
   }
 
-  createAnswer(): Promise<RTCSessionDescriptionInit> {
+  createAnswer(options?: Record<string, never>): Promise<RTCSessionDescriptionInit>;
+  /** Legacy (W3C §11.2.1). */
+  createAnswer(
+    successCallback: RTCSessionDescriptionCallback<RTCSessionDescriptionInit>,
+    failureCallback: RTCPeerConnectionErrorCallback,
+  ): Promise<undefined>;
+  createAnswer(
+    first?: Record<string, never> | RTCSessionDescriptionCallback<RTCSessionDescriptionInit>,
+    failureCallback?: RTCPeerConnectionErrorCallback,
+  ): Promise<RTCSessionDescriptionInit | undefined> {
+    // biome-ignore lint/complexity/noArguments: WebIDL overload resolution counts the arguments
+    if (arguments.length >= 2) return withCallbacks(first, failureCallback, () => this.createAnswer());
     return this.chain('createAnswer', () => this.signaling.createAnswer());
   }
 
-  setLocalDescription(description?: RTCSessionDescriptionInit): Promise<void> {
+  /** The legacy callback form (W3C §11.2.1) passes the callbacks too and resolves with undefined. */
+  setLocalDescription(
+    description?: RTCSessionDescriptionInit,
+    successCallback?: () => void,
+    failureCallback?: RTCPeerConnectionErrorCallback,
+  ): Promise<void> {
+    // biome-ignore lint/complexity/noArguments: WebIDL overload resolution counts the arguments
+    if (arguments.length >= 2) {
+      return withCallbacks(successCallback, failureCallback, () => this.setLocalDescription(description));
+    }
     return this.chain('setLocalDescription', () => this.signaling.setLocal(description));
   }
 
-  setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+  /** The legacy callback form (W3C §11.2.1) passes the callbacks too and resolves with undefined. */
+  setRemoteDescription(
+    description: RTCSessionDescriptionInit,
+    successCallback?: () => void,
+    failureCallback?: RTCPeerConnectionErrorCallback,
+  ): Promise<void> {
+    // biome-ignore lint/complexity/noArguments: WebIDL overload resolution counts the arguments
+    if (arguments.length >= 2) {
+      return withCallbacks(successCallback, failureCallback, () => this.setRemoteDescription(description));
+    }
     return this.chain('setRemoteDescription', async () => {
       if (!description || !isSdpType(description.type)) {
         throw new TypeError(
@@ -279,7 +326,16 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     });
   }
 
-  addIceCandidate(candidate?: RTCIceCandidateInit | RTCIceCandidate | null): Promise<void> {
+  /** The legacy callback form (W3C §11.2.1) passes the callbacks too and resolves with undefined. */
+  addIceCandidate(
+    candidate?: RTCIceCandidateInit | RTCIceCandidate | null,
+    successCallback?: () => void,
+    failureCallback?: RTCPeerConnectionErrorCallback,
+  ): Promise<void> {
+    // biome-ignore lint/complexity/noArguments: WebIDL overload resolution counts the arguments
+    if (arguments.length >= 2) {
+      return withCallbacks(successCallback, failureCallback, () => this.addIceCandidate(candidate));
+    }
     const init = candidate instanceof RTCIceCandidate ? candidate.toJSON() : (candidate ?? null);
     if (init?.candidate && (init.sdpMid ?? null) === null && (init.sdpMLineIndex ?? null) === null) {
       return Promise.reject(new TypeError('addIceCandidate() needs sdpMid or sdpMLineIndex'));

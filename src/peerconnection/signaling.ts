@@ -11,6 +11,7 @@ import { RTCError } from '../common/rtc-error.js';
 import type { RTCCertificate } from '../dtls/certificate.js';
 import { RTCIceCandidate, type RTCIceCandidateInit, writeCandidate } from '../ice/candidate.js';
 import { SdpSyntaxError } from '../sdp/errors.js';
+import { transportSectionIndex } from '../sdp/jsep/bundle.js';
 import { sectionIndexFor } from '../sdp/jsep/index.js';
 import { assertValidDescription } from '../sdp/jsep/validate.js';
 import { parseSdp } from '../sdp/parse.js';
@@ -30,7 +31,7 @@ import {
 } from './negotiation.js';
 import { RTCSessionDescription, type RTCSessionDescriptionInit } from './session-description.js';
 import type { RTCRtpTransceiver } from './transceiver.js';
-import type { TransceiverSet } from './transceiver-set.js';
+import { isRejected, type TransceiverSet } from './transceiver-set.js';
 import type { ConnectionTransports } from './transports.js';
 import { toDictionary } from './webidl.js';
 
@@ -326,6 +327,19 @@ export class Signaling {
     }
     this.host.transports.startGathering();
     if (type !== 'offer') this.applyTransports();
+    this.bindTransports(model);
+  }
+
+  /** W3C: senders and receivers of the sections a description uses get its (our one) RTCDtlsTransport. */
+  private bindTransports(model: SessionDescription): void {
+    const dtls = this.host.transports.dtls;
+    if (!dtls) return;
+    for (const m of model.media) {
+      const t = this.host.transceivers.byMid(m.mid);
+      if (!t || isRejected(m)) continue;
+      t.sender.transport = dtls;
+      t.receiver.transport = dtls;
+    }
   }
 
   private rollbackLocal(): void {
@@ -397,6 +411,7 @@ export class Signaling {
     // Fired in this task, after signalingstatechange and before the promise settles (W3C).
     this.host.remoteTracks(ts.remoteTrackChanges(model), model);
     if (type !== 'offer') this.applyTransports();
+    this.bindTransports(model);
   }
 
   /**
@@ -472,32 +487,47 @@ export class Signaling {
   addCandidate(init: RTCIceCandidateInit | null, record = true): void {
     const remote = this.pendingRemote ?? this.currentRemote;
     if (!remote) throw invalidState('addIceCandidate() needs a remote description first');
+    const model = remote.model;
+    const transport = transportSection(model);
+    const usesOurTransport = (i: number): boolean =>
+      transport !== undefined && model.media[transportSectionIndex(model, i) ?? i] === transport;
     if (!init?.candidate) {
-      this.host.transports.addRemoteCandidate(null);
+      // End of candidates: for the section named, or for all of them when none is (W3C).
+      const named = init && (init.sdpMid != null || init.sdpMLineIndex != null);
+      const index = named ? sectionIndexFor(model, init) : undefined;
+      if (named && index === undefined)
+        throw operationError('no media section matches the end-of-candidates');
+      model.media.forEach((m, i) => {
+        if (index === undefined || index === i) m.endOfCandidates = true;
+      });
+      if (index === undefined || usesOurTransport(index)) this.host.transports.addRemoteCandidate(null);
       return;
     }
-    const index = sectionIndexFor(remote.model, init);
+    const index = sectionIndexFor(model, init);
     if (index === undefined)
       throw operationError(
         `no media section matches sdpMid ${init.sdpMid} / sdpMLineIndex ${init.sdpMLineIndex}`,
       );
-    const params = remoteIceParameters(remote.model);
-    if (init.usernameFragment && params && init.usernameFragment !== params.usernameFragment) {
+    const section = model.media[index]!;
+    const ufrag = section.iceUfrag ?? model.iceUfrag;
+    if (init.usernameFragment && ufrag && init.usernameFragment !== ufrag) {
       throw operationError('the candidate belongs to another ICE generation (usernameFragment mismatch)');
     }
     let candidate: RTCIceCandidate;
     try {
       candidate = new RTCIceCandidate({
         ...init,
-        sdpMid: init.sdpMid ?? remote.model.media[index]?.mid ?? null,
+        sdpMid: init.sdpMid ?? section.mid ?? null,
         sdpMLineIndex: index,
       });
     } catch (err) {
       throw operationError(`invalid candidate: ${(err as Error).message}`);
     }
     if (!candidate.parsed) throw operationError(`the candidate cannot be parsed: ${init.candidate}`);
-    if (record) transportSection(remote.model)?.candidates.push({ ...candidate.parsed, extensions: [] });
-    this.host.transports.addRemoteCandidate(candidate);
+    // The remote description shows it in the section it was given for (W3C "add candidate to remoteDescription").
+    if (record) section.candidates.push({ ...candidate.parsed, extensions: [] });
+    // A section the peer did not bundle onto our one transport has ICE of its own, which we do not run.
+    if (usesOurTransport(index)) this.host.transports.addRemoteCandidate(candidate);
   }
 
   // ---- internals
