@@ -49,6 +49,16 @@ describe('RTCConfiguration (WebIDL conversion and W3C validation)', () => {
     assert.throws(() => make({ iceTransportPolicy: 'none' }), TypeError);
   });
 
+  it('refuses peerIdentity (no identity provider) after converting it', () => {
+    throwsName(() => make({ peerIdentity: 'alice@example.org' }), 'NotSupportedError');
+    const toStringThrows = {
+      toString() {
+        throw new RangeError('from toString');
+      },
+    };
+    assert.throws(() => make({ peerIdentity: toStringThrows }), RangeError);
+  });
+
   it('accepts undefined members as absent and ignores members it does not know', () => {
     const pc = make({
       iceServers: undefined,
