@@ -31,7 +31,7 @@ import {
   type RTCPeerConnectionState,
 } from './connection-state.js';
 import { dataChannelParameters, type RTCDataChannelInit } from './data-channel-init.js';
-import { PeerConnectionEventTarget, RTCPeerConnectionIceEvent, RTCTrackEvent } from './events.js';
+import { PeerConnectionEventTarget, RTCPeerConnectionIceEvent } from './events.js';
 import {
   type RTCPeerConnectionErrorCallback,
   type RTCSessionDescriptionCallback,
@@ -39,7 +39,8 @@ import {
 } from './legacy-callbacks.js';
 import { MediaPipelines } from './media-pipelines.js';
 import { NegotiationNeeded } from './negotiation-needed.js';
-import { RemoteStreams } from './remote-streams.js';
+import { OperationsChain } from './operations-chain.js';
+import { RemoteStreams, type RemoteTrackChanges } from './remote-streams.js';
 import { addRtpStats } from './rtp-stats.js';
 import {
   isSdpType,
@@ -62,9 +63,6 @@ export interface RTCPeerConnectionOptions {
   readonly runtime?: Runtime;
 }
 
-/** The promise of an operation the W3C steps abort: it never settles. */
-const NEVER = new Promise<never>(() => undefined);
-
 export class RTCPeerConnection extends PeerConnectionEventTarget {
   private config: ResolvedConfiguration;
   private readonly runtime: Runtime;
@@ -80,8 +78,10 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
   private readonly channels: RTCDataChannel[] = [];
   private wantsData = false;
   private closed = false;
-  private operations: Promise<unknown> = Promise.resolve();
-  private pendingOperations = 0;
+  private readonly operations = new OperationsChain(
+    () => this.closed,
+    () => this.negotiation.chainEmptied(),
+  );
 
   // A default value keeps RTCPeerConnection.length 0, as WebIDL has it for an optional argument.
   constructor(configuration: RTCConfiguration | null = {}, options: RTCPeerConnectionOptions = {}) {
@@ -134,7 +134,7 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
       () => ({
         closed: this.closed,
         stable: this.signaling.state === 'stable',
-        busy: this.pendingOperations > 0,
+        busy: this.operations.busy,
         restartPending: this.signaling.restartPending,
         wantsData: this.wantsData,
         weAreOfferer: this.signaling.weAreOfferer,
@@ -275,7 +275,7 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     }
     // The legacy options act when createOffer() is called, before the operation is chained (W3C §11.2.2).
     if (!this.closed) this.transceivers.applyLegacyOfferOptions(converted);
-    return this.chain('createOffer', () => this.signaling.createOffer(converted));
+    return this.operations.run('createOffer', () => this.signaling.createOffer(converted));
   }
 
   createAnswer(options?: Record<string, never>): Promise<RTCSessionDescriptionInit>;
@@ -290,7 +290,7 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
   ): Promise<RTCSessionDescriptionInit | undefined> {
     // biome-ignore lint/complexity/noArguments: WebIDL overload resolution counts the arguments
     if (arguments.length >= 2) return withCallbacks(first, failureCallback, () => this.createAnswer());
-    return this.chain('createAnswer', () => this.signaling.createAnswer());
+    return this.operations.run('createAnswer', () => this.signaling.createAnswer());
   }
 
   /** The legacy callback form (W3C §11.2.1) passes the callbacks too and resolves with undefined. */
@@ -303,7 +303,7 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     if (arguments.length >= 2) {
       return withCallbacks(successCallback, failureCallback, () => this.setLocalDescription(description));
     }
-    return this.chain('setLocalDescription', () => this.signaling.setLocal(description));
+    return this.operations.run('setLocalDescription', () => this.signaling.setLocal(description));
   }
 
   /** The legacy callback form (W3C §11.2.1) passes the callbacks too and resolves with undefined. */
@@ -316,7 +316,7 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     if (arguments.length >= 2) {
       return withCallbacks(successCallback, failureCallback, () => this.setRemoteDescription(description));
     }
-    return this.chain('setRemoteDescription', async () => {
+    return this.operations.run('setRemoteDescription', async () => {
       if (!description || !isSdpType(description.type)) {
         throw new TypeError(
           `setRemoteDescription() needs a description with a valid type, not ${String(description?.type)}`,
@@ -340,7 +340,7 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     if (init?.candidate && (init.sdpMid ?? null) === null && (init.sdpMLineIndex ?? null) === null) {
       return Promise.reject(new TypeError('addIceCandidate() needs sdpMid or sdpMLineIndex'));
     }
-    return this.chain('addIceCandidate', async () => this.signaling.addCandidate(init));
+    return this.operations.run('addIceCandidate', async () => this.signaling.addCandidate(init));
   }
 
   restartIce(): void {
@@ -397,35 +397,6 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
 
   // ---- internals
 
-  /**
-   * W3C "chain an operation": rejected at once on a closed connection; an operation that finds the
-   * connection closed when it starts or ends never settles (the W3C steps abort), so closing a connection
-   * with operations in flight leaves no rejection for anyone to handle.
-   */
-  private chain<T>(name: string, op: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(invalidState(`${name}() called on a closed RTCPeerConnection`));
-    this.pendingOperations++;
-    const run = this.operations.then(() => (this.closed ? NEVER : op()));
-    this.operations = run.catch(() => undefined);
-    return new Promise<T>((resolve, reject) => {
-      run.then(
-        (value) => {
-          this.operationDone();
-          if (!this.closed) resolve(value);
-        },
-        (err: unknown) => {
-          this.operationDone();
-          if (!this.closed) reject(err);
-        },
-      );
-    });
-  }
-
-  private operationDone(): void {
-    this.pendingOperations--;
-    if (this.pendingOperations === 0) this.negotiation.chainEmptied();
-  }
-
   private assertOpen(name: string): void {
     if (this.closed) throw invalidState(`${name}() called on a closed RTCPeerConnection`);
   }
@@ -459,38 +430,28 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     this.dispatchEvent(new Event('icegatheringstatechange'));
   }
 
+  /**
+   * A transport changed state: the aggregate states change, and their events fire, in a task of their own
+   * (W3C), from the states as they were at the change, so no step is lost when several follow at once.
+   */
   private updateStates(): void {
     if (this.closed) return;
     const dtls = this.transports.dtls;
-    const changed = this.states.update(this.transports.iceState, dtls?.state ?? 'new', dtls !== undefined);
-    if (changed.iceConnection) this.dispatchEvent(new Event('iceconnectionstatechange'));
-    if (changed.connection) {
-      if (this.states.connection === 'failed') this.transports.failChannels();
-      this.dispatchEvent(new Event('connectionstatechange'));
-    }
+    const ice = this.transports.iceState;
+    const dtlsState = dtls?.state ?? 'new';
+    this.runtime.timers.task(() => {
+      if (this.closed) return;
+      const changed = this.states.update(ice, dtlsState, dtls !== undefined);
+      if (changed.iceConnection) this.dispatchEvent(new Event('iceconnectionstatechange'));
+      if (changed.connection) {
+        if (this.states.connection === 'failed') this.transports.failChannels();
+        this.dispatchEvent(new Event('connectionstatechange'));
+      }
+    });
   }
 
-  /**
-   * The W3C "process remote tracks" outcome, in the setRemoteDescription task after signalingstatechange:
-   * tracks no longer fed are muted and leave their streams, then `track` fires for the newly fed ones.
-   */
-  private announceTracks(
-    changes: { started: RTCRtpTransceiver[]; stopped: RTCRtpTransceiver[] },
-    remote: SessionDescription,
-  ): void {
-    for (const t of changes.stopped) {
-      t.receiver.track.setRemoteMuted(true);
-      this.remoteStreams.dissociate(t.receiver.track);
-    }
-    for (const t of changes.started) {
-      const track = t.receiver.track;
-      const streams = this.remoteStreams.associate(
-        track,
-        remote.media.find((m) => m.mid === t.mid),
-      );
-      this.dispatchEvent(
-        new RTCTrackEvent('track', { receiver: t.receiver, track, streams, transceiver: t }),
-      );
-    }
+  /** In the setRemoteDescription task, after signalingstatechange (W3C "process remote tracks"). */
+  private announceTracks(changes: RemoteTrackChanges, remote: SessionDescription): void {
+    for (const event of this.remoteStreams.process(changes, remote)) this.dispatchEvent(event);
   }
 }

@@ -4,38 +4,29 @@
  * rollback and the implicit rollback perfect negotiation relies on, and remote candidates. Whenever a round
  * completes, the transports are told to match it (`ConnectionTransports.apply`).
  */
-import { invalidAccess, invalidState, operationError } from '../common/errors.js';
-import { createLogger } from '../common/logger.js';
+import { invalidState } from '../common/errors.js';
 import { randomUint64 } from '../common/random.js';
-import { RTCError } from '../common/rtc-error.js';
 import type { RTCCertificate } from '../dtls/certificate.js';
-import { RTCIceCandidate, type RTCIceCandidateInit, writeCandidate } from '../ice/candidate.js';
-import { SdpSyntaxError } from '../sdp/errors.js';
-import { transportSectionIndex } from '../sdp/jsep/bundle.js';
-import { sectionIndexFor } from '../sdp/jsep/index.js';
-import { assertValidDescription } from '../sdp/jsep/validate.js';
+import type { RTCIceCandidateInit } from '../ice/candidate.js';
 import { parseSdp } from '../sdp/parse.js';
-import { cloneSession, type SessionDescription } from '../sdp/types.js';
+import type { SessionDescription } from '../sdp/types.js';
 import { writeSdp } from '../sdp/write.js';
 import type { ResolvedConfiguration } from './configuration.js';
-import { assertUniqueMsids, fillMissingMids, fingerprintKey } from './description-checks.js';
 import { invalidModification } from './errors.js';
 import {
   buildAnswer,
   buildOffer,
   type LocalTransportInfo,
-  remoteFingerprints,
-  remoteIceParameters,
   transportSection,
   withCandidates,
 } from './negotiation.js';
+import { addRemoteCandidate, applyRemoteIce } from './remote-candidates.js';
+import { parseRemoteDescription } from './remote-description.js';
+import type { RemoteTrackChanges } from './remote-streams.js';
 import { RTCSessionDescription, type RTCSessionDescriptionInit } from './session-description.js';
-import type { RTCRtpTransceiver } from './transceiver.js';
 import { isRejected, type TransceiverSet } from './transceiver-set.js';
 import type { ConnectionTransports } from './transports.js';
 import { toDictionary } from './webidl.js';
-
-const log = createLogger('pc:signaling');
 
 export type RTCSignalingState =
   | 'stable'
@@ -88,10 +79,7 @@ export interface SignalingHost {
   remoteOfferedData(): void;
   signalingStateChanged(): void;
   /** Receivers the remote description starts feeding (fire `track`) and stops feeding (mute). */
-  remoteTracks(
-    changes: { started: RTCRtpTransceiver[]; stopped: RTCRtpTransceiver[] },
-    remote: SessionDescription,
-  ): void;
+  remoteTracks(changes: RemoteTrackChanges, remote: SessionDescription): void;
 }
 
 export class Signaling {
@@ -382,7 +370,11 @@ export class Signaling {
     } else if (state !== 'have-local-offer' && state !== 'have-remote-pranswer') {
       throw invalidState(`cannot set a remote ${desc.type} in state ${state}`);
     }
-    const model = this.validateRemote(desc);
+    const model = parseRemoteDescription(desc.type as AppliedDescription['type'], desc.sdp, {
+      localOffer: this.pendingLocal?.model,
+      previous: (this.pendingRemote ?? this.currentRemote)?.model,
+      dtlsStarted: (this.host.transports.dtls?.state ?? 'new') !== 'new',
+    });
     return () => this.applyRemote(desc.type as AppliedDescription['type'], model);
   }
 
@@ -407,127 +399,18 @@ export class Signaling {
       this.pendingRemote = applied;
       this.setState('have-remote-pranswer');
     }
-    this.applyRemoteIce(model);
+    applyRemoteIce(model, this.host.transports);
     // Fired in this task, after signalingstatechange and before the promise settles (W3C).
     this.host.remoteTracks(ts.remoteTrackChanges(model), model);
     if (type !== 'offer') this.applyTransports();
     this.bindTransports(model);
   }
 
-  /**
-   * Parse and check a remote description in the W3C order of errors: RTCError sdp-syntax-error, then
-   * InvalidAccessError for RTCP without mux, then the content (InvalidAccessError / OperationError).
-   */
-  private validateRemote(desc: RTCSessionDescription): SessionDescription {
-    let model: SessionDescription;
-    try {
-      model = parseSdp(desc.sdp);
-    } catch (err) {
-      const line = err instanceof SdpSyntaxError ? err.sdpLineNumber : null;
-      throw new RTCError(
-        { errorDetail: 'sdp-syntax-error', sdpLineNumber: line },
-        `the remote description cannot be parsed: ${(err as Error).message}`,
-      );
-    }
-    fillMissingMids(model, desc.type === 'offer' ? undefined : this.pendingLocal?.model);
-    for (const m of model.media) {
-      if (
-        (m.kind === 'audio' || m.kind === 'video') &&
-        (m.port !== 0 || m.bundleOnly) &&
-        !m.rtcpMux &&
-        !m.rtcpMuxOnly
-      )
-        throw invalidAccess(`m-line ${m.mid ?? '?'} lacks rtcp-mux, which tsrtc always needs`);
-    }
-    if (desc.type === 'offer') assertValidDescription(model, 'offer');
-    else
-      assertValidDescription(
-        model,
-        desc.type === 'pranswer' ? 'pranswer' : 'answer',
-        this.pendingLocal?.model,
-      );
-    assertUniqueMsids(model);
-    // A description with no section in use (no m-lines, or all rejected) needs no transport.
-    if (model.media.every((m) => m.port === 0 && !m.bundleOnly)) return cloneSession(model);
-    const ice = remoteIceParameters(model);
-    if (!ice) throw invalidAccess('the remote description has no ICE ufrag/pwd');
-    const fingerprints = remoteFingerprints(model);
-    if (fingerprints.length === 0) throw invalidAccess('the remote description has no DTLS fingerprint');
-    const previous = (this.pendingRemote ?? this.currentRemote)?.model;
-    if (previous && this.host.transports.dtls && this.host.transports.dtls.state !== 'new') {
-      const before = remoteFingerprints(previous).map(fingerprintKey).sort().join();
-      const after = fingerprints.map(fingerprintKey).sort().join();
-      if (before !== after)
-        throw invalidAccess('the remote DTLS fingerprint changed; a new certificate needs a new connection');
-    }
-    return cloneSession(model);
-  }
-
-  private applyRemoteIce(model: SessionDescription): void {
-    const params = remoteIceParameters(model);
-    if (!params) return; // nothing in use yet
-    // A peer's ICE restart (new ufrag) restarts our checks before its new candidates are added.
-    this.host.transports.updateRemoteIce(params);
-    const section = transportSection(model);
-    const index = section ? model.media.indexOf(section) : 0;
-    for (const c of section?.candidates ?? []) {
-      try {
-        this.addCandidate(
-          { candidate: writeCandidate(c), sdpMid: section?.mid ?? null, sdpMLineIndex: index },
-          false,
-        );
-      } catch (err) {
-        log.debug(`ignored a candidate of the remote description: ${(err as Error).message}`);
-      }
-    }
-    if (section?.endOfCandidates) this.addCandidate(null, false);
-  }
-
-  /** A remote candidate (addIceCandidate, or from the remote description when `record` is false). */
-  addCandidate(init: RTCIceCandidateInit | null, record = true): void {
+  /** addIceCandidate (W3C): needs a remote description; the candidate joins the section it names. */
+  addCandidate(init: RTCIceCandidateInit | null): void {
     const remote = this.pendingRemote ?? this.currentRemote;
     if (!remote) throw invalidState('addIceCandidate() needs a remote description first');
-    const model = remote.model;
-    const transport = transportSection(model);
-    const usesOurTransport = (i: number): boolean =>
-      transport !== undefined && model.media[transportSectionIndex(model, i) ?? i] === transport;
-    if (!init?.candidate) {
-      // End of candidates: for the section named, or for all of them when none is (W3C).
-      const named = init && (init.sdpMid != null || init.sdpMLineIndex != null);
-      const index = named ? sectionIndexFor(model, init) : undefined;
-      if (named && index === undefined)
-        throw operationError('no media section matches the end-of-candidates');
-      model.media.forEach((m, i) => {
-        if (index === undefined || index === i) m.endOfCandidates = true;
-      });
-      if (index === undefined || usesOurTransport(index)) this.host.transports.addRemoteCandidate(null);
-      return;
-    }
-    const index = sectionIndexFor(model, init);
-    if (index === undefined)
-      throw operationError(
-        `no media section matches sdpMid ${init.sdpMid} / sdpMLineIndex ${init.sdpMLineIndex}`,
-      );
-    const section = model.media[index]!;
-    const ufrag = section.iceUfrag ?? model.iceUfrag;
-    if (init.usernameFragment && ufrag && init.usernameFragment !== ufrag) {
-      throw operationError('the candidate belongs to another ICE generation (usernameFragment mismatch)');
-    }
-    let candidate: RTCIceCandidate;
-    try {
-      candidate = new RTCIceCandidate({
-        ...init,
-        sdpMid: init.sdpMid ?? section.mid ?? null,
-        sdpMLineIndex: index,
-      });
-    } catch (err) {
-      throw operationError(`invalid candidate: ${(err as Error).message}`);
-    }
-    if (!candidate.parsed) throw operationError(`the candidate cannot be parsed: ${init.candidate}`);
-    // The remote description shows it in the section it was given for (W3C "add candidate to remoteDescription").
-    if (record) section.candidates.push({ ...candidate.parsed, extensions: [] });
-    // A section the peer did not bundle onto our one transport has ICE of its own, which we do not run.
-    if (usesOurTransport(index)) this.host.transports.addRemoteCandidate(candidate);
+    addRemoteCandidate(remote.model, init, this.host.transports, true);
   }
 
   // ---- internals
