@@ -33,10 +33,21 @@ export function isNegotiationNeeded(s: NegotiationState): boolean {
     const m = local?.media.find((x) => x.mid === t.mid);
     if (!m) return true;
     const offered = m.direction ?? 'sendrecv';
+    if (
+      (t.direction === 'sendrecv' || t.direction === 'sendonly') &&
+      !sameStreams(m.msids, t.sender.streamIds)
+    )
+      return true; // setStreams() changed what a=msid must say
     if (s.weAreOfferer && offered !== t.direction) return true;
     if (!s.weAreOfferer && t.direction !== 'stopped' && !answerAllows(offered, t.direction)) return true;
   }
   return false;
+}
+
+/** The stream ids the section's a=msid lines name (`-` means none) are the sender's. */
+function sameStreams(msids: readonly { streamId: string }[], streamIds: readonly string[]): boolean {
+  const announced = new Set(msids.map((m) => m.streamId).filter((id) => id !== '-'));
+  return announced.size === new Set(streamIds).size && streamIds.every((id) => announced.has(id));
 }
 
 function answerAllows(answered: MediaDirection, wanted: string): boolean {

@@ -116,7 +116,12 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
         }
       },
     });
-    this.transceivers = new TransceiverSet(this.runtime.random, () => this.negotiation.update());
+    this.transceivers = new TransceiverSet(this.runtime.random, () => this.negotiation.update(), {
+      isClosed: () => this.closed,
+      queueTask: (fn) => this.runtime.timers.task(fn),
+      chain: (name, op) => this.operations.run(name, op),
+      negotiationNeeded: () => this.negotiation.update(),
+    });
     this.signaling = new Signaling({
       transceivers: this.transceivers,
       transports: this.transports,
@@ -209,14 +214,15 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
 
   // ---- tracks, transceivers, channels
 
+  /** W3C: the transceivers not yet [[Stopped]] (a stop completes with the next negotiation). */
   getTransceivers(): RTCRtpTransceiver[] {
-    return [...this.transceivers.list];
+    return this.transceivers.list.filter((t) => !t.isStopped || this.closed);
   }
   getSenders(): RTCRtpSender[] {
-    return this.transceivers.list.filter((t) => !t.stopped).map((t) => t.sender);
+    return this.transceivers.list.filter((t) => !t.isStopped).map((t) => t.sender);
   }
   getReceivers(): RTCRtpReceiver[] {
-    return this.transceivers.list.filter((t) => !t.stopped).map((t) => t.receiver);
+    return this.transceivers.list.filter((t) => !t.isStopped).map((t) => t.receiver);
   }
 
   addTransceiver(

@@ -4,6 +4,8 @@
  * TypeError and RangeError the specification names.
  */
 import type { RTCPriorityType } from '../datachannel/data-channel.js';
+import { mimeTypeOf } from '../sdp/codecs.js';
+import type { MediaSection } from '../sdp/types.js';
 import { toDictionary, toDOMString, toEnum, toSequence, toUnsigned } from './webidl.js';
 
 export interface RTCRtpEncodingParameters {
@@ -86,4 +88,136 @@ export function toSendEncodings(value: unknown, kind: 'audio' | 'video'): RTCRtp
     });
   }
   return encodings;
+}
+
+/** RTCRtpCodec / RTCRtpCodecParameters (W3C §5.2.4): a negotiated codec with its payload type. */
+export interface RTCRtpCodecParameters {
+  payloadType: number;
+  mimeType: string;
+  clockRate: number;
+  channels?: number;
+  sdpFmtpLine?: string;
+}
+
+export interface RTCRtpHeaderExtensionParameters {
+  uri: string;
+  id: number;
+  encrypted?: boolean;
+}
+
+export interface RTCRtcpParameters {
+  cname?: string;
+  reducedSize?: boolean;
+}
+
+export interface RTCRtpParameters {
+  headerExtensions: RTCRtpHeaderExtensionParameters[];
+  rtcp: RTCRtcpParameters;
+  codecs: RTCRtpCodecParameters[];
+}
+
+export interface RTCRtpSendParameters extends RTCRtpParameters {
+  transactionId: string;
+  encodings: RTCRtpEncodingParameters[];
+}
+
+export type RTCRtpReceiveParameters = RTCRtpParameters;
+
+/** The members setParameters() may not change (W3C: read-only parameters), comparable as text. */
+function readOnlyView(p: RTCRtpSendParameters): string {
+  return canonical({
+    codecs: p.codecs,
+    headerExtensions: p.headerExtensions,
+    rtcp: p.rtcp,
+    rids: p.encodings.map((e) => e.rid ?? null),
+  });
+}
+
+/** JSON with object keys sorted, so that member order does not matter. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function toParameters(value: unknown): { d: Record<string, unknown>; encodings: RTCRtpEncodingParameters[] } {
+  const d = toDictionary(value, 'RTCRtpSendParameters');
+  if (d.encodings === undefined) throw new TypeError('RTCRtpSendParameters.encodings is required');
+  const encodings = toSequence(d.encodings, 'encodings', (e, i) => toEncoding(e, `encodings[${i}]`));
+  return { d, encodings };
+}
+
+/**
+ * setParameters()'s checks (W3C §5.2): against the parameters getParameters() last returned (InvalidStateError
+ * when there are none, InvalidModificationError for another transaction, a changed encoding count or order,
+ * a changed read-only member) and the ranges (RangeError). Returns the encodings to apply.
+ */
+export function checkSetParameters(
+  value: unknown,
+  last: RTCRtpSendParameters | null,
+  kind: 'audio' | 'video',
+): RTCRtpEncodingParameters[] {
+  const { d, encodings } = toParameters(value);
+  if (last === null) {
+    throw new DOMException(
+      'setParameters() needs the parameters of a getParameters() call in this task',
+      'InvalidStateError',
+    );
+  }
+  const next: RTCRtpSendParameters = {
+    transactionId: toDOMString(d.transactionId, 'transactionId'),
+    encodings,
+    codecs: (d.codecs ?? last.codecs) as RTCRtpCodecParameters[],
+    headerExtensions: (d.headerExtensions ?? last.headerExtensions) as RTCRtpHeaderExtensionParameters[],
+    rtcp: (d.rtcp ?? last.rtcp) as RTCRtcpParameters,
+  };
+  const modification = (message: string) => new DOMException(message, 'InvalidModificationError');
+  if (next.transactionId !== last.transactionId) {
+    throw modification('transactionId is not the one getParameters() returned last');
+  }
+  if (encodings.length !== last.encodings.length) throw modification('the number of encodings cannot change');
+  if (readOnlyView(next) !== readOnlyView(last)) {
+    throw modification("codecs, headerExtensions, rtcp and the encodings' rids are read-only");
+  }
+  if (kind === 'audio') {
+    for (const e of encodings) {
+      delete e.scaleResolutionDownBy;
+      delete e.maxFramerate;
+    }
+  }
+  checkEncodingRanges(encodings);
+  return encodings;
+}
+
+/** The codecs, header extensions and RTCP settings a negotiated section gives a sender or receiver. */
+export function parametersOf(
+  section: MediaSection,
+  kind: 'audio' | 'video',
+  cname?: string,
+): RTCRtpParameters {
+  return {
+    codecs: section.codecs.map((c) => {
+      const codec: RTCRtpCodecParameters = {
+        payloadType: c.payloadType,
+        mimeType: mimeTypeOf(kind, c),
+        clockRate: c.clockRate,
+      };
+      if (c.channels !== undefined) codec.channels = c.channels;
+      const fmtp = Object.entries(c.parameters)
+        .map(([k, v]) => (v === '' ? k : `${k}=${v}`))
+        .join(';');
+      if (fmtp) codec.sdpFmtpLine = fmtp;
+      return codec;
+    }),
+    headerExtensions: section.headerExtensions.map((h) => ({ uri: h.uri, id: h.id })),
+    rtcp:
+      cname === undefined
+        ? { reducedSize: section.rtcpReducedSize }
+        : { cname, reducedSize: section.rtcpReducedSize },
+  };
 }

@@ -305,11 +305,11 @@ export class Signaling {
         this.pendingLocal = undefined;
         this.pendingRemote = undefined;
         ts.setSlotsFrom(model);
-        ts.updateDirections(model, this.currentRemote?.model);
+        ts.updateDirections(model, this.currentRemote?.model, this.host.cname);
         this.setState('stable');
       } else {
         this.pendingLocal = { type: 'pranswer', model };
-        ts.updateDirections(model, this.pendingRemote?.model);
+        ts.updateDirections(model, this.pendingRemote?.model, this.host.cname);
         this.setState('have-local-pranswer');
       }
     }
@@ -393,7 +393,7 @@ export class Signaling {
       this.currentLocal = this.pendingLocal;
       this.pendingLocal = undefined;
       this.pendingRemote = undefined;
-      if (this.currentLocal) ts.updateDirections(this.currentLocal.model, model);
+      if (this.currentLocal) ts.updateDirections(this.currentLocal.model, model, this.host.cname);
       this.setState('stable');
     } else {
       this.pendingRemote = applied;

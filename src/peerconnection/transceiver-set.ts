@@ -9,12 +9,13 @@ import { MediaStream } from '../media/media-stream.js';
 import { MediaStreamTrack } from '../media/track.js';
 import type { MediaDirection, MediaSection, SessionDescription } from '../sdp/types.js';
 import type { SectionSlot } from './negotiation.js';
-import { type RTCRtpEncodingParameters, toSendEncodings } from './rtp-parameters.js';
+import { parametersOf, type RTCRtpEncodingParameters, toSendEncodings } from './rtp-parameters.js';
 import {
   checkDirection,
   RTCRtpSender,
   RTCRtpTransceiver,
   type RTCRtpTransceiverDirection,
+  type TransceiverHost,
 } from './transceiver.js';
 import { toDictionary, toDOMString, toInterface, toSequence } from './webidl.js';
 
@@ -33,6 +34,8 @@ export class TransceiverSet {
     private readonly random: RandomSource,
     /** A transceiver changed in a way that may need negotiation. */
     private readonly onChange: () => void,
+    /** What senders and transceivers need from the connection (tasks, the operations chain). */
+    private readonly host?: TransceiverHost,
   ) {}
 
   byMid(mid: string | undefined | null): RTCRtpTransceiver | undefined {
@@ -92,6 +95,8 @@ export class TransceiverSet {
 
   private bind(t: RTCRtpTransceiver): void {
     t.onDirectionChange = () => this.onChange();
+    t.host = this.host;
+    t.sender.host = this.host;
     this.list.push(t);
   }
 
@@ -165,7 +170,10 @@ export class TransceiverSet {
     for (const m of model.media) {
       const kind = mediaKind(m.kind);
       if (!kind || m.mid === undefined) continue;
-      if (this.byMid(m.mid)) continue;
+      const bound = this.byMid(m.mid);
+      // W3C: a section the offer rejects stops its transceiver (the offerer stopped it).
+      if (bound && isRejected(m) && !bound.isStopped) bound.markStopped();
+      if (bound) continue;
       const free = this.list.find(
         (t) => t.mid === null && !t.stopped && t.kind === kind && t.sender.track !== null,
       );
@@ -185,19 +193,29 @@ export class TransceiverSet {
     }
   }
 
-  /** After a local description: which transceivers sent, and (with a remote one) their current direction. */
-  updateDirections(local: SessionDescription, remote: SessionDescription | undefined): void {
-    for (const m of local.media) {
+  /**
+   * After a local description: which transceivers sent, and (with a remote one) their current direction and
+   * negotiated parameters; a stopped transceiver whose section the negotiation rejected is now W3C [[Stopped]].
+   */
+  updateDirections(local: SessionDescription, remote: SessionDescription | undefined, cname?: string): void {
+    local.media.forEach((m, i) => {
       const t = this.byMid(m.mid);
-      if (!t) continue;
+      if (!t) return;
       if (isRejected(m)) {
-        t.setCurrentDirection('inactive');
-        continue;
+        if (remote && t.stopped) t.markStopped();
+        else t.setCurrentDirection('inactive');
+        return;
       }
       const d = m.direction ?? 'sendrecv';
       if (d === 'sendrecv' || d === 'sendonly') t.usedToSend = true;
-      if (remote) t.setCurrentDirection(d);
-    }
+      if (!remote) return;
+      t.setCurrentDirection(d);
+      const theirs =
+        remote.media[i]?.mid === m.mid ? remote.media[i]! : remote.media.find((r) => r.mid === m.mid);
+      t.receiver.negotiated = parametersOf(m, t.kind);
+      // What we may send with is what the peer accepts, in its order (JSEP).
+      t.sender.negotiated = parametersOf(theirs ?? m, t.kind, cname);
+    });
   }
 
   /**
@@ -236,7 +254,7 @@ export class TransceiverSet {
       if (t.mid === null || kept.has(t.mid)) continue;
       if (t.createdByRemote) {
         this.list.splice(this.list.indexOf(t), 1);
-        t.stop();
+        t.markStopped();
       } else t.mid = null;
     }
   }
@@ -249,8 +267,9 @@ export class TransceiverSet {
     return d === 'stopped' ? 'inactive' : d;
   }
 
+  /** RTCPeerConnection.close(): every transceiver is stopped at once (W3C "stop the transceiver"). */
   stopAll(): void {
-    for (const t of this.list) t.stop();
+    for (const t of this.list) t.markStopped();
   }
 }
 
