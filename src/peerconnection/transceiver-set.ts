@@ -9,6 +9,7 @@ import { MediaStream } from '../media/media-stream.js';
 import { MediaStreamTrack } from '../media/track.js';
 import type { MediaDirection, MediaSection, SessionDescription } from '../sdp/types.js';
 import type { SectionSlot } from './negotiation.js';
+import type { RemoteTrackChanges } from './remote-streams.js';
 import { parametersOf, type RTCRtpEncodingParameters, toSendEncodings } from './rtp-parameters.js';
 import {
   checkDirection,
@@ -222,22 +223,21 @@ export class TransceiverSet {
    * W3C "process remote tracks" for a remote description: the receivers it starts feeding (their `track`
    * event is due) and those it stops feeding (their track is muted and leaves its streams).
    */
-  remoteTrackChanges(remote: SessionDescription): {
-    started: RTCRtpTransceiver[];
-    stopped: RTCRtpTransceiver[];
-  } {
+  remoteTrackChanges(remote: SessionDescription): RemoteTrackChanges {
     const started: RTCRtpTransceiver[] = [];
     const stopped: RTCRtpTransceiver[] = [];
+    const fed: RTCRtpTransceiver[] = [];
     for (const m of remote.media) {
       const t = this.byMid(m.mid);
       if (!t || t.stopped) continue;
       const d = m.direction ?? 'sendrecv';
       const sends = !isRejected(m) && (d === 'sendrecv' || d === 'sendonly');
+      if (sends) fed.push(t);
       if (sends === t.firedReceiving) continue;
       t.firedReceiving = sends;
       (sends ? started : stopped).push(t);
     }
-    return { started, stopped };
+    return { started, stopped, fed };
   }
 
   /** A rolled-back local offer: transceivers that got their mid from it lose it. */

@@ -87,6 +87,28 @@ describe('createDataChannel() converts its arguments as WebIDL does', () => {
   });
 });
 
+describe('data channel ids', () => {
+  it('are assigned by the negotiated DTLS role once the answer is applied, before anything connects', async () => {
+    const world = new SimWorld({ seed: 36, conditions: { delay: 50 } });
+    const [a, b] = await simPeers(world, { seed: 36 });
+    try {
+      const offerers = a.pc.createDataChannel('from offerer');
+      assert.equal(offerers.id, null, 'no id before the DTLS role is known');
+      await a.pc.setLocalDescription();
+      await b.pc.setRemoteDescription(a.pc.localDescription!);
+      await b.pc.setLocalDescription();
+      const answerers = b.pc.createDataChannel('from answerer');
+      assert.equal(answerers.id, 0, 'the answerer is the DTLS client (active): even ids (RFC 8832)');
+      await a.pc.setRemoteDescription(b.pc.localDescription!);
+      assert.equal(offerers.id, 1, 'the offerer is the DTLS server: odd ids');
+      assert.equal(a.pc.connectionState === 'connected', false, 'not connected yet');
+    } finally {
+      a.pc.close();
+      b.pc.close();
+    }
+  });
+});
+
 describe('RTCDataChannel attributes and send()', () => {
   it('has binaryType "blob" by default; an unknown value is ignored', () => {
     const pc = new RTCPeerConnection();

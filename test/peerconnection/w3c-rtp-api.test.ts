@@ -225,8 +225,25 @@ describe('RTCRtpTransceiver.stop()', () => {
       const stream = new MediaStream();
       sender.setStreams(stream);
       await needed;
+      let streams: readonly MediaStream[] = [];
+      b.pc.ontrack = (e) => {
+        streams = e.streams;
+      };
       await negotiate(a.pc, b.pc);
       assert.match(a.pc.localDescription!.sdp, new RegExp(`a=msid:${stream.id} `));
+      assert.deepEqual(streams, [], 'no second track event: the track was already announced');
+      const track = b.pc.getTransceivers()[0]!.receiver.track;
+      // The peer's track now belongs to the remote stream of that id (W3C "set the associated remote streams").
+      b.pc.ontrack = null;
+      const other = a.pc.addTrack(new AudioStreamTrack(), stream);
+      let joined: readonly MediaStream[] = [];
+      b.pc.ontrack = (e) => {
+        joined = e.streams;
+      };
+      await negotiate(a.pc, b.pc);
+      assert.equal(joined[0]?.id, stream.id);
+      assert.ok(joined[0]!.getTracks().includes(track), 'both tracks in the one remote stream');
+      assert.ok(other);
       a.pc.close();
       assert.throws(
         () => sender.setStreams(stream),
