@@ -9,7 +9,14 @@ import type { MediaStream } from '../media/media-stream.js';
 import { MediaStreamTrack } from '../media/track.js';
 import type { RtpSourceInfo } from '../rtp/media-session-types.js';
 import type { MediaSectionConfig } from '../rtp/session-config.js';
-import { capabilitiesFor, type RTCRtpCapabilities, type RTCRtpCodecCapability } from './capabilities.js';
+import {
+  capabilitiesFor,
+  describeCodec,
+  type RTCRtpCapabilities,
+  type RTCRtpCodecCapability,
+  sameCodec,
+  toCodecCapability,
+} from './capabilities.js';
 import { invalidModification } from './errors.js';
 import type { MediaLink } from './media-link.js';
 import type { ReceiverPipeline } from './receiver-pipeline.js';
@@ -22,7 +29,7 @@ import {
   type RTCRtpSendParameters,
 } from './rtp-parameters.js';
 import { RTCStatsReport } from './stats.js';
-import { toDictionary, toDOMString, toSequence, toUnsigned } from './webidl.js';
+import { toSequence } from './webidl.js';
 
 export type RTCRtpTransceiverDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive' | 'stopped';
 
@@ -400,33 +407,4 @@ export class RTCRtpTransceiver {
     }
     this.codecPreferences = unique;
   }
-}
-
-/** W3C "codec dictionary match": mimeType (case-insensitive), clockRate, channels and sdpFmtpLine. */
-function sameCodec(a: RTCRtpCodecCapability, b: RTCRtpCodecCapability): boolean {
-  return (
-    a.mimeType.toLowerCase() === b.mimeType.toLowerCase() &&
-    a.clockRate === b.clockRate &&
-    a.channels === b.channels &&
-    a.sdpFmtpLine === b.sdpFmtpLine
-  );
-}
-
-function describeCodec(c: RTCRtpCodecCapability): string {
-  return `${c.mimeType}/${c.clockRate}${c.channels ? `/${c.channels}` : ''}${c.sdpFmtpLine ? ` ${c.sdpFmtpLine}` : ''}`;
-}
-
-/** WebIDL RTCRtpCodec: mimeType and clockRate required. */
-function toCodecCapability(value: unknown, what: string): RTCRtpCodecCapability {
-  const d = toDictionary(value, what);
-  if (d.clockRate === undefined || d.mimeType === undefined) {
-    throw new TypeError(`${what} needs mimeType and clockRate`);
-  }
-  const c: RTCRtpCodecCapability = {
-    mimeType: toDOMString(d.mimeType, `${what}.mimeType`),
-    clockRate: toUnsigned(d.clockRate, 32, `${what}.clockRate`, false),
-  };
-  if (d.channels !== undefined) c.channels = toUnsigned(d.channels, 16, `${what}.channels`, false);
-  if (d.sdpFmtpLine !== undefined) c.sdpFmtpLine = toDOMString(d.sdpFmtpLine, `${what}.sdpFmtpLine`);
-  return c;
 }
