@@ -152,20 +152,19 @@ function addSenderAttributes(
   cname: string,
   offeredRecv?: readonly string[],
 ): void {
-  const track = transceiver.sender.track;
+  const sender = transceiver.sender;
   const d = section.direction ?? 'sendrecv';
-  const sending = d === 'sendrecv' || d === 'sendonly';
+  const sends = d === 'sendrecv' || d === 'sendonly';
   const ours = simulcastRids(transceiver);
   const rids = offeredRecv === undefined ? ours : ours.filter((r) => offeredRecv.includes(r));
-  if (sending && rids.length > 0) {
-    // A simulcast sender announces its layers even before it has a track (addTransceiver('video', …)).
-    addSimulcast(section, rids);
-    if (!track) return;
-  }
-  if (!track) return;
-  const streams = transceiver.sender.streamIds.length > 0 ? transceiver.sender.streamIds : ['-'];
-  section.msids = streams.map((stream) => ({ streamId: stream, trackId: track.id }));
-  if (sending && rids.length === 0) addSenderSsrcs(section, transceiver.sender, track.id, cname);
+  // A simulcast sender announces its layers even before it has a track (addTransceiver('video', …)).
+  if (sends && rids.length > 0) addSimulcast(section, rids);
+  // JSEP §5.2.1: a section that may send names its stream(s) and track even before a track is attached.
+  if (!sender.track && !sends) return;
+  const trackId = sender.track?.id ?? sender.senderId;
+  const streams = sender.streamIds.length > 0 ? sender.streamIds : ['-'];
+  section.msids = streams.map((stream) => ({ streamId: stream, trackId }));
+  if (sends && rids.length === 0) addSenderSsrcs(section, sender, trackId, cname);
 }
 
 export function buildOffer(options: {
@@ -236,6 +235,9 @@ export function buildAnswer(options: {
     codecs: { audio: AUDIO_CODECS, video: VIDEO_CODECS },
     sectionCodecs: (mid, kind) => {
       const t = options.transceiverFor(mid);
+      // A stopped transceiver's section is rejected (JSEP §5.3.1): no codec is acceptable for it. When it
+      // is the offerer's BUNDLE tag the whole group goes with it (RFC 8843 §7.3.3), data included.
+      if (t?.stopped) return [];
       if (!t || t.codecPreferences.length === 0) return undefined;
       return t.kind === kind ? codecsFor(t.kind, t.codecPreferences) : undefined;
     },
@@ -258,11 +260,16 @@ export function buildAnswer(options: {
   return answer;
 }
 
-/** Put our gathered candidates (and end-of-candidates when gathering is done) into every live section. */
+/**
+ * Put our gathered candidates (and end-of-candidates when gathering is done) into the sections that carry
+ * a transport: in an initial offer every section that is not bundle-only (JSEP §5.2.1: until the answer
+ * accepts BUNDLE each may be used on its own; they all share our one transport), afterwards the BUNDLE tag.
+ */
 export function withCandidates(
   desc: SessionDescription,
   candidates: readonly RTCIceCandidate[],
   complete: boolean,
+  initialOffer = false,
 ): SessionDescription {
   const out = structuredClone(desc);
   const lines: SdpCandidate[] = candidates
@@ -270,7 +277,7 @@ export function withCandidates(
     .map((c) => ({ ...c.parsed!, extensions: [] }));
   out.media.forEach((section, i) => {
     if (section.port === 0 && !section.bundleOnly) return;
-    if (transportSectionIndex(out, i) !== i) return; // bundled sections share the tagged section's candidates
+    if (initialOffer ? section.bundleOnly : transportSectionIndex(out, i) !== i) return;
     section.candidates = lines.map((l) => ({ ...l }));
     section.endOfCandidates = complete;
     if (lines.length > 0 && section.port === 9) {
@@ -316,7 +323,8 @@ export function negotiatedDataSection(
   local: SessionDescription,
   remote: SessionDescription,
 ): { remotePort: number; remoteMaxMessageSize: number } | undefined {
-  const l = local.media.find((m) => m.kind === 'application' && m.port !== 0);
+  // A bundle-only section (port 0 in a max-bundle offer) is in use, not rejected.
+  const l = local.media.find((m) => m.kind === 'application' && (m.port !== 0 || m.bundleOnly));
   const r = remote.media.find(
     (m) => m.kind === 'application' && m.mid === l?.mid && (m.port !== 0 || m.bundleOnly),
   );
