@@ -157,6 +157,12 @@ export class SendStream {
     return this.codecs.find((c) => c.payloadType === payloadType)?.rtxPayloadType;
   }
 
+  /** An RTX payload type of any codec we send (for padding-only packets), when we have an RTX SSRC. */
+  anyRtxPayloadType(): number | undefined {
+    if (this.rtxSsrc === undefined) return undefined;
+    return this.codecs.find((c) => c.rtxPayloadType !== undefined)?.rtxPayloadType;
+  }
+
   /** Feedback negotiated for a payload type we send. */
   feedbackFor(payloadType: number): MediaCodecConfig['feedback'] | undefined {
     return this.codecs.find((c) => c.payloadType === payloadType)?.feedback;

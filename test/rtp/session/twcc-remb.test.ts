@@ -101,22 +101,52 @@ describe('REMB', () => {
     { mid: 'x', kind: 'video', codecs: [codec('vp8', 96, { pli: true })], a: [{ ssrc: 3 }] },
   ];
 
-  it('turns a received REMB into a target-bitrate event for the section it names', () => {
+  // one injector per pair: its SRTCP index must keep counting
+  const injectors = new WeakMap<ReturnType<typeof pair>, ReturnType<typeof injector>>();
+  const remb = (p: ReturnType<typeof pair>, ssrcs: number[], bitrate: number): void => {
+    let peer = injectors.get(p);
+    if (!peer) {
+      peer = injector(p.keys.b);
+      injectors.set(p, peer);
+    }
+    p.a.session.handleDatagram(p.net.now, peer.rtcp([{ type: 'remb', senderSsrc: 77, bitrate, ssrcs }]));
+  };
+
+  it('passes a received REMB on as a target-bitrate event for the section it names (estimator off)', () => {
+    const p = pair(sections, { a: { bandwidth: false } });
+    remb(p, [1], 1_500_000);
+    remb(p, [1, 2], 800_000);
+    remb(p, [3], 500_000); // goog-remb not negotiated there
+    remb(p, [999], 500_000); // not ours
+    p.a.collect();
+    assert.deepEqual(
+      p.a.of('target-bitrate').map((e) => [e.mid, e.bitrate, e.ssrcs, e.source]),
+      [
+        ['v', 1_500_000, [1], 'remb'],
+        [undefined, 800_000, [1, 2], 'remb'],
+      ],
+    );
+  });
+
+  it('caps the estimate with a REMB, split across the sending sections', () => {
     const p = pair(sections);
-    const peer = injector(p.keys.b);
-    const remb = (ssrcs: number[], bitrate: number) =>
-      p.a.session.handleDatagram(p.net.now, peer.rtcp([{ type: 'remb', senderSsrc: 77, bitrate, ssrcs }]));
-    remb([1], 1_500_000);
-    remb([1, 2], 800_000);
-    remb([3], 500_000); // goog-remb not negotiated there
-    remb([999], 500_000); // not ours
+    remb(p, [1], 1_500_000);
+    remb(p, [1, 2], 800_000);
+    remb(p, [3], 100_000); // goog-remb not negotiated there: ignored
+    remb(p, [999], 100_000); // not ours
     p.a.collect();
     assert.deepEqual(
       p.a.of('target-bitrate').map((e) => [e.mid, e.bitrate, e.ssrcs]),
       [
-        ['v', 1_500_000, [1]],
-        [undefined, 800_000, [1, 2]],
+        ['v', 500_000, [1]],
+        ['w', 500_000, [2]],
+        ['x', 500_000, [3]],
+        ['v', 266_667, [1]],
+        ['w', 266_667, [2]],
+        ['x', 266_667, [3]],
       ],
     );
+    assert.equal(p.a.session.getStats(p.net.now).bandwidth?.availableOutgoingBitrate, 800_000);
+    assert.equal(p.a.session.getStats(p.net.now).bandwidth?.remoteEstimate, 800_000);
   });
 });
