@@ -28,6 +28,14 @@ export interface BandwidthOptions extends BandwidthEstimatorOptions {
   maxQueueMs?: number;
 }
 
+/**
+ * What the encoders get is the estimate less the packets' overhead: per packet about 66 bytes (IPv4 + UDP 28,
+ * RTP header and extensions ~28, SRTP tag 10), a share of 66 / 1,200 of video; audio sends ~50 packets a
+ * second whatever its bitrate, so each audio sender costs 50 × 66 × 8 bits/s on top.
+ */
+const VIDEO_OVERHEAD_SHARE = 66 / 1200;
+const AUDIO_OVERHEAD_BPS = 50 * 66 * 8;
+
 /** Target events are raised when a value moved by at least this fraction. */
 const EVENT_CHANGE = 0.05;
 
@@ -134,7 +142,11 @@ export class SendBandwidth {
     const total = e.targetBitrate;
     this.pacer.setRate(Math.max(total, 50_000) * this.pacingFactor);
     const senders = this.demands(sending);
-    const allocation = allocateBitrate(total, senders);
+    const audio = senders.filter((d) => d.kind === 'audio').length;
+    const allocation = allocateBitrate(
+      total / (1 + VIDEO_OVERHEAD_SHARE) - audio * AUDIO_OVERHEAD_BPS,
+      senders,
+    );
     const source = this.twcc ? 'estimate' : 'remb';
     for (const [mid, bitrate] of allocation) {
       const last = this.emitted.get(mid);

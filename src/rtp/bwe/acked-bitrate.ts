@@ -19,6 +19,8 @@ export class AckedBitrate {
   private estimateKbps: number | undefined;
   private variance = 50;
   private firstWindow = true;
+  /** The latest window's raw rate (bits/s): follows a jump at once, where the estimate lags. */
+  lastSample: number | undefined;
 
   /** The current estimate (bits/s), undefined until the first window completed. */
   get bitrate(): number | undefined {
@@ -48,12 +50,14 @@ export class AckedBitrate {
   /** Forget the estimate (the next windows start over); the route or the send rate changed abruptly. */
   reset(): void {
     this.estimateKbps = undefined;
+    this.lastSample = undefined;
     this.variance = 50;
     this.windowStart = undefined;
     this.windowBytes = 0;
   }
 
   private sample(kbps: number, small: boolean): void {
+    this.lastSample = kbps * 1000;
     const estimate = this.estimateKbps;
     if (estimate === undefined) {
       this.estimateKbps = kbps;

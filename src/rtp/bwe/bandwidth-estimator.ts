@@ -29,6 +29,11 @@ export interface BandwidthEstimatorOptions {
   maxBitrate?: number;
   /** Send probe clusters (default true; the session needs RTX to pad them). */
   probing?: boolean;
+  /**
+   * Bytes each packet costs on the wire beyond the datagram (default 28: IPv4 + UDP): counted in every
+   * size, so the estimate is of the link's rate.
+   */
+  packetOverheadBytes?: number;
 }
 
 export interface BandwidthEstimatorStats {
@@ -74,6 +79,7 @@ export class BandwidthEstimator {
   private probeResults = 0;
   private feedbackPackets = 0;
   private readonly received: ReceivedPacket[] = [];
+  private readonly overhead: number;
 
   constructor(options: BandwidthEstimatorOptions = {}) {
     const start = options.startBitrate ?? 300_000;
@@ -89,6 +95,7 @@ export class BandwidthEstimator {
       enabled: options.probing ?? true,
     });
     this.alr.setEstimate(start);
+    this.overhead = options.packetOverheadBytes ?? 28;
   }
 
   /** What the encoders may send in total (bits/s). */
@@ -110,7 +117,7 @@ export class BandwidthEstimator {
     this.lastSentAt = now;
     this.nextProcessAt ??= now + PROCESS_INTERVAL_MS;
     if (media) {
-      this.alr.onSent(now, bytes);
+      this.alr.onSent(now, bytes + this.overhead);
       this.probes.start(now);
     }
   }
@@ -128,7 +135,7 @@ export class BandwidthEstimator {
         lost++;
         continue;
       }
-      received.push({ sentAt: r.sentAt, receivedAt: r.receivedAt, size: r.size });
+      received.push({ sentAt: r.sentAt, receivedAt: r.receivedAt, size: r.size + this.overhead });
       if (r.sentAt > newestSent) newestSent = r.sentAt;
     }
     this.feedbackPackets += results.length;
@@ -137,7 +144,12 @@ export class BandwidthEstimator {
     let probe: number | undefined;
     for (const r of results)
       if (r.probeClusterId !== undefined && r.receivedAt !== undefined) {
-        const rate = this.probeEstimator.onPacket(r.probeClusterId, r.sentAt, r.receivedAt, r.size);
+        const rate = this.probeEstimator.onPacket(
+          r.probeClusterId,
+          r.sentAt,
+          r.receivedAt,
+          r.size + this.overhead,
+        );
         if (rate !== undefined) probe = rate;
       }
     if (probe !== undefined) this.probeResults++;

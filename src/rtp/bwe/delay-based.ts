@@ -48,7 +48,7 @@ export class DelayBasedEstimator {
     const rc = this.rateControl;
     if (this.detector.state === 'overusing') {
       if (acked !== undefined ? rc.timeToReduceFurther(now, acked) : rc.timeToReduceFurther(now, rc.estimate))
-        rc.update('overusing', acked, now);
+        rc.update('overusing', acked, now, this.acked.lastSample);
     } else if (probeResult !== undefined) {
       rc.setEstimate(probeResult, now);
     } else {

@@ -1,9 +1,11 @@
 /**
  * The loss-based controller of Google Congestion Control (libwebrtc's classic SendSideBandwidthEstimation):
  * the loss fraction over at least 20 packets (from TWCC, or the peer's receiver reports) moves the target:
- * up to 2 % loss it grows 8 % a second (from the lowest target of the last second), between 2 % and 10 % it
- * holds, above 10 % it drops by half the loss fraction, at most once per RTT + 300 ms. The target never
- * exceeds the delay-based estimate nor the peer's REMB; a probe's result sets it directly.
+ * above 10 % it drops by half the loss fraction, at most once per RTT + 300 ms; between 2 % and 10 % it
+ * holds; up to 2 % it grows back 8 % a second (from the lowest target of the last second). The target never
+ * exceeds the delay-based estimate nor the peer's REMB; a probe's result sets it directly. Unlike libwebrtc's
+ * v1, a target that loss never pushed below the delay-based estimate follows that estimate at once (no 8 %
+ * a second lag behind it): loss-based control only acts as a ceiling once loss was high.
  */
 
 const LOW_LOSS = 0.02;
@@ -30,6 +32,8 @@ export class LossBasedController {
   private lastDecreaseAt: number | undefined;
   private decreasedSinceReport = false;
   private hasLossReport = false;
+  /** Loss pushed the target under the delay-based estimate and it has not grown back to it yet. */
+  private limitedByLoss = false;
   /** (time, target) with increasing targets: the front is the lowest of the last second. */
   private history: { at: number; bitrate: number }[] = [];
 
@@ -73,6 +77,7 @@ export class LossBasedController {
   /** A probe measured the path: take its result. */
   setTarget(now: number, bps: number): void {
     this.apply(now, bps);
+    if (this.target >= Math.min(this.upperLimit, this.receiverLimit)) this.limitedByLoss = false;
   }
 
   update(now: number): void {
@@ -90,9 +95,15 @@ export class LossBasedController {
     }
     const loss = this.lossFraction;
     if (loss <= LOW_LOSS) {
+      const limit = Math.min(this.upperLimit, this.receiverLimit);
+      if (!this.limitedByLoss && Number.isFinite(limit)) {
+        this.apply(now, limit);
+        return;
+      }
       this.trimHistory(now);
       const base = this.history[0]?.bitrate ?? this.target;
       this.apply(now, base * INCREASE_FACTOR + 1000);
+      if (this.target >= limit) this.limitedByLoss = false;
     } else if (loss > HIGH_LOSS) {
       const interval = DECREASE_INTERVAL_MS + this.rtt;
       if (
@@ -101,6 +112,7 @@ export class LossBasedController {
       ) {
         this.lastDecreaseAt = now;
         this.decreasedSinceReport = true;
+        this.limitedByLoss = true;
         this.apply(now, this.target * (1 - loss / 2));
       } else {
         this.apply(now, this.target);
