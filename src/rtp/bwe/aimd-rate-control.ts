@@ -1,8 +1,7 @@
 /**
  * The rate controller of Google Congestion Control: additive-increase / multiplicative-decrease driven by the
- * overuse detector. Overuse → decrease to BETA × the acknowledged throughput (the higher of the smoothed
- * one and the latest window's, so a decrease right after a probe's jump is not based on the rate before
- * it), then hold; normal → increase:
+ * overuse detector. Overuse → decrease to BETA × the acknowledged throughput (the lower of the smoothed one
+ * and the latest window's: after a capacity drop the smoothed one lags by a second), then hold; normal → increase:
  * multiplicatively (8 % a second) while the link's capacity is unknown or the estimate is well under it,
  * additively (about one packet per response time) near the capacity an overuse has shown; underuse → hold (a queue is draining). Increases are
  * capped by 1.5 × the acknowledged throughput, and none happen while the sender is application-limited.
@@ -160,7 +159,7 @@ export class AimdRateControl {
       }
       case 'decrease': {
         if (acked !== undefined) {
-          let target = BETA * Math.max(acked, recent ?? 0);
+          let target = BETA * Math.min(acked, recent ?? acked);
           if (target > this.bitrate && this.linkCapacity.estimate !== undefined)
             target = BETA * this.linkCapacity.estimate;
           if (target < this.bitrate) this.bitrate = this.clamp(target);
