@@ -150,14 +150,16 @@ export class ReceiveSide {
         stream.handleJitterBufferTimeout(now);
         this.drain(now, stream);
       }
-      const quiet = now - stream.lastPacketAt;
-      if (stream.active && quiet >= this.inactiveAfterMs) {
+      // compared as pollTimeout computes the deadlines (with fractional times, now − a ≥ b can be false at
+      // the very time a + b that pollTimeout gave, and the caller would wake again at once, forever)
+      const inactiveAt = stream.lastPacketAt + this.inactiveAfterMs;
+      if (stream.active && inactiveAt <= now) {
         stream.active = false;
         this.activity(stream, false);
       }
       if (
-        (stream.superseded && quiet >= this.inactiveAfterMs) ||
-        (!stream.signalled && quiet >= this.removeAfterMs)
+        (stream.superseded && inactiveAt <= now) ||
+        (!stream.signalled && stream.lastPacketAt + this.removeAfterMs <= now)
       )
         this.remove(stream, 'timeout');
     }

@@ -1,7 +1,9 @@
 /**
  * The rate controller of Google Congestion Control: additive-increase / multiplicative-decrease driven by the
  * overuse detector. Overuse → decrease to BETA × the acknowledged throughput (the lower of the smoothed one
- * and the latest window's: after a capacity drop the smoothed one lags by a second), then hold; normal → increase:
+ * and the latest window's: after a capacity drop the smoothed one lags by a second; the latest window's
+ * just after an application-limited period or a probe's jump, when the smoothed one is still the low
+ * rate from before), then hold; normal → increase:
  * multiplicatively (8 % a second) while the link's capacity is unknown or the estimate is well under it,
  * additively (about one packet per response time) near the capacity an overuse has shown; underuse → hold (a queue is draining). Increases are
  * capped by 1.5 × the acknowledged throughput, and none happen while the sender is application-limited.
@@ -81,6 +83,8 @@ export class AimdRateControl {
   private firstThroughputAt: number | undefined;
   /** Round-trip time (ms) for the additive increase and the decrease interval. */
   rtt = 200;
+  /** When the throughput last went above where the link's capacity was seen (the link grew). */
+  capacityGrewAt: number | undefined;
   /** No increase while the sender is application-limited. */
   inAlr = false;
 
@@ -119,7 +123,13 @@ export class AimdRateControl {
    * One detector state and the acknowledged throughput (undefined until measured; `recent`: the latest
    * window's, for a decrease); returns the estimate.
    */
-  update(usage: BandwidthUsage, throughput: number | undefined, now: number, recent?: number): number {
+  update(
+    usage: BandwidthUsage,
+    throughput: number | undefined,
+    now: number,
+    recent?: number,
+    preferRecent = false,
+  ): number {
     if (throughput !== undefined) this.lastThroughput = throughput;
     const acked = this.lastThroughput;
     if (!this.initialized && usage !== 'overusing') {
@@ -136,7 +146,10 @@ export class AimdRateControl {
       case 'hold':
         break;
       case 'increase': {
-        if (acked !== undefined && acked > this.linkCapacity.upperBound()) this.linkCapacity.reset();
+        if (acked !== undefined && acked > this.linkCapacity.upperBound()) {
+          this.linkCapacity.reset();
+          this.capacityGrewAt = now;
+        }
         const limit = acked !== undefined ? 1.5 * acked + 10_000 : Number.POSITIVE_INFINITY;
         if (this.bitrate < limit && !this.inAlr) {
           const since = this.lastChangeAt === undefined ? 0 : now - this.lastChangeAt;
@@ -159,7 +172,11 @@ export class AimdRateControl {
       }
       case 'decrease': {
         if (acked !== undefined) {
-          let target = BETA * Math.min(acked, recent ?? acked);
+          // the smoothed throughput lags a change by a second: after a capacity drop the latest window is
+          // lower (take the lower); right after the sender left an application-limited region or jumped to
+          // a probe's result, the smoothed one is still the old low rate (take the latest window)
+          const measured = preferRecent && recent !== undefined ? recent : Math.min(acked, recent ?? acked);
+          let target = BETA * measured;
           if (target > this.bitrate && this.linkCapacity.estimate !== undefined)
             target = BETA * this.linkCapacity.estimate;
           if (target < this.bitrate) this.bitrate = this.clamp(target);

@@ -59,6 +59,13 @@ export interface BandwidthEstimatorStats {
 }
 
 const PROCESS_INTERVAL_MS = 25;
+/** A drop this soon after an application-limited period may be probed back (libwebrtc: 3 s). */
+const ALR_RECENT_MS = 3000;
+/**
+ * In ALR and this long after the send rate jumped (ALR ended, a probe applied), decreases use the latest
+ * throughput window rather than the smoothed one (still the old, low rate).
+ */
+const RATE_JUMP_MS = 2000;
 /** process() is only wanted while packets were sent recently. */
 const ACTIVE_AFTER_SEND_MS = 2000;
 /** RTT samples from feedback (now − send time of the newest acknowledged packet) kept for the minimum. */
@@ -80,6 +87,7 @@ export class BandwidthEstimator {
   private feedbackPackets = 0;
   private readonly received: ReceivedPacket[] = [];
   private readonly overhead: number;
+  private probeAppliedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: BandwidthEstimatorOptions = {}) {
     const start = options.startBitrate ?? 300_000;
@@ -158,7 +166,9 @@ export class BandwidthEstimator {
     this.delayBased.rateControl.inAlr = this.alr.inAlr;
     this.lossBased.rtt = rtt;
     this.delayBased.onPackets(now, received, this.alr.inAlr);
-    const delayBased = this.delayBased.update(now, probe);
+    const jumpedAt = Math.max(this.alr.endedAt ?? Number.NEGATIVE_INFINITY, this.probeAppliedAt);
+    const delayBased = this.delayBased.update(now, probe, this.alr.inAlr || now - jumpedAt < RATE_JUMP_MS);
+    if (probe !== undefined && this.delayBased.usage !== 'overusing') this.probeAppliedAt = now;
     this.lossBased.setDelayBasedLimit(now, delayBased);
     // a probe measured the path: the target takes its result at once (not 8 % a second)
     if (probe !== undefined && this.delayBased.usage !== 'overusing')
@@ -203,13 +213,11 @@ export class BandwidthEstimator {
     this.alr.onSent(now, 0);
     const rc = this.delayBased.rateControl;
     rc.inAlr = this.alr.inAlr;
-    if (this.twccSeen || this.remb === undefined)
-      this.probes.process(
-        now,
-        this.delayBased.usage !== 'overusing',
-        rc.linkCapacity.estimate !== undefined,
-        this.alr.inAlr,
-      );
+    if (this.twccSeen || this.remb === undefined) {
+      const alr = this.alr;
+      const alrNear = alr.inAlr || (alr.endedAt !== undefined && now - alr.endedAt < ALR_RECENT_MS);
+      this.probes.process(now, this.delayBased.usage !== 'overusing', rc.capacityGrewAt, alr.inAlr, alrNear);
+    }
   }
 
   /** The next probe cluster to send (the pacer sends it at its rate, padding if media is short). */

@@ -42,13 +42,17 @@ export class DelayBasedEstimator {
     }
   }
 
-  /** After a feedback's packets: update the estimate (with a probe's result, if one came). */
-  update(now: number, probeResult: number | undefined): number {
+  /**
+   * After a feedback's packets: update the estimate (with a probe's result, if one came). `rateJumped`: the
+   * send rate just rose abruptly (an application-limited period ended, a probe set the estimate), so the
+   * smoothed acknowledged rate is stale for a decrease.
+   */
+  update(now: number, probeResult: number | undefined, rateJumped = false): number {
     const acked = this.acked.bitrate;
     const rc = this.rateControl;
     if (this.detector.state === 'overusing') {
       if (acked !== undefined ? rc.timeToReduceFurther(now, acked) : rc.timeToReduceFurther(now, rc.estimate))
-        rc.update('overusing', acked, now, this.acked.lastSample);
+        rc.update('overusing', acked, now, this.acked.lastSample, rateJumped);
     } else if (probeResult !== undefined) {
       rc.setEstimate(probeResult, now);
     } else {

@@ -3,8 +3,10 @@
  * start bitrate, then while each result comes back above 70 % of what was probed, another at 2× the
  * estimate (exponential probing, up to the maximum); after a large drop of the estimate (under 66 % of what
  * it was), one probe at 85 % of the old estimate once the detector has calmed, to recover quickly if the drop
- * was a passing one; and, while the link's capacity is unknown and the estimate grows only by the slow
- * multiplicative increase, a probe at 2× every few seconds so a capacity step up is found in seconds.
+ * was a passing one (only around an application-limited period, as libwebrtc: a greedy sender's drop is
+ * real congestion, and probing into it hurts the flows it shares the link with); and when the throughput
+ * went above where an overuse had located the link's capacity (the link grew), one probe at 2× so a
+ * capacity step up is found in seconds rather than at 8 % a second (at most every few seconds).
  */
 import type { ProbeCluster } from './probe-estimator.js';
 
@@ -21,7 +23,7 @@ const RECOVERY_PROBE_FRACTION = 0.85;
 /** The recovery probe comes this long after the drop at the earliest, and not after DROP_TIMEOUT_MS. */
 const RECOVERY_DELAY_MS = 1000;
 const DROP_TIMEOUT_MS = 5000;
-/** The growth probe while the capacity is unknown, at most this often. */
+/** The probe after the link grew, at most this often. */
 const GROWTH_PROBE_INTERVAL_MS = 3000;
 
 export interface ProbeControllerOptions {
@@ -71,17 +73,24 @@ export class ProbeController {
   }
 
   /**
-   * Periodic: the recovery probe after a large drop and the growth probe while the capacity is unknown.
-   * `calm`: the detector is not overusing; `capacityKnown`: an overuse located the link's capacity;
-   * `inAlr`: the sender is application-limited (no growth probes then).
+   * Periodic: the recovery probe after a large drop and the probe after the link grew. `calm`: the detector
+   * is not overusing; `capacityGrewAt`: when the throughput last passed the link's known capacity;
+   * `alrNear`: the sender is, or just was, application-limited (recovery probes only then); `inAlr`: it is
+   * now (no growth probes then).
    */
-  process(now: number, calm: boolean, capacityKnown: boolean, inAlr: boolean): void {
+  process(
+    now: number,
+    calm: boolean,
+    capacityGrewAt: number | undefined,
+    inAlr: boolean,
+    alrNear: boolean,
+  ): void {
     if (!this.started || this.waitingSince !== undefined) return;
     const drop = this.drop;
     if (drop) {
       if (now - drop.at > DROP_TIMEOUT_MS || this.estimate >= LARGE_DROP_FRACTION * drop.before) {
         this.drop = undefined;
-      } else if (calm && now - drop.at >= RECOVERY_DELAY_MS) {
+      } else if (calm && alrNear && now - drop.at >= RECOVERY_DELAY_MS) {
         this.drop = undefined;
         this.request(now, RECOVERY_PROBE_FRACTION * drop.before, false);
         return;
@@ -89,7 +98,8 @@ export class ProbeController {
     }
     if (
       calm &&
-      !capacityKnown &&
+      capacityGrewAt !== undefined &&
+      capacityGrewAt > (this.lastProbeAt ?? Number.NEGATIVE_INFINITY) &&
       !inAlr &&
       this.estimate < this.options.maxBitrate &&
       (this.lastProbeAt === undefined || now - this.lastProbeAt >= GROWTH_PROBE_INTERVAL_MS)
