@@ -249,7 +249,9 @@ export class MediaSession {
       pacer: this.sending.pacer,
       twcc: this.receiving.twcc,
       bandwidth: this.sending.bandwidth.stats(),
-      receiveEstimate: undefined,
+      receiveEstimate: this.receiving.remb
+        ? { bitrate: this.receiving.remb.estimate ?? 0, rembSent: this.receiving.remb.rembsSent }
+        : undefined,
       routedSsrcs: this.receiving.router.size,
       transmitQueue: this.rtcp.transmits.length,
       eventQueue: this.events.length,

@@ -73,7 +73,9 @@ export class SendBandwidth {
       if (s.hasFeedback('remb')) this.remb = true;
     }
     if (this.options !== false && (this.twcc || this.remb) && !this.estimator) {
-      this.estimator = new BandwidthEstimator(this.options ?? {});
+      // probes are measured from TWCC feedback only: none for a REMB-only peer
+      const o = this.options ?? {};
+      this.estimator = new BandwidthEstimator({ ...o, probing: (o.probing ?? true) && this.twcc });
       this.pacer.setRate(this.estimator.targetBitrate * this.pacingFactor);
     }
   }
