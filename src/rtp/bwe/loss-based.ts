@@ -84,7 +84,7 @@ export class LossBasedController {
     if (!this.hasLossReport || this.lossFraction === 0) {
       const inStart = this.firstReportAt === undefined || now - this.firstReportAt < START_PHASE_MS;
       const limit = Math.min(this.upperLimit, this.receiverLimit);
-      if (inStart && Number.isFinite(limit) && limit > this.target) {
+      if (inStart && !this.limitedByLoss && Number.isFinite(limit) && limit > this.target) {
         this.apply(now, limit);
         return;
       }
