@@ -3,7 +3,7 @@
  * persist), the pacer, the transport-wide send records, the bandwidth estimator (session-bandwidth.ts), and
  * the feedback that concerns what we send: report blocks (RTT, the peer's view, loss), NACK →
  * retransmission, PLI/FIR → keyframe requests, REMB and TWCC → the estimate. Probe clusters are padded with
- * RTX: a recent media packet again (payload padding) or padding-only packets.
+ * padding-only RTX packets.
  */
 import type { RandomSource } from '../common/random.js';
 import type { EncodedFrame } from '../media/encoded-frame.js';
@@ -23,7 +23,7 @@ import type { RtcpRemb, RtcpReportBlock, RtcpTransportWideCc } from './rtcp/type
 import { type MediaSectionConfig, type MediaSessionConfig, sends } from './session-config.js';
 import { SendBandwidth } from './session-bandwidth.js';
 import type { SessionContext } from './session-receive.js';
-import { MAX_PADDING_BYTES, paddingPacketOf, retransmissionOf } from './stream/rtx.js';
+import { paddingPacketOf, retransmissionOf } from './stream/rtx.js';
 import { SendStream } from './stream/send-stream.js';
 
 /** A packet waiting in the pacer. */
@@ -43,8 +43,6 @@ export class SendSide {
   readonly streams = new Map<number, SendStream>();
   readonly pacer: Pacer<Outgoing>;
   readonly bandwidth: SendBandwidth;
-  /** The latest media packet sent on a stream with RTX: what payload padding resends. */
-  private lastRtxable: { stream: SendStream; sequenceNumber: number } | undefined;
   private readonly transportLog = new TransportFeedbackLog(1);
   private sections = new Map<string, MediaSectionConfig>();
   private readonly maxPayloadSize: number;
@@ -99,8 +97,6 @@ export class SendSide {
       stream.configure(section.sendCodecs, section.extensions, encoding.rtxSsrc);
     }
     this.bandwidth.configure(this.streams.values());
-    if (this.lastRtxable && this.streams.get(this.lastRtxable.stream.ssrc) !== this.lastRtxable.stream)
-      this.lastRtxable = undefined;
   }
 
   /** Limits for the sender of `mid` in the split of the estimate (the encoding's maxBitrate, …). */
@@ -287,21 +283,12 @@ export class SendSide {
     return match;
   }
 
-  /** Padding for a probe: a recent media packet again over RTX when big enough, else padding only. */
+  /**
+   * Padding for a probe: a padding-only packet on an RTX stream (up to 255 bytes of padding). A resent media
+   * packet would carry more bytes, but receivers count it as received media (Chromium's inbound-rtp then
+   * shows more packets than we sent), and a padding-only packet is dropped by every receiver.
+   */
   private padding(now: number, wanted: number): Outgoing | undefined {
-    const last = this.lastRtxable;
-    if (last && wanted > MAX_PADDING_BYTES) {
-      const sent = last.stream.history.get(last.sequenceNumber, now);
-      const r = sent ? retransmissionOf(last.stream, sent) : undefined;
-      if (r?.type === 'rtx')
-        return {
-          size: r.packet.serializedLength + PROTECT_OVERHEAD,
-          stream: last.stream,
-          kind: 'padding',
-          packet: r.packet,
-          bytes: undefined,
-        };
-    }
     for (const stream of this.streams.values()) {
       if (stream.extensionIds.transportWideCc === undefined) continue;
       const packet = paddingPacketOf(stream, now, wanted);
@@ -347,8 +334,6 @@ export class SendSide {
       c.packetsSent++;
       c.bytesSent += packet.payload.byteLength;
       c.headerBytesSent += headerLength;
-      if (stream.kind === 'video' && stream.rtxSsrc !== undefined)
-        this.lastRtxable = { stream, sequenceNumber: packet.sequenceNumber };
     } else if (item.kind === 'rtx') {
       c.retransmittedPacketsSent++;
       c.retransmittedBytesSent += packet.payload.byteLength - 2;

@@ -1,8 +1,8 @@
 /**
  * The rate controller of Google Congestion Control: additive-increase / multiplicative-decrease driven by the
- * overuse detector. Overuse → decrease to BETA × the acknowledged throughput (the lower of the smoothed one
- * and the latest window's: after a capacity drop the smoothed one lags by a second; the latest window's
- * just after an application-limited period or a probe's jump, when the smoothed one is still the low
+ * overuse detector. Overuse → decrease to BETA × the acknowledged throughput (the smoothed one, or the
+ * latest window's when far lower: after a capacity drop the smoothed one lags by a second; or when just
+ * after an application-limited period or a probe's jump, when the smoothed one is still the low
  * rate from before), then hold; normal → increase:
  * multiplicatively (8 % a second) while the link's capacity is unknown or the estimate is well under it,
  * additively (about one packet per response time) near the capacity an overuse has shown; underuse → hold (a queue is draining). Increases are
@@ -12,6 +12,8 @@
 import type { BandwidthUsage } from './trendline.js';
 
 const BETA = 0.85;
+/** The latest throughput window counts for a decrease when under this share of the smoothed one. */
+const RECENT_DROP = 0.7;
 /** Multiplicative increase per second while the capacity is unknown. */
 const INCREASE_FACTOR = 1.08;
 const MIN_INCREASE_BPS = 1000;
@@ -173,9 +175,10 @@ export class AimdRateControl {
       case 'decrease': {
         if (acked !== undefined) {
           // the smoothed throughput lags a change by a second: after a capacity drop the latest window is
-          // lower (take the lower); right after the sender left an application-limited region or jumped to
+          // far lower (take it; a window a little lower is noise, a frame gap); right after the sender left an application-limited region or jumped to
           // a probe's result, the smoothed one is still the old low rate (take the latest window)
-          const measured = preferRecent && recent !== undefined ? recent : Math.min(acked, recent ?? acked);
+          const measured =
+            recent === undefined ? acked : preferRecent || recent < RECENT_DROP * acked ? recent : acked;
           let target = BETA * measured;
           if (target > this.bitrate && this.linkCapacity.estimate !== undefined)
             target = BETA * this.linkCapacity.estimate;

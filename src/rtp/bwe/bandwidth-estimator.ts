@@ -88,6 +88,7 @@ export class BandwidthEstimator {
   private readonly received: ReceivedPacket[] = [];
   private readonly overhead: number;
   private probeAppliedAt = Number.NEGATIVE_INFINITY;
+  private lastOveruseAt: number | undefined;
 
   constructor(options: BandwidthEstimatorOptions = {}) {
     const start = options.startBitrate ?? 300_000;
@@ -166,6 +167,7 @@ export class BandwidthEstimator {
     this.delayBased.rateControl.inAlr = this.alr.inAlr;
     this.lossBased.rtt = rtt;
     this.delayBased.onPackets(now, received, this.alr.inAlr);
+    if (this.delayBased.usage === 'overusing') this.lastOveruseAt = now;
     const jumpedAt = Math.max(this.alr.endedAt ?? Number.NEGATIVE_INFINITY, this.probeAppliedAt);
     const delayBased = this.delayBased.update(now, probe, this.alr.inAlr || now - jumpedAt < RATE_JUMP_MS);
     if (probe !== undefined && this.delayBased.usage !== 'overusing') this.probeAppliedAt = now;
@@ -216,7 +218,8 @@ export class BandwidthEstimator {
     if (this.twccSeen || this.remb === undefined) {
       const alr = this.alr;
       const alrNear = alr.inAlr || (alr.endedAt !== undefined && now - alr.endedAt < ALR_RECENT_MS);
-      this.probes.process(now, this.delayBased.usage !== 'overusing', rc.capacityGrewAt, alr.inAlr, alrNear);
+      const calm = this.delayBased.usage !== 'overusing';
+      this.probes.process(now, calm, this.lastOveruseAt, rc.capacityGrewAt, alr.inAlr, alrNear);
     }
   }
 

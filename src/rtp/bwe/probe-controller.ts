@@ -23,8 +23,9 @@ const RECOVERY_PROBE_FRACTION = 0.85;
 /** The recovery probe comes this long after the drop at the earliest, and not after DROP_TIMEOUT_MS. */
 const RECOVERY_DELAY_MS = 1000;
 const DROP_TIMEOUT_MS = 5000;
-/** The probe after the link grew, at most this often. */
+/** The probe after the link grew, at most this often, and only after this long without overuse. */
 const GROWTH_PROBE_INTERVAL_MS = 3000;
+const GROWTH_QUIET_MS = 3000;
 
 export interface ProbeControllerOptions {
   startBitrate: number;
@@ -74,13 +75,17 @@ export class ProbeController {
 
   /**
    * Periodic: the recovery probe after a large drop and the probe after the link grew. `calm`: the detector
-   * is not overusing; `capacityGrewAt`: when the throughput last passed the link's known capacity;
+   * is not overusing; `lastOveruseAt`: when it last was; `capacityGrewAt`: when the throughput last passed
+   * the link's known capacity (a flow sharing the link that backed off does that too: hence the quiet
+   * period, as flows that share a link overuse every few seconds, and a probe into a shared queue measures
+   * more than a fair share);
    * `alrNear`: the sender is, or just was, application-limited (recovery probes only then); `inAlr`: it is
    * now (no growth probes then).
    */
   process(
     now: number,
     calm: boolean,
+    lastOveruseAt: number | undefined,
     capacityGrewAt: number | undefined,
     inAlr: boolean,
     alrNear: boolean,
@@ -98,13 +103,14 @@ export class ProbeController {
     }
     if (
       calm &&
+      now - (lastOveruseAt ?? Number.NEGATIVE_INFINITY) >= GROWTH_QUIET_MS &&
       capacityGrewAt !== undefined &&
       capacityGrewAt > (this.lastProbeAt ?? Number.NEGATIVE_INFINITY) &&
       !inAlr &&
       this.estimate < this.options.maxBitrate &&
       (this.lastProbeAt === undefined || now - this.lastProbeAt >= GROWTH_PROBE_INTERVAL_MS)
     )
-      this.request(now, FURTHER_PROBE_FACTOR * this.estimate);
+      this.request(now, FURTHER_PROBE_FACTOR * this.estimate, false);
   }
 
   /** The next cluster to send, if any. */

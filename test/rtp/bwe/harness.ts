@@ -158,6 +158,7 @@ export class Flow {
     this.sender.onEvent = (_now, e) => {
       if (e.type === 'target-bitrate' && e.mid === 'v') this.target = e.bitrate;
       if (e.type === 'send-pressure') this.pressure = e.active;
+      if (e.type === 'keyframe-request') keyframeWanted = true; // as an encoder answers PLI
     };
     this.receiver.onEvent = (now, e) => {
       if (e.type !== 'frame' || e.mid !== 'v') return;
@@ -171,6 +172,7 @@ export class Flow {
     };
     let slot = 0;
     let debt = 0;
+    let keyframeWanted = false;
     this.sender.every(start, 1000 / fps, (now) => {
       const i = slot++ & 0xffff;
       // as an encoder's frame dropper: no frame while the pacer says its queue is too long
@@ -179,7 +181,8 @@ export class Flow {
         return;
       }
       const bps = Math.min(this.target, this.appLimitBps);
-      const keyframe = i % keyEvery === 0;
+      const keyframe = i % keyEvery === 0 || keyframeWanted;
+      keyframeWanted = false;
       // as an encoder's rate control: a keyframe of 3 frames' worth, the excess paid back by the frames
       // after it (at most a third of each), so the average stays at the target
       const frameBytes = bps / fps / 8;
@@ -254,6 +257,12 @@ export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((x, y) => x - y);
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
+
+/**
+ * Added to every scenario's seed: `BWE_SEED=n npm test -- test/rtp/bwe` replays the scenarios on other
+ * random draws (the figures in docs/bwe.md are from seeds 0–5).
+ */
+export const SEED = Number(process.env.BWE_SEED ?? 0);
 
 /** Print a scenario's figures when BWE_TRACE is set (for docs/bwe.md and tuning). */
 export function trace(label: string, figures: Record<string, unknown>): void {

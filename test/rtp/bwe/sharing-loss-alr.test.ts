@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bottleneckNetwork, Flow, mean, percentile, trace } from './harness.js';
+import { bottleneckNetwork, Flow, mean, percentile, SEED, trace } from './harness.js';
 
 describe('bandwidth estimation: sharing, loss, application-limited', () => {
   it('gives two flows sharing a 3 Mbit/s bottleneck fair shares (within a factor of 1.5)', () => {
-    const { net, link } = bottleneckNetwork({ rateBps: 3_000_000, queueMs: 300 }, { seed: 11 });
-    const first = new Flow(net, 1, 11);
-    const second = new Flow(net, 2, 11, { start: 10_000 });
+    const { net, link } = bottleneckNetwork({ rateBps: 3_000_000, queueMs: 300 }, { seed: 11 + SEED });
+    const first = new Flow(net, 1, 11 + SEED);
+    const second = new Flow(net, 2, 11 + SEED, { start: 10_000 });
     net.runFor(60_000);
     const a = link.throughput(30_000, 60_000, first.sourceAddress);
     const b = link.throughput(30_000, 60_000, second.sourceAddress);
@@ -32,8 +32,11 @@ describe('bandwidth estimation: sharing, loss, application-limited', () => {
 
   for (const loss of [0.01, 0.1]) {
     it(`${loss * 100} % random loss on a 2.5 Mbit/s link ${loss < 0.05 ? 'does not collapse the rate' : 'lowers the rate (loss-based)'}`, () => {
-      const { net, link } = bottleneckNetwork({ rateBps: 2_500_000, queueMs: 300, loss }, { seed: 13 });
-      const flow = new Flow(net, 1, 13);
+      const { net, link } = bottleneckNetwork(
+        { rateBps: 2_500_000, queueMs: 300, loss },
+        { seed: 13 + SEED },
+      );
+      const flow = new Flow(net, 1, 13 + SEED);
       net.runFor(40_000);
       const estimate = mean(flow.estimatesIn(20_000, 40_000));
       const stats = flow.sender.session.getStats(net.now).bandwidth!;
@@ -58,8 +61,8 @@ describe('bandwidth estimation: sharing, loss, application-limited', () => {
   }
 
   it('keeps an application-limited sender (300 kbit/s on 5 Mbit/s) from inflating its estimate, and ramps when it wants more', () => {
-    const { net, link } = bottleneckNetwork({ rateBps: 5_000_000, queueMs: 300 }, { seed: 17 });
-    const flow = new Flow(net, 1, 17, { appLimitBps: 300_000 });
+    const { net, link } = bottleneckNetwork({ rateBps: 5_000_000, queueMs: 300 }, { seed: 17 + SEED });
+    const flow = new Flow(net, 1, 17 + SEED, { appLimitBps: 300_000 });
     let alrSamples = 0;
     let samples = 0;
     flow.sender.every(5_000, 100, (now) => {
