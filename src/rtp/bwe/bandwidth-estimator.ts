@@ -85,7 +85,7 @@ export class BandwidthEstimator {
   private twccSeen = false;
   private probeResults = 0;
   private feedbackPackets = 0;
-  private readonly received: ReceivedPacket[] = [];
+  private received: ReceivedPacket[] = [];
   private readonly overhead: number;
   private probeAppliedAt = Number.NEGATIVE_INFINITY;
   private lastOveruseAt: number | undefined;
@@ -135,21 +135,33 @@ export class BandwidthEstimator {
   onTransportFeedback(now: number, results: readonly PacketResult[]): void {
     if (results.length === 0) return;
     this.twccSeen = true;
-    const received = this.received;
-    received.length = 0;
+    // reused records (no allocation per packet once warm), in arrival order
+    const pool = this.received;
+    let count = 0;
     let lost = 0;
+    let sorted = true;
     let newestSent = Number.NEGATIVE_INFINITY;
     for (const r of results) {
       if (r.receivedAt === undefined) {
         lost++;
         continue;
       }
-      received.push({ sentAt: r.sentAt, receivedAt: r.receivedAt, size: r.size + this.overhead });
+      let p = pool[count];
+      if (!p) {
+        p = { sentAt: 0, receivedAt: 0, size: 0 };
+        pool.push(p);
+      }
+      p.sentAt = r.sentAt;
+      p.receivedAt = r.receivedAt;
+      p.size = r.size + this.overhead;
+      if (count > 0 && r.receivedAt < pool[count - 1]!.receivedAt) sorted = false;
+      count++;
       if (r.sentAt > newestSent) newestSent = r.sentAt;
     }
+    const received = count === pool.length ? pool : pool.slice(0, count);
     this.feedbackPackets += results.length;
     if (newestSent > Number.NEGATIVE_INFINITY) this.addRttSample(now - newestSent);
-    received.sort((a, b) => a.receivedAt - b.receivedAt || a.sentAt - b.sentAt);
+    if (!sorted) received.sort((a, b) => a.receivedAt - b.receivedAt || a.sentAt - b.sentAt);
     let probe: number | undefined;
     for (const r of results)
       if (r.probeClusterId !== undefined && r.receivedAt !== undefined) {

@@ -27,7 +27,8 @@ describe('bandwidth estimation: sharing, loss, application-limited', () => {
     trace('fairness', figures);
     assert.ok(figures.ratio <= 1.5, `shares ${a} and ${b}`);
     assert.ok(figures.utilisation > 0.8, `utilisation ${figures.utilisation}`);
-    assert.ok(figures.queueP95 < 100, `queue p95 ${figures.queueP95} ms`);
+    // two flows' keyframes and decreases overlap: a little more queue than one flow alone
+    assert.ok(figures.queueP95 < 150, `queue p95 ${figures.queueP95} ms`);
   });
 
   for (const loss of [0.01, 0.1]) {
