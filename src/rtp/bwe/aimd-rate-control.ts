@@ -162,16 +162,12 @@ export class AimdRateControl {
           const capacity = this.linkCapacity;
           let next: number;
           if (capacity.estimate === undefined) next = this.bitrate + multiplicative;
-          else if (this.bitrate < capacity.lowerBound()) {
-            // well under where the link was seen full (after a decrease): back there at twice the
-            // multiplicative pace (8 % per 500 ms), never above it, then additively (libwebrtc stays
-            // additive: ~10 s from 85 % back to 100 % at 5 Mbit/s, a dip that encoders feel)
-            const quick = Math.max(
-              this.bitrate * (INCREASE_FACTOR ** Math.min(since / 500, 1) - 1),
-              MIN_INCREASE_BPS,
-            );
-            next = Math.min(this.bitrate + quick, capacity.lowerBound());
-          } else next = this.bitrate + (this.additiveIncreasePerSecond() * since) / 1000;
+          else if (this.bitrate < capacity.lowerBound())
+            // well under where the link was seen full (after a decrease): back there at the multiplicative
+            // pace, never above it, then additively (libwebrtc stays additive: ~10 s from 85 % back to 100 %
+            // at 5 Mbit/s, a dip that encoders feel)
+            next = Math.min(this.bitrate + multiplicative, capacity.lowerBound());
+          else next = this.bitrate + (this.additiveIncreasePerSecond() * since) / 1000;
           this.bitrate = this.clamp(Math.min(next, limit));
         }
         this.lastChangeAt = now;
