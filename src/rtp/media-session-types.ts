@@ -1,9 +1,9 @@
 /** The options, events and statistics of a MediaSession (media-session.ts). */
 import type { RandomSource } from '../common/random.js';
-import type { BandwidthEstimatorStats } from './bwe/bandwidth-estimator.js';
 import type { SrtpKeyingMaterial } from '../dtls/srtp-profiles.js';
 import type { EncodedFrame } from '../media/encoded-frame.js';
 import type { SrtpStats } from '../srtp/context.js';
+import type { BandwidthEstimatorStats } from './bwe/bandwidth-estimator.js';
 import type { KeyframeRequestStats } from './feedback/keyframe-requests.js';
 import type { NackResponderOptions, NackResponderStats } from './feedback/nack-responder.js';
 import type { PacketResult } from './feedback/transport-feedback-log.js';

@@ -5,6 +5,8 @@
  * and tells the encoders to drop frames (`send-pressure`) when the pacer's queue takes too long to drain.
  * Active when transport-cc (full estimator) or goog-remb (follow the peer's REMB) was negotiated.
  */
+
+import { BandwidthEstimator, type BandwidthEstimatorOptions } from './bwe/bandwidth-estimator.js';
 import {
   AUDIO_DEFAULT_LIMITS,
   allocateBitrate,
@@ -12,7 +14,6 @@ import {
   type SenderDemand,
   VIDEO_DEFAULT_LIMITS,
 } from './bwe/bitrate-allocation.js';
-import { BandwidthEstimator, type BandwidthEstimatorOptions } from './bwe/bandwidth-estimator.js';
 import type { ProbeCluster } from './bwe/probe-estimator.js';
 import type { PacketResult } from './feedback/transport-feedback-log.js';
 import type { BandwidthStats, MediaSessionEvent } from './media-session-types.js';
