@@ -334,7 +334,10 @@ export class SendSide {
       c.packetsSent++;
       c.bytesSent += packet.payload.byteLength;
       c.headerBytesSent += headerLength;
-    } else if (item.kind === 'rtx') {
+    } else if (item.kind === 'padding') {
+      c.paddingPacketsSent++;
+      c.paddingBytesSent += packet.padding;
+    } else {
       c.retransmittedPacketsSent++;
       c.retransmittedBytesSent += packet.payload.byteLength - 2;
     }
