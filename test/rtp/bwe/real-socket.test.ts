@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import os from 'node:os';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SeededRandom } from '../../../src/common/random.js';
@@ -131,7 +132,14 @@ class RateLimitedRelay {
 }
 
 describe('bandwidth estimation over real UDP sockets', () => {
-  it('converges to a 1 Mbit/s cap on loopback', async () => {
+  it('converges to a 1 Mbit/s cap on loopback', async (t) => {
+    // a real-time measurement: with the machine oversubscribed (load average over twice the cores), timers
+    // fire tens of ms late and that, not the link, is what the delay detector would measure
+    const load = os.loadavg()[0]! / os.cpus().length;
+    if (load > 2) {
+      t.skip(`load average ${load.toFixed(1)} per core: too busy for a real-time measurement`);
+      return;
+    }
     const video = codec('vp8', 96, { nack: true, pli: true, transportCc: true }, 97);
     const c = configs([
       { mid: 'v', kind: 'video', codecs: [video], a: [{ ssrc: 1, rtxSsrc: 2 }], extensions: EXT },
