@@ -105,7 +105,13 @@ export class MediaPipelines {
 
   /** A media session event, to the pipeline of its mid. */
   dispatch(event: MediaSessionEvent): void {
-    if (event.type === 'transport-feedback') return;
+    // the estimate itself and send pressure concern the connection (stats), not one pipeline (yet)
+    if (
+      event.type === 'transport-feedback' ||
+      event.type === 'bandwidth-estimate' ||
+      event.type === 'send-pressure'
+    )
+      return;
     if (event.type === 'target-bitrate') {
       for (const e of this.entries.values()) {
         if (event.mid === undefined || e.transceiver.mid === event.mid)

@@ -111,7 +111,9 @@ export function addRtpStats(
       mediaSourceId: sourceIds.get(e),
       remoteId,
       trackIdentifier: e.transceiver.sender.track?.id,
-      packetsSent: out.packetsSent,
+      // W3C: packetsSent includes retransmissions; probe padding too, as libwebrtc counts it (Chromium counts
+      // our padding-only RTX in its inbound packetsReceived and retransmittedPacketsReceived)
+      packetsSent: out.packetsSent + out.retransmittedPacketsSent + out.paddingPacketsSent,
       bytesSent: out.bytesSent,
       headerBytesSent: out.headerBytesSent,
       retransmittedPacketsSent: out.retransmittedPacketsSent,
