@@ -63,6 +63,37 @@ export class RTCTrackEvent extends Event {
   }
 }
 
+/**
+ * tsrtc extension (no W3C equivalent; browsers expose the figure only in getStats): the connection's send-side
+ * bandwidth estimate moved by 5 % or more. `availableOutgoingBitrate` is what every sender together may use,
+ * the same figure as the selected candidate pair's stats.
+ */
+export class RTCBandwidthEstimateEvent extends Event {
+  /** Bits per second for all senders together. */
+  readonly availableOutgoingBitrate: number;
+  /** The delay-based part (trendline detector) and the loss-based part, bits per second. */
+  readonly delayBasedBitrate: number;
+  readonly lossBasedBitrate: number;
+  /** The sender is application-limited (sends less than the estimate allows). */
+  readonly applicationLimited: boolean;
+
+  constructor(
+    type: string,
+    init: {
+      availableOutgoingBitrate: number;
+      delayBasedBitrate: number;
+      lossBasedBitrate: number;
+      applicationLimited: boolean;
+    },
+  ) {
+    super(type);
+    this.availableOutgoingBitrate = init.availableOutgoingBitrate;
+    this.delayBasedBitrate = init.delayBasedBitrate;
+    this.lossBasedBitrate = init.lossBasedBitrate;
+    this.applicationLimited = init.applicationLimited;
+  }
+}
+
 function required<T>(
   value: unknown,
   ctor: { readonly prototype: T; readonly name: string },
@@ -82,6 +113,7 @@ export interface PeerConnectionEventMap {
   negotiationneeded: Event;
   track: RTCTrackEvent;
   datachannel: RTCDataChannelEvent;
+  bandwidthestimate: RTCBandwidthEstimateEvent;
 }
 
 /** The `on<event>` attributes of RTCPeerConnection (W3C event handler IDL attributes). */
@@ -91,6 +123,13 @@ export abstract class PeerConnectionEventTarget extends RtcEventTarget<PeerConne
   }
   set onicecandidate(h: EventHandler<RTCPeerConnectionIceEvent>) {
     this.setHandler('icecandidate', h);
+  }
+  /** tsrtc extension: see RTCBandwidthEstimateEvent. */
+  get onbandwidthestimate(): EventHandler<RTCBandwidthEstimateEvent> {
+    return this.getHandler('bandwidthestimate');
+  }
+  set onbandwidthestimate(h: EventHandler<RTCBandwidthEstimateEvent>) {
+    this.setHandler('bandwidthestimate', h);
   }
   get onicecandidateerror(): EventHandler<Event> {
     return this.getHandler('icecandidateerror');

@@ -5,7 +5,7 @@
  */
 import { isNodeAvInstalled, loadNodeAv } from '../media/codecs/node-av.js';
 import type { Clock } from '../net/clock.js';
-import type { MediaSessionEvent } from '../rtp/media-session-types.js';
+import type { BandwidthEstimateEvent, MediaSessionEvent } from '../rtp/media-session-types.js';
 import type { MediaSectionConfig, MediaSessionConfig, SendEncodingConfig } from '../rtp/session-config.js';
 import type { MediaLink } from './media-link.js';
 import { ReceiverPipeline } from './receiver-pipeline.js';
@@ -50,14 +50,19 @@ export function sendEncodingsOf(sender: RTCRtpSender, rids: readonly string[]): 
 export class MediaPipelines {
   private readonly entries = new Map<RTCRtpTransceiver, TransceiverMedia>();
   private link: MediaLink | undefined;
+  /** The connection's latest bandwidth estimate (W3C availableOutgoingBitrate). */
+  lastEstimate: BandwidthEstimateEvent | undefined;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly onEstimate: (event: BandwidthEstimateEvent) => void = () => undefined,
+  ) {}
 
   /** The pipelines of a transceiver (made on first use). */
   of(t: RTCRtpTransceiver): TransceiverMedia {
     let entry = this.entries.get(t);
     if (!entry) {
-      const send = new SenderPipeline(t.kind, this.clock);
+      const send = new SenderPipeline(t.kind, this.clock, () => t.sender.degradationPreference);
       send.setTrack(t.sender.track);
       const receive = new ReceiverPipeline(
         t.kind,
@@ -81,7 +86,10 @@ export class MediaPipelines {
             scaleResolutionDownBy: e.scaleResolutionDownBy,
           })),
         );
-      t.sender.onEncodingsChange = encodingsChanged;
+      t.sender.onEncodingsChange = (encodings) => {
+        encodingsChanged(encodings);
+        this.applyLimits(t, send);
+      };
       encodingsChanged(t.sender.currentEncodings);
     }
     return entry;
@@ -98,6 +106,7 @@ export class MediaPipelines {
       entry.section = section;
       t.sender.negotiatedSection = section;
       entry.send.configure(link, section);
+      this.applyLimits(t, entry.send);
       entry.receive.configure(section?.receiveRids ?? []);
       t.receiver.media = { link, mid: t.mid, pipeline: entry.receive };
     }
@@ -105,13 +114,17 @@ export class MediaPipelines {
 
   /** A media session event, to the pipeline of its mid. */
   dispatch(event: MediaSessionEvent): void {
-    // the estimate itself and send pressure concern the connection (stats), not one pipeline (yet)
-    if (
-      event.type === 'transport-feedback' ||
-      event.type === 'bandwidth-estimate' ||
-      event.type === 'send-pressure'
-    )
+    if (event.type === 'transport-feedback') return;
+    if (event.type === 'bandwidth-estimate') {
+      this.lastEstimate = event;
+      this.onEstimate(event);
       return;
+    }
+    if (event.type === 'send-pressure') {
+      for (const e of this.entries.values())
+        if (e.transceiver.kind === 'video') e.send.setSendPressure(event.active);
+      return;
+    }
     if (event.type === 'target-bitrate') {
       for (const e of this.entries.values()) {
         if (event.mid === undefined || e.transceiver.mid === event.mid)
@@ -137,6 +150,13 @@ export class MediaPipelines {
         if (event.reason === 'bye') entry.receive.onActivity(event.rid, false);
         break;
     }
+  }
+
+  /** The session keeps a section's share of the estimate within its encodings' maxBitrate. */
+  private applyLimits(t: RTCRtpTransceiver, send: SenderPipeline): void {
+    if (!this.link || t.mid === null) return;
+    const maxBitrate = send.maxBitrate;
+    this.link.setBitrateLimits(t.mid, maxBitrate === undefined ? undefined : { maxBitrate });
   }
 
   all(): IterableIterator<TransceiverMedia> {

@@ -31,7 +31,7 @@ import {
   type RTCPeerConnectionState,
 } from './connection-state.js';
 import { dataChannelParameters, type RTCDataChannelInit } from './data-channel-init.js';
-import { PeerConnectionEventTarget, RTCPeerConnectionIceEvent } from './events.js';
+import { PeerConnectionEventTarget, RTCBandwidthEstimateEvent, RTCPeerConnectionIceEvent } from './events.js';
 import {
   type RTCPeerConnectionErrorCallback,
   type RTCSessionDescriptionCallback,
@@ -93,7 +93,20 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     // An unhandled rejection here would crash the process before anyone awaits the certificate.
     this.certificatePromise.then((c) => (this.certificateValue = c)).catch(() => undefined);
     const cname = uuid(this.runtime.random);
-    this.pipelines = new MediaPipelines(this.runtime.clock);
+    // The estimate event fires in a task of its own, not inside the media session's processing.
+    this.pipelines = new MediaPipelines(this.runtime.clock, (e) =>
+      this.runtime.timers.task(() => {
+        if (this.closed) return;
+        this.dispatchEvent(
+          new RTCBandwidthEstimateEvent('bandwidthestimate', {
+            availableOutgoingBitrate: e.availableOutgoingBitrate,
+            delayBasedBitrate: e.delayBasedBitrate,
+            lossBasedBitrate: e.lossBasedBitrate,
+            applicationLimited: e.inAlr,
+          }),
+        );
+      }),
+    );
     this.transports = new ConnectionTransports(() => this.config, this.runtime, cname, {
       // Gathering events are queued as tasks (W3C): never before setLocalDescription() resolves.
       localCandidate: (e) => this.runtime.timers.task(() => this.onLocalCandidate(e)),
@@ -381,6 +394,7 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
       certificate: this.certificateValue,
       remoteCertificates: t.dtls?.getRemoteCertificates() ?? [],
       channels: this.channels,
+      availableOutgoingBitrate: this.pipelines.lastEstimate?.availableOutgoingBitrate,
       timestamp,
     });
     if (t.media) addRtpStats(report, t.media, this.pipelines, timestamp);

@@ -6,6 +6,7 @@
 import type { RTCPriorityType } from '../datachannel/data-channel.js';
 import { mimeTypeOf } from '../sdp/codecs.js';
 import type { MediaSection } from '../sdp/types.js';
+import { DEGRADATION_PREFERENCES, type RTCDegradationPreference } from './send-adaptation.js';
 import { toDictionary, toDOMString, toEnum, toSequence, toUnsigned } from './webidl.js';
 
 export interface RTCRtpEncodingParameters {
@@ -119,6 +120,8 @@ export interface RTCRtpParameters {
 export interface RTCRtpSendParameters extends RTCRtpParameters {
   transactionId: string;
   encodings: RTCRtpEncodingParameters[];
+  /** W3C webrtc-extensions: what gives way when bandwidth is short (default 'balanced'). */
+  degradationPreference?: RTCDegradationPreference;
 }
 
 export type RTCRtpReceiveParameters = RTCRtpParameters;
@@ -161,8 +164,12 @@ export function checkSetParameters(
   value: unknown,
   last: RTCRtpSendParameters | null,
   kind: 'audio' | 'video',
-): RTCRtpEncodingParameters[] {
+): { encodings: RTCRtpEncodingParameters[]; degradationPreference: RTCDegradationPreference | undefined } {
   const { d, encodings } = toParameters(value);
+  const degradationPreference =
+    d.degradationPreference === undefined
+      ? undefined
+      : toEnum(d.degradationPreference, DEGRADATION_PREFERENCES, 'degradationPreference');
   if (last === null) {
     throw new DOMException(
       'setParameters() needs the parameters of a getParameters() call in this task',
@@ -191,7 +198,7 @@ export function checkSetParameters(
     }
   }
   checkEncodingRanges(encodings);
-  return encodings;
+  return { encodings, degradationPreference };
 }
 
 /** The codecs, header extensions and RTCP settings a negotiated section gives a sender or receiver. */

@@ -98,6 +98,7 @@ export function addRtpStats(
     const remote = out.remote;
     const remoteId = remote ? `RI${TRANSPORT_ID}${kindLetter}${out.ssrc}` : undefined;
     const enc = e.send.encoderStatsFor(out.rid);
+    const layer = e.send.layerFor(out.rid);
     report.set(id, {
       id,
       type: 'outbound-rtp',
@@ -132,10 +133,12 @@ export function addRtpStats(
             frameWidth: enc.frameWidth,
             frameHeight: enc.frameHeight,
             framesPerSecond: e.send.source.framesPerSecond,
-            qualityLimitationReason: 'none',
+            qualityLimitationReason: layer.adaptation.qualityLimitationReason,
+            qualityLimitationResolutionChanges: layer.adaptation.resolutionChanges,
           }
         : {}),
       encoderImplementation: enc.encoderImplementation,
+      targetBitrate: layer.encoder?.targetBitrate,
     });
     if (remote && remoteId) {
       report.set(remoteId, {

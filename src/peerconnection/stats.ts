@@ -22,6 +22,8 @@ interface StatsSources {
   certificate: RTCCertificate | undefined;
   remoteCertificates: ArrayBuffer[];
   channels: readonly RTCDataChannel[];
+  /** The send-side bandwidth estimate (bits/s), reported on the selected pair; undefined without one. */
+  availableOutgoingBitrate?: number | undefined;
   /** Unix milliseconds from the connection's clock. */
   timestamp: number;
 }
@@ -117,6 +119,7 @@ export function collectStats(s: StatsSources): RTCStatsReport {
       currentRoundTripTime: p.currentRoundTripTime,
       totalRoundTripTime: p.totalRoundTripTime,
       lastPacketSentTimestamp: undefined,
+      availableOutgoingBitrate: p.selected ? s.availableOutgoingBitrate : undefined,
     });
   }
   for (const c of ice.getLocalCandidates()) {

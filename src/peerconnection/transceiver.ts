@@ -29,6 +29,7 @@ import {
   type RTCRtpReceiveParameters,
   type RTCRtpSendParameters,
 } from './rtp-parameters.js';
+import type { RTCDegradationPreference } from './send-adaptation.js';
 import { RTCStatsReport } from './stats.js';
 import { toSequence } from './webidl.js';
 
@@ -73,6 +74,7 @@ export class RTCRtpSender {
   private transactionId = 0;
   /** W3C [[LastReturnedParameters]]: what getParameters() returned in this task (null after it). */
   private lastReturned: RTCRtpSendParameters | null = null;
+  private preference: RTCDegradationPreference | undefined;
   /** @internal */
   host: TransceiverHost | undefined;
   /** @internal the transceiver is stopping: no more replaceTrack/setParameters. */
@@ -182,6 +184,7 @@ export class RTCRtpSender {
       codecs: n.codecs.map((c) => ({ ...c })),
       headerExtensions: n.headerExtensions.map((h) => ({ ...h })),
       rtcp: { ...n.rtcp },
+      ...(this.preference ? { degradationPreference: this.preference } : {}),
     };
     this.lastReturned = structuredClone(parameters);
     const id = parameters.transactionId;
@@ -198,11 +201,17 @@ export class RTCRtpSender {
    */
   async setParameters(parameters: RTCRtpSendParameters, _options?: Record<string, unknown>): Promise<void> {
     if (this.stopping) throw invalidState('setParameters() on a stopped transceiver');
-    const encodings = checkSetParameters(parameters, this.lastReturned, this.kind);
+    const { encodings, degradationPreference } = checkSetParameters(parameters, this.lastReturned, this.kind);
     this.lastReturned = null;
     await this.task();
     this.encodings = encodings.map((e, i) => ({ ...this.encodings[i], ...e }));
+    this.preference = degradationPreference;
     this.onEncodingsChange?.(this.encodings);
+  }
+
+  /** @internal What gives way when bandwidth is short (setParameters degradationPreference). */
+  get degradationPreference(): RTCDegradationPreference {
+    return this.preference ?? 'balanced';
   }
 
   /** @internal The encodings as set (for the media pipeline). */
