@@ -13,9 +13,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { tempDir } from '../contrib/media-fixtures.js';
 import { assertFlag, assertHalves, makeHalves, videoFacts } from '../cli/media-check.js';
 import { freePort, startCli } from '../cli/processes.js';
+import { tempDir } from '../contrib/media-fixtures.js';
 import { aiortcSkipReason, startAiortc } from './aiortc.js';
 
 const skip = aiortcSkipReason();
