@@ -6,9 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 
 const MAX_BODY_BYTES = 256 * 1024;
+
+/** True for 127.0.0.0/8, ::1 and localhost: a server there offers loopback ICE candidates only. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
 
 export interface StaticFile {
   type: string;

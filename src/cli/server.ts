@@ -8,7 +8,6 @@
  *   npm run server -- [--host H] [--port P] [--record-to FILE] [--cert-file F --key-file F] [-v]
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,7 +15,7 @@ import { RTCPeerConnection } from '../peerconnection/peer-connection.js';
 import { enableVerbose, interrupted, parseOrUsage, runMain, UsageError } from './cli-support.js';
 import { answerDemoOffer, type DemoConnection, type DemoPeerOptions } from './demo-peer.js';
 import type { TransformEngine } from './demo-tracks.js';
-import { type OfferServer, type StaticFile, startOfferServer } from './offer-server.js';
+import { isLoopbackHost, type OfferServer, type StaticFile, startOfferServer } from './offer-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -48,12 +47,6 @@ function pageFiles(dir: string | undefined): Record<string, StaticFile> {
     if (body) files[`/${script}`] = { type: 'text/javascript; charset=utf-8', body };
   }
   return files;
-}
-
-/** True for 127.0.0.0/8, ::1 and localhost: such a server offers loopback ICE candidates only. */
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost' || host === '::1') return true;
-  return isIP(host) === 4 && host.startsWith('127.');
 }
 
 export async function startDemoServer(
