@@ -136,6 +136,8 @@ async function negotiate(
 async function main(): Promise<number> {
   const options = parseOrUsage(() => parse(process.argv.slice(2)));
   const player = options.playFrom ? await MediaPlayer.open(options.playFrom) : null;
+  // The flag's 30 frames take a moment to compute: before signaling, not while the peer waits for an answer.
+  const video: MediaStreamTrack = player?.video ?? new FlagVideoStreamTrack();
   const recorder = options.recordTo ? new MediaRecorder(options.recordTo) : null;
   const sink: Sink = recorder ?? new MediaBlackhole();
   const signaling = createSignaling(options.signalingOptions);
@@ -161,7 +163,7 @@ async function main(): Promise<number> {
     if (tracksAdded) return;
     tracksAdded = true;
     if (player?.audio) pc.addTrack(player.audio);
-    pc.addTrack(player?.video ?? new FlagVideoStreamTrack());
+    pc.addTrack(video);
   };
 
   let code = 0;
@@ -184,6 +186,7 @@ async function main(): Promise<number> {
     await signaling.close().catch(() => undefined);
     pc.close();
     player?.stop();
+    video.stop();
   }
   return code;
 }
