@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { formatBytes, mbps, ProgressBar } from '../../src/cli/progress.js';
 import { tempDir } from '../contrib/media-fixtures.js';
-import { freePort, startCli } from './processes.js';
+import { freePort, startCli, waitForBytes } from './processes.js';
 
 const { dir, cleanup } = tempDir('filexfer');
 after(cleanup);
@@ -59,10 +59,11 @@ describe('filexfer, tsrtc to tsrtc', () => {
     const source = join(dir, 'huge.bin');
     writeFileSync(source, randomBytes(64 * 1024 * 1024));
     const signaling = ['-s', 'tcp-socket', '--signaling-port', String(await freePort()), '--loopback'];
-    const receive = startCli('filexfer', ['receive', join(dir, 'huge.out'), ...signaling]);
+    const target = join(dir, 'huge.out');
+    const receive = startCli('filexfer', ['receive', target, ...signaling]);
     const send = startCli('filexfer', ['send', source, ...signaling]);
-    // Stop the receiver as soon as the channel is up and data flows.
-    await new Promise((r) => setTimeout(r, 2500));
+    // Stop the receiver once data flows (1 MiB of 64 written).
+    await waitForBytes([target], 1024 * 1024);
     receive.interrupt();
     const [sent, received] = await Promise.all([send.finished, receive.finished]);
     assert.equal(received.code, 130);

@@ -3,6 +3,7 @@
  * output collected, a deadline, and an interrupt (SIGINT, as Ctrl-C) that a test can send.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -101,4 +102,26 @@ export async function freePort(): Promise<number> {
   const address = server.address();
   await new Promise((r) => server.close(r));
   return typeof address === 'object' && address ? address.port : 0;
+}
+
+/**
+ * Resolves once every file holds at least `minBytes` (a recording that has frames in it, a transfer under
+ * way): on a loaded machine a fixed wait may end before the first frame.
+ */
+export async function waitForBytes(files: string[], minBytes: number, timeoutMs = 90_000): Promise<void> {
+  const size = (f: string): number => {
+    try {
+      return statSync(f).size;
+    } catch {
+      return 0;
+    }
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (files.some((f) => size(f) < minBytes)) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `files did not reach ${minBytes} bytes: ${files.map((f) => `${f} ${size(f)}`).join(', ')}`,
+      );
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
