@@ -49,7 +49,8 @@ export function sendEncodingsOf(sender: RTCRtpSender, rids: readonly string[]): 
 
 export class MediaPipelines {
   private readonly entries = new Map<RTCRtpTransceiver, TransceiverMedia>();
-  private link: MediaLink | undefined;
+  /** The media session each mid's section runs on (its transport's), from the last negotiation. */
+  private linkFor: (mid: string) => MediaLink | undefined = () => undefined;
 
   constructor(private readonly clock: Clock) {}
 
@@ -64,7 +65,7 @@ export class MediaPipelines {
         t.receiver.track,
         this.clock,
         (rid) => {
-          if (t.mid !== null) this.link?.requestKeyframe(t.mid, rid);
+          if (t.mid !== null) this.linkFor(t.mid)?.requestKeyframe(t.mid, rid);
         },
         t.receiver.layers,
       );
@@ -87,9 +88,13 @@ export class MediaPipelines {
     return entry;
   }
 
-  /** After a negotiation: every transceiver with a mid follows its negotiated section. */
-  sync(transceivers: readonly RTCRtpTransceiver[], config: MediaSessionConfig, link: MediaLink): void {
-    this.link = link;
+  /** After a negotiation: every transceiver with a mid follows its negotiated section, on its transport. */
+  sync(
+    transceivers: readonly RTCRtpTransceiver[],
+    config: MediaSessionConfig,
+    linkFor: (mid: string) => MediaLink | undefined,
+  ): void {
+    this.linkFor = linkFor;
     if (config.media.length > 0) preloadCodecs();
     const sections = new Map(config.media.map((m) => [m.mid, m]));
     for (const t of transceivers) {
@@ -97,9 +102,10 @@ export class MediaPipelines {
       const section = t.mid !== null && !t.stopped ? sections.get(t.mid) : undefined;
       entry.section = section;
       t.sender.negotiatedSection = section;
+      const link = t.mid !== null ? linkFor(t.mid) : undefined;
       entry.send.configure(link, section);
       entry.receive.configure(section?.receiveRids ?? []);
-      t.receiver.media = { link, mid: t.mid, pipeline: entry.receive };
+      t.receiver.media = link ? { link, mid: t.mid, pipeline: entry.receive } : undefined;
     }
   }
 
