@@ -67,6 +67,7 @@ export class SectionTransport {
     private readonly wakes: WakeScheduler,
     private readonly cname: string,
     private readonly events: SectionTransportEvents,
+    localParameters?: { usernameFragment: string; password: string },
   ) {
     this.ownerMid = ownerMid;
     this.statsId = `T${String(ordinal).padStart(2, '0')}`;
@@ -78,6 +79,7 @@ export class SectionTransport {
       turnRejectUnauthorized: config.turnRejectUnauthorized ?? true,
       runtime,
       wakes,
+      ...(localParameters ? { localParameters } : {}),
     });
     const disconnected = config.iceDisconnectedTimeout;
     this.ice = new RTCIceTransport(this.gatherer, {
@@ -119,14 +121,10 @@ export class SectionTransport {
 
   /**
    * Our ICE credentials and DTLS fingerprints (every certificate's SHA-256) for the next description.
-   * Creates the DTLS transport on first use and restarts ICE when asked and checks already run.
+   * Creates the DTLS transport on first use.
    */
-  localInfo(certificates: readonly RTCCertificate[], iceRestart: boolean): LocalTransportInfo {
+  localInfo(certificates: readonly RTCCertificate[]): LocalTransportInfo {
     this.dtlsTransport ??= this.createDtls(certificates);
-    if (iceRestart && this.iceStarted) {
-      this.ice.restart();
-      this.localRestart = true;
-    }
     const ice = this.ice.getLocalParameters();
     const fingerprints = certificates.flatMap((c) =>
       c
@@ -140,6 +138,13 @@ export class SectionTransport {
       fingerprints,
       dtlsRole: this.dtlsTransport.dtlsRole,
     };
+  }
+
+  /** ICE restart with the given credentials: the old pair carries data until a new one is selected. */
+  restartIce(params: { usernameFragment: string; password: string }): void {
+    if (this.closed) return;
+    this.ice.restart(params);
+    if (this.iceStarted) this.localRestart = true;
   }
 
   startGathering(): void {

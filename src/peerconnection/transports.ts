@@ -3,7 +3,7 @@
  * `SectionTransport` (one per BUNDLE group, one per section outside any group), the SCTP transport on the
  * data section's transport, and one wake-up timer for all of them. A peer that accepts BUNDLE costs one
  * transport, as before; a peer that does not gets one per m-line, each with its own ICE credentials,
- * candidates, DTLS session and media session.
+ * candidates, DTLS session and media session (the ICE credentials are the connection's, as in Chromium).
  *
  * Two maps say which transport each mid uses: `proposed` for the local description being made or set,
  * `committed` for the last completed negotiation. `planLocal()` fills `proposed` and writes each section's
@@ -13,6 +13,7 @@
  * the media sessions. `close()` says goodbye synchronously.
  */
 import { createLogger } from '../common/logger.js';
+import { randomIceString } from '../common/random.js';
 import type { RTCDataChannel } from '../datachannel/data-channel.js';
 import { RTCSctpTransport } from '../datachannel/sctp-transport.js';
 import type { RTCCertificate } from '../dtls/certificate.js';
@@ -73,6 +74,7 @@ export interface LocalPlan {
   /** Our first offer: each section that is not bundle-only gets a transport of its own (JSEP §5.2.1). */
   readonly initial: boolean;
   readonly certificates: readonly RTCCertificate[];
+  /** New ICE credentials for every transport (restartIce, createOffer({ iceRestart })). */
   readonly iceRestart: boolean;
   /** The remote offer (answers): its a=setup decides whether we may keep a running DTLS role. */
   readonly offer?: SessionDescription;
@@ -100,6 +102,11 @@ export class ConnectionTransports {
   private sctpTransport: RTCSctpTransport | null = null;
   private sctpCarrier: SectionTransport | undefined;
   private mediaConfigured = false;
+  /**
+   * The ICE credentials all our transports share (as Chromium does; webrtcbin refuses an offer whose BUNDLE
+   * group has several): each transport still has its own sockets, candidates and checks.
+   */
+  private sessionIce: { usernameFragment: string; password: string } | undefined;
   private created = 0;
   private closed = false;
 
@@ -182,12 +189,20 @@ export class ConnectionTransports {
    */
   planLocal(model: SessionDescription, plan: LocalPlan): void {
     if (this.closed) return;
+    if (plan.iceRestart && this.live.some((t) => t.started)) {
+      const random = this.runtime.random;
+      this.sessionIce = {
+        usernameFragment: randomIceString(8, random),
+        password: randomIceString(24, random),
+      };
+      for (const t of this.live) t.restartIce(this.sessionIce);
+    }
     const uses = plan.type === 'answer' ? this.answerUses(model) : this.offerUses(model, plan.initial);
     const next = this.assign(uses);
     this.proposed = next;
     const infos = new Map<SectionTransport, LocalTransportInfo>();
-    for (const t of new Set(next.values())) infos.set(t, t.localInfo(plan.certificates, plan.iceRestart));
-    const fallback = infos.values().next().value ?? this.live[0]?.localInfo(plan.certificates, false);
+    for (const t of new Set(next.values())) infos.set(t, t.localInfo(plan.certificates));
+    const fallback = infos.values().next().value ?? this.live[0]?.localInfo(plan.certificates);
     for (const section of model.media) {
       const t = section.mid === undefined ? undefined : next.get(section.mid);
       const info = (t && infos.get(t)) ?? fallback;
@@ -292,7 +307,10 @@ export class ConnectionTransports {
         stateChange: () => this.events.stateChange(),
         media: (e) => this.events.media(e),
       },
+      this.sessionIce,
     );
+    const { usernameFragment, password } = t.ice.getLocalParameters();
+    this.sessionIce ??= { usernameFragment, password };
     this.live.push(t);
     return t;
   }

@@ -47,17 +47,26 @@ export function collectFrames<T>(track: MediaStreamTrack): { frames: T[]; stop()
   };
 }
 
-/** Per m-line of a description: mid, port, ICE ufrag, fingerprint and how many candidates it lists. */
+/** Per m-line of a description: mid, port, ICE ufrag and the ports of the candidates it lists. */
 export function transportsOf(
   sdp: string,
-): { mid: string; port: number; ufrag: string; candidates: number }[] {
+): { mid: string; port: number; ufrag: string; candidates: number; candidatePorts: string }[] {
   const d = parseSdp(sdp);
   return d.media.map((m) => ({
     mid: m.mid ?? '',
     port: m.port,
     ufrag: m.iceUfrag ?? d.iceUfrag ?? '',
     candidates: m.candidates.length,
+    candidatePorts: m.candidates.map((c) => c.port).join(','),
   }));
+}
+
+/** How many different transports the sections listing candidates show (by their candidates' ports). */
+export function distinctCandidateSets(sdp: string): number {
+  const sets = transportsOf(sdp)
+    .filter((s) => s.candidates > 0)
+    .map((s) => s.candidatePorts);
+  return new Set(sets).size;
 }
 
 /** Offer from `a` (munged by `editOffer`), answer from `b` (munged by `editAnswer`). */
