@@ -49,9 +49,10 @@ export function sendEncodingsOf(sender: RTCRtpSender, rids: readonly string[]): 
 
 export class MediaPipelines {
   private readonly entries = new Map<RTCRtpTransceiver, TransceiverMedia>();
-  private link: MediaLink | undefined;
   /** The connection's latest bandwidth estimate (W3C availableOutgoingBitrate). */
   lastEstimate: BandwidthEstimateEvent | undefined;
+  /** The media session each mid's section runs on (its transport's), from the last negotiation. */
+  private linkFor: (mid: string) => MediaLink | undefined = () => undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -69,7 +70,7 @@ export class MediaPipelines {
         t.receiver.track,
         this.clock,
         (rid) => {
-          if (t.mid !== null) this.link?.requestKeyframe(t.mid, rid);
+          if (t.mid !== null) this.linkFor(t.mid)?.requestKeyframe(t.mid, rid);
         },
         t.receiver.layers,
       );
@@ -95,9 +96,13 @@ export class MediaPipelines {
     return entry;
   }
 
-  /** After a negotiation: every transceiver with a mid follows its negotiated section. */
-  sync(transceivers: readonly RTCRtpTransceiver[], config: MediaSessionConfig, link: MediaLink): void {
-    this.link = link;
+  /** After a negotiation: every transceiver with a mid follows its negotiated section, on its transport. */
+  sync(
+    transceivers: readonly RTCRtpTransceiver[],
+    config: MediaSessionConfig,
+    linkFor: (mid: string) => MediaLink | undefined,
+  ): void {
+    this.linkFor = linkFor;
     if (config.media.length > 0) preloadCodecs();
     const sections = new Map(config.media.map((m) => [m.mid, m]));
     for (const t of transceivers) {
@@ -105,10 +110,11 @@ export class MediaPipelines {
       const section = t.mid !== null && !t.stopped ? sections.get(t.mid) : undefined;
       entry.section = section;
       t.sender.negotiatedSection = section;
+      const link = t.mid !== null ? linkFor(t.mid) : undefined;
       entry.send.configure(link, section);
       this.applyLimits(t, entry.send);
       entry.receive.configure(section?.receiveRids ?? []);
-      t.receiver.media = { link, mid: t.mid, pipeline: entry.receive };
+      t.receiver.media = link ? { link, mid: t.mid, pipeline: entry.receive } : undefined;
     }
   }
 
@@ -154,9 +160,10 @@ export class MediaPipelines {
 
   /** The session keeps a section's share of the estimate within its encodings' maxBitrate. */
   private applyLimits(t: RTCRtpTransceiver, send: SenderPipeline): void {
-    if (!this.link || t.mid === null) return;
+    const link = t.mid === null ? undefined : this.linkFor(t.mid);
+    if (!link || t.mid === null) return;
     const maxBitrate = send.maxBitrate;
-    this.link.setBitrateLimits(t.mid, maxBitrate === undefined ? undefined : { maxBitrate });
+    link.setBitrateLimits(t.mid, maxBitrate === undefined ? undefined : { maxBitrate });
   }
 
   all(): IterableIterator<TransceiverMedia> {

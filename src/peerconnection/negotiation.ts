@@ -32,6 +32,8 @@ export interface LocalTransportInfo {
   usernameFragment: string;
   password: string;
   fingerprints: Fingerprint[];
+  /** The DTLS role of a running transport (a re-answer keeps it). */
+  dtlsRole?: 'client' | 'server' | undefined;
 }
 
 /** One m-line as we track it across negotiations: its mid and what it carries. */
@@ -260,26 +262,31 @@ export function buildAnswer(options: {
   return answer;
 }
 
+/** The candidates one section of our description lists, or undefined when it carries no transport. */
+export type SectionCandidates = (
+  mid: string,
+) => { candidates: readonly RTCIceCandidate[]; complete: boolean } | undefined;
+
 /**
  * Put our gathered candidates (and end-of-candidates when gathering is done) into the sections that carry
- * a transport: in an initial offer every section that is not bundle-only (JSEP §5.2.1: until the answer
- * accepts BUNDLE each may be used on its own; they all share our one transport), afterwards the BUNDLE tag.
+ * a transport: each section outside a BUNDLE group and each group's tag lists its own transport's
+ * candidates (in an initial offer every section that is not bundle-only has a transport of its own, JSEP
+ * §5.2.1); the other sections of a group list none.
  */
 export function withCandidates(
   desc: SessionDescription,
-  candidates: readonly RTCIceCandidate[],
-  complete: boolean,
-  initialOffer = false,
+  candidatesOf: SectionCandidates,
 ): SessionDescription {
   const out = structuredClone(desc);
-  const lines: SdpCandidate[] = candidates
-    .filter((c) => c.parsed)
-    .map((c) => ({ ...c.parsed!, extensions: [] }));
-  out.media.forEach((section, i) => {
-    if (section.port === 0 && !section.bundleOnly) return;
-    if (initialOffer ? section.bundleOnly : transportSectionIndex(out, i) !== i) return;
-    section.candidates = lines.map((l) => ({ ...l }));
-    section.endOfCandidates = complete;
+  for (const section of out.media) {
+    if ((section.port === 0 && !section.bundleOnly) || section.mid === undefined) continue;
+    const found = candidatesOf(section.mid);
+    if (!found) continue;
+    const lines: SdpCandidate[] = found.candidates
+      .filter((c) => c.parsed)
+      .map((c) => ({ ...c.parsed!, extensions: [] }));
+    section.candidates = lines;
+    section.endOfCandidates = found.complete;
     if (lines.length > 0 && section.port === 9) {
       const first = lines[0]!;
       section.port = first.port;
@@ -289,7 +296,7 @@ export function withCandidates(
         address: first.address,
       };
     }
-  });
+  }
   return out;
 }
 
@@ -322,14 +329,14 @@ export function remoteFingerprints(desc: SessionDescription): Fingerprint[] {
 export function negotiatedDataSection(
   local: SessionDescription,
   remote: SessionDescription,
-): { remotePort: number; remoteMaxMessageSize: number } | undefined {
+): { mid: string; remotePort: number; remoteMaxMessageSize: number } | undefined {
   // A bundle-only section (port 0 in a max-bundle offer) is in use, not rejected.
   const l = local.media.find((m) => m.kind === 'application' && (m.port !== 0 || m.bundleOnly));
   const r = remote.media.find(
     (m) => m.kind === 'application' && m.mid === l?.mid && (m.port !== 0 || m.bundleOnly),
   );
-  if (!l || !r) return undefined;
+  if (!l || !r || l.mid === undefined) return undefined;
   const info = dataChannelSection(r);
   if (!info) return undefined;
-  return { remotePort: info.sctpPort, remoteMaxMessageSize: info.maxMessageSize };
+  return { mid: l.mid, remotePort: info.sctpPort, remoteMaxMessageSize: info.maxMessageSize };
 }

@@ -13,7 +13,7 @@ import type { RTCSctpTransport } from '../datachannel/sctp-transport.js';
 import { RTCDataChannelEvent } from '../datachannel/sctp-transport.js';
 import { RTCCertificate, type RTCCertificateKeygenAlgorithm } from '../dtls/certificate.js';
 import { RTCIceCandidate, type RTCIceCandidateInit } from '../ice/candidate.js';
-import type { RTCIceGathererEvent, RTCIceGathererState } from '../ice/gatherer.js';
+import type { RTCIceGathererEvent } from '../ice/gatherer.js';
 import type { MediaStream } from '../media/media-stream.js';
 import type { MediaStreamTrack } from '../media/track.js';
 import { nodeRuntime, type Runtime } from '../net/runtime.js';
@@ -42,6 +42,7 @@ import { NegotiationNeeded } from './negotiation-needed.js';
 import { OperationsChain } from './operations-chain.js';
 import { RemoteStreams, type RemoteTrackChanges } from './remote-streams.js';
 import { addRtpStats } from './rtp-stats.js';
+import type { SectionTransport } from './section-transport.js';
 import {
   isSdpType,
   type RTCSessionDescription,
@@ -66,7 +67,7 @@ export interface RTCPeerConnectionOptions {
 export class RTCPeerConnection extends PeerConnectionEventTarget {
   private config: ResolvedConfiguration;
   private readonly runtime: Runtime;
-  private readonly certificatePromise: Promise<RTCCertificate>;
+  private readonly certificatesPromise: Promise<readonly RTCCertificate[]>;
   private certificateValue: RTCCertificate | undefined;
   private readonly transports: ConnectionTransports;
   private readonly transceivers: TransceiverSet;
@@ -89,9 +90,10 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     this.config = resolveConfiguration(configuration);
     this.runtime = options.runtime ?? nodeRuntime;
     const certs = this.config.certificates;
-    this.certificatePromise = certs?.[0] ? Promise.resolve(certs[0]) : takeCertificate();
+    this.certificatesPromise =
+      certs && certs.length > 0 ? Promise.resolve([...certs]) : takeCertificate().then((c) => [c]);
     // An unhandled rejection here would crash the process before anyone awaits the certificate.
-    this.certificatePromise.then((c) => (this.certificateValue = c)).catch(() => undefined);
+    this.certificatesPromise.then((c) => (this.certificateValue = c[0])).catch(() => undefined);
     const cname = uuid(this.runtime.random);
     // The estimate event fires in a task of its own, not inside the media session's processing.
     this.pipelines = new MediaPipelines(this.runtime.clock, (e) =>
@@ -109,10 +111,13 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     );
     this.transports = new ConnectionTransports(() => this.config, this.runtime, cname, {
       // Gathering events are queued as tasks (W3C): never before setLocalDescription() resolves.
-      localCandidate: (e) => this.runtime.timers.task(() => this.onLocalCandidate(e)),
+      localCandidate: (transport, e) => {
+        // The end of one transport's candidates is announced once all transports are done (gathering state).
+        if (e.candidate) this.runtime.timers.task(() => this.onLocalCandidate(transport, e));
+      },
       candidateError: (e) => this.runtime.timers.task(() => !this.closed && this.dispatchEvent(e)),
       gatheringStateChange: () => {
-        const s = this.transports.gatherer.state;
+        const s = this.transports.gatheringState();
         this.runtime.timers.task(() => this.onGatheringState(s));
       },
       stateChange: () => this.updateStates(),
@@ -125,8 +130,8 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
         const t = this.transceivers.byMid(mid);
         return t ? sendEncodingsOf(t.sender, rids) : [];
       },
-      mediaConfigured: (config, link) => {
-        this.pipelines.sync(this.transceivers.list, config, link);
+      mediaConfigured: (config, linkFor) => {
+        this.pipelines.sync(this.transceivers.list, config, linkFor);
         for (const t of this.transceivers.list) {
           t.sender.statsSource = () => this.statsFor((s) => s.type === 'outbound-rtp' && s.mid === t.mid);
           t.receiver.statsSource = () => this.statsFor((s) => s.type === 'inbound-rtp' && s.mid === t.mid);
@@ -144,7 +149,7 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
       transports: this.transports,
       cname,
       config: () => this.config,
-      certificate: () => this.certificatePromise,
+      certificates: () => this.certificatesPromise,
       wantsData: () => this.wantsData,
       remoteOfferedData: () => {
         this.wantsData = true;
@@ -388,16 +393,15 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     const t = this.transports;
     const timestamp = this.runtime.clock.wallTime();
     const report = collectStats({
-      iceTransport: t.ice,
-      dtlsTransport: t.dtls,
+      transports: t.all,
       sctpTransport: t.sctp,
       certificate: this.certificateValue,
-      remoteCertificates: t.dtls?.getRemoteCertificates() ?? [],
       channels: this.channels,
       availableOutgoingBitrate: this.pipelines.lastEstimate?.availableOutgoingBitrate,
       timestamp,
     });
-    if (t.media) addRtpStats(report, t.media, this.pipelines, timestamp);
+    const links = t.all.flatMap((x) => (x.media ? [{ link: x.media, transportId: x.statsId }] : []));
+    if (links.length > 0) addRtpStats(report, links, this.pipelines, timestamp);
     return report;
   }
 
@@ -430,28 +434,28 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     if (this.signaling.state === 'stable') this.negotiation.update();
   }
 
-  private onLocalCandidate(e: RTCIceGathererEvent): void {
-    if (this.closed) return;
-    const { mid, index } = this.signaling.candidateSection();
-    const ufrag = this.transports.ice.getLocalParameters().usernameFragment;
-    const candidate = e.candidate
-      ? new RTCIceCandidate({
-          candidate: e.candidate.candidate,
-          sdpMid: mid,
-          sdpMLineIndex: index,
-          usernameFragment: ufrag,
-        })
-      : null;
+  /** A candidate of one transport, announced under the section that carries that transport. */
+  private onLocalCandidate(transport: SectionTransport, e: RTCIceGathererEvent): void {
+    if (this.closed || transport.isClosed || !e.candidate) return;
+    const mid = transport.ownerMid;
+    const candidate = new RTCIceCandidate({
+      candidate: e.candidate.candidate,
+      sdpMid: mid,
+      sdpMLineIndex: this.signaling.localSectionIndex(mid),
+      usernameFragment: transport.ice.getLocalParameters().usernameFragment,
+    });
     this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate, url: e.url }));
   }
 
-  private onGatheringState(s: RTCIceGathererState): void {
+  /** The gathering state over all transports; the null candidate says every transport is done. */
+  private onGatheringState(s: RTCIceGatheringState): void {
     if (this.closed) return;
-    const next: RTCIceGatheringState =
-      s === 'gathering' ? 'gathering' : s === 'complete' ? 'complete' : this.states.iceGathering;
-    if (next === this.states.iceGathering) return;
-    this.states.iceGathering = next;
+    // `new` (no transport gathers yet, or the gathering ones were discarded) keeps the state as it was.
+    if (s === 'new' || s === this.states.iceGathering) return;
+    this.states.iceGathering = s;
     this.dispatchEvent(new Event('icegatheringstatechange'));
+    if (s === 'complete' && !this.closed)
+      this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate: null, url: null }));
   }
 
   /**
@@ -460,12 +464,10 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
    */
   private updateStates(): void {
     if (this.closed) return;
-    const dtls = this.transports.dtls;
-    const ice = this.transports.iceState;
-    const dtlsState = dtls?.state ?? 'new';
+    const snapshot = this.transports.states();
     this.runtime.timers.task(() => {
       if (this.closed) return;
-      const changed = this.states.update(ice, dtlsState, dtls !== undefined);
+      const changed = this.states.update(snapshot);
       if (changed.iceConnection) this.dispatchEvent(new Event('iceconnectionstatechange'));
       if (changed.connection) {
         if (this.states.connection === 'failed') this.transports.failChannels();

@@ -1,18 +1,21 @@
 /**
- * Remote ICE candidates (W3C addIceCandidate, and those a remote description carries): matched to the
- * section they name, recorded there so the remote description shows them, and given to our one ICE
- * transport when that section uses it. End-of-candidates likewise, per section or for all of them.
+ * Remote ICE candidates (W3C addIceCandidate): matched to the section they name, recorded there so the
+ * remote description shows them, and given to the transport of ours that section meets (the transport of
+ * its BUNDLE tag, or its own). End-of-candidates likewise, per section or for all of them. Candidates that a
+ * remote description carries reach the transports through `ConnectionTransports` (`followRemoteIce`,
+ * `apply`).
  */
 import { operationError } from '../common/errors.js';
-import { createLogger } from '../common/logger.js';
-import { RTCIceCandidate, type RTCIceCandidateInit, writeCandidate } from '../ice/candidate.js';
+import { RTCIceCandidate, type RTCIceCandidateInit } from '../ice/candidate.js';
 import { transportSectionIndex } from '../sdp/jsep/bundle.js';
 import { sectionIndexFor } from '../sdp/jsep/index.js';
 import type { SessionDescription } from '../sdp/types.js';
-import { remoteIceParameters, transportSection } from './negotiation.js';
 import type { ConnectionTransports } from './transports.js';
 
-const log = createLogger('pc:candidates');
+/** The mid of the section whose transport section `index` of a remote description uses. */
+function transportMid(model: SessionDescription, index: number): string | undefined {
+  return model.media[transportSectionIndex(model, index) ?? index]?.mid;
+}
 
 /** Add one remote candidate (`null` or an empty one: end of candidates). Throws OperationError (W3C). */
 export function addRemoteCandidate(
@@ -21,9 +24,6 @@ export function addRemoteCandidate(
   transports: ConnectionTransports,
   record: boolean,
 ): void {
-  const transport = transportSection(model);
-  const usesOurTransport = (i: number): boolean =>
-    transport !== undefined && model.media[transportSectionIndex(model, i) ?? i] === transport;
   if (!init?.candidate) {
     // End of candidates: for the section named, or for all of them when none is (W3C).
     const named = init && (init.sdpMid != null || init.sdpMLineIndex != null);
@@ -32,7 +32,8 @@ export function addRemoteCandidate(
     model.media.forEach((m, i) => {
       if (index === undefined || index === i) m.endOfCandidates = true;
     });
-    if (index === undefined || usesOurTransport(index)) transports.addRemoteCandidate(null);
+    if (index === undefined) transports.endOfRemoteCandidates();
+    else transports.addRemoteCandidate(transportMid(model, index), null);
     return;
   }
   const index = sectionIndexFor(model, init);
@@ -58,25 +59,5 @@ export function addRemoteCandidate(
   if (!candidate.parsed) throw operationError(`the candidate cannot be parsed: ${init.candidate}`);
   // The remote description shows it in the section it was given for (W3C "add candidate to remoteDescription").
   if (record) section.candidates.push({ ...candidate.parsed, extensions: [] });
-  // A section the peer did not bundle onto our one transport has ICE of its own, which we do not run.
-  if (usesOurTransport(index)) transports.addRemoteCandidate(candidate);
-}
-
-/** A remote description's ICE credentials and candidates go to the ICE transport. */
-export function applyRemoteIce(model: SessionDescription, transports: ConnectionTransports): void {
-  const params = remoteIceParameters(model);
-  if (!params) return; // nothing in use yet
-  // A peer's ICE restart (new ufrag) restarts our checks before its new candidates are added.
-  transports.updateRemoteIce(params);
-  const section = transportSection(model);
-  const index = section ? model.media.indexOf(section) : 0;
-  for (const c of section?.candidates ?? []) {
-    try {
-      const init = { candidate: writeCandidate(c), sdpMid: section?.mid ?? null, sdpMLineIndex: index };
-      addRemoteCandidate(model, init, transports, false);
-    } catch (err) {
-      log.debug(`ignored a candidate of the remote description: ${(err as Error).message}`);
-    }
-  }
-  if (section?.endOfCandidates) addRemoteCandidate(model, null, transports, false);
+  transports.addRemoteCandidate(transportMid(model, index), candidate);
 }

@@ -7,6 +7,8 @@
 import { invalidAccess, operationError } from '../common/errors.js';
 import { RTCError } from '../common/rtc-error.js';
 import { SdpSyntaxError } from '../sdp/errors.js';
+import { isRejected, transportSectionIndex } from '../sdp/jsep/bundle.js';
+import { fingerprintsOf, iceParametersOf } from '../sdp/jsep/transport.js';
 import { assertValidDescription } from '../sdp/jsep/validate.js';
 import { parseSdp } from '../sdp/parse.js';
 import { cloneSession, type Fingerprint, type SessionDescription } from '../sdp/types.js';
@@ -55,6 +57,13 @@ export function parseRemoteDescription(
   if (!remoteIceParameters(model)) throw invalidAccess('the remote description has no ICE ufrag/pwd');
   const fingerprints = remoteFingerprints(model);
   if (fingerprints.length === 0) throw invalidAccess('the remote description has no DTLS fingerprint');
+  // Every section that carries a transport of its own (not bundled) needs its own credentials too.
+  model.media.forEach((m, i) => {
+    if (isRejected(model, m) || transportSectionIndex(model, i) !== i) return;
+    if (!iceParametersOf(model, m)) throw invalidAccess(`m-line ${m.mid ?? i} has no ICE ufrag/pwd`);
+    if (fingerprintsOf(model, m).length === 0)
+      throw invalidAccess(`m-line ${m.mid ?? i} has no DTLS fingerprint`);
+  });
   if (context.previous && context.dtlsStarted) {
     const before = remoteFingerprints(context.previous).map(fingerprintKey).sort().join();
     const after = fingerprints.map(fingerprintKey).sort().join();

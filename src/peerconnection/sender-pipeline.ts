@@ -80,8 +80,8 @@ export class SenderPipeline {
     return (this.layers.find((l) => l.rid === rid) ?? this.layers[0]!).controls;
   }
 
-  /** The negotiated section of this sender (after every round), and the connection's media link. */
-  configure(link: MediaLink, section: MediaSectionConfig | undefined): void {
+  /** The negotiated section of this sender (after every round), and its transport's media link. */
+  configure(link: MediaLink | undefined, section: MediaSectionConfig | undefined): void {
     this.link = link;
     this.section = section;
     const sending = section?.direction === 'sendrecv' || section?.direction === 'sendonly';

@@ -20,7 +20,7 @@ import {
   transportSection,
   withCandidates,
 } from './negotiation.js';
-import { addRemoteCandidate, applyRemoteIce } from './remote-candidates.js';
+import { addRemoteCandidate } from './remote-candidates.js';
 import { parseRemoteDescription } from './remote-description.js';
 import type { RemoteTrackChanges } from './remote-streams.js';
 import { RTCSessionDescription, type RTCSessionDescriptionInit } from './session-description.js';
@@ -57,8 +57,11 @@ interface AppliedDescription {
   readonly model: SessionDescription;
   /** The object the attributes return, kept while its SDP stays the same (so `a.x === a.x`). */
   shown?: RTCSessionDescription;
-  /** Our first offer: every section that is not bundle-only lists the candidates. */
-  initialOffer?: boolean;
+}
+
+/** buildOffer/buildAnswer write this; `ConnectionTransports.planLocal` then writes each section's own. */
+function placeholderTransport(): LocalTransportInfo {
+  return { usernameFragment: '', password: '', fingerprints: [] };
 }
 
 /** The description's W3C object: the same one until candidates change its SDP. */
@@ -73,7 +76,8 @@ export interface SignalingHost {
   readonly transports: ConnectionTransports;
   readonly cname: string;
   config(): ResolvedConfiguration;
-  certificate(): Promise<RTCCertificate>;
+  /** The connection's certificates (the configured ones, or one generated for it). */
+  certificates(): Promise<readonly RTCCertificate[]>;
   /** Is a data section wanted (a channel was created, or the peer offered one)? */
   wantsData(): boolean;
   remoteOfferedData(): void;
@@ -131,7 +135,9 @@ export class Signaling {
         : which === 'pending'
           ? this.pendingLocal
           : (this.pendingLocal ?? this.currentLocal);
-    return d ? shown(d, writeSdp(this.withLocalCandidates(d.model, d.initialOffer))) : null;
+    // The pending description's sections use the proposed transports; a current one the negotiated ones.
+    const transports = d === this.pendingLocal ? 'proposed' : 'committed';
+    return d ? shown(d, writeSdp(this.withLocalCandidates(d.model, transports))) : null;
   }
 
   remote(which: 'current' | 'pending' | 'either'): RTCSessionDescription | null {
@@ -151,25 +157,23 @@ export class Signaling {
     return (s?.iceOptions ?? remote.model.iceOptions ?? []).includes('trickle');
   }
 
-  /** The mid and m-line index our candidates are announced under. */
-  candidateSection(): { mid: string; index: number } {
+  /** The m-line index of a section of our description (candidates are announced with it). */
+  localSectionIndex(mid: string): number {
     const local = this.pendingLocal ?? this.currentLocal;
-    const section = local ? transportSection(local.model) : undefined;
-    const mid = section?.mid ?? '0';
-    const index = local
+    return local
       ? Math.max(
           0,
           local.model.media.findIndex((m) => m.mid === mid),
         )
       : 0;
-    return { mid, index };
   }
 
   // ---- offer / answer
 
   async createOffer(options: RTCOfferOptions): Promise<RTCSessionDescriptionInit> {
     if (options.iceRestart) this.restartPending = true;
-    const transport = await this.localTransportInfo();
+    const certificates = await this.host.certificates();
+    const transport = placeholderTransport();
     const model = buildOffer({
       sessionId: this.sessionId,
       sessionVersion: String(this.sessionVersion++),
@@ -180,7 +184,13 @@ export class Signaling {
       previous: this.currentLocal?.model,
       bundlePolicy: this.host.config().bundlePolicy,
     });
-    const sdp = writeSdp(this.withLocalCandidates(model, this.currentLocal === undefined));
+    this.host.transports.planLocal(model, {
+      type: 'offer',
+      initial: this.currentLocal === undefined,
+      certificates,
+      iceRestart: this.takeRestart(),
+    });
+    const sdp = writeSdp(this.withLocalCandidates(model, 'proposed'));
     this.lastOffer = sdp;
     return { type: 'offer', sdp };
   }
@@ -191,7 +201,8 @@ export class Signaling {
     }
     const offer = this.pendingRemote;
     if (!offer) throw invalidState('there is no remote offer to answer');
-    const transport = await this.localTransportInfo();
+    const certificates = await this.host.certificates();
+    const transport = placeholderTransport();
     const model = buildAnswer({
       sessionId: this.sessionId,
       sessionVersion: String(this.sessionVersion++),
@@ -201,24 +212,30 @@ export class Signaling {
       cname: this.host.cname,
       directionFor: (mid) => this.host.transceivers.answerDirection(mid),
       transceiverFor: (mid) => this.host.transceivers.byMid(mid),
-      // A re-answer keeps the DTLS role the first round chose (Chromium refuses a swapped a=setup).
-      dtlsRole: this.host.transports.dtls?.dtlsRole,
     });
-    const sdp = writeSdp(this.withLocalCandidates(model));
+    this.host.transports.planLocal(model, {
+      type: 'answer',
+      initial: false,
+      certificates,
+      iceRestart: this.takeRestart(),
+      offer: offer.model,
+    });
+    const sdp = writeSdp(this.withLocalCandidates(model, 'proposed'));
     this.lastAnswer = sdp;
     return { type: 'answer', sdp };
   }
 
-  private async localTransportInfo(): Promise<LocalTransportInfo> {
-    const certificate = await this.host.certificate();
+  private takeRestart(): boolean {
     const restart = this.restartPending;
     this.restartPending = false;
-    return this.host.transports.localInfo(certificate, restart);
+    return restart;
   }
 
-  private withLocalCandidates(model: SessionDescription, initialOffer = false): SessionDescription {
-    const g = this.host.transports.gatherer;
-    return withCandidates(model, g.getLocalCandidates(), g.state === 'complete', initialOffer);
+  private withLocalCandidates(
+    model: SessionDescription,
+    which: 'proposed' | 'committed',
+  ): SessionDescription {
+    return withCandidates(model, (mid) => this.host.transports.localCandidatesOf(mid, which));
   }
 
   // ---- setLocalDescription
@@ -295,7 +312,7 @@ export class Signaling {
   private applyLocal(type: RTCSessionDescription['type'], model: SessionDescription): void {
     const ts = this.host.transceivers;
     if (type === 'offer') {
-      this.pendingLocal = { type: 'offer', model, initialOffer: this.currentLocal === undefined };
+      this.pendingLocal = { type: 'offer', model };
       this.weAreOfferer = true;
       ts.setSlotsFrom(model);
       this.setState('have-local-offer');
@@ -320,13 +337,12 @@ export class Signaling {
     this.bindTransports(model);
   }
 
-  /** W3C: senders and receivers of the sections a description uses get its (our one) RTCDtlsTransport. */
+  /** W3C: senders and receivers of the sections a description uses get their section's RTCDtlsTransport. */
   private bindTransports(model: SessionDescription): void {
-    const dtls = this.host.transports.dtls;
-    if (!dtls) return;
     for (const m of model.media) {
       const t = this.host.transceivers.byMid(m.mid);
-      if (!t || isRejected(m)) continue;
+      const dtls = this.host.transports.dtlsOf(m.mid);
+      if (!t || !dtls || isRejected(m)) continue;
       t.sender.transport = dtls;
       t.receiver.transport = dtls;
     }
@@ -334,6 +350,7 @@ export class Signaling {
 
   private rollbackLocal(): void {
     this.pendingLocal = undefined;
+    this.host.transports.rollback();
     this.host.transceivers.rollbackLocal(this.currentLocal?.model);
     this.setState('stable');
   }
@@ -359,6 +376,7 @@ export class Signaling {
       }
       return () => {
         this.pendingRemote = undefined;
+        this.host.transports.rollback();
         this.host.transceivers.rollbackRemote(this.currentRemote?.model);
         this.setState('stable');
       };
@@ -375,7 +393,7 @@ export class Signaling {
     const model = parseRemoteDescription(desc.type as AppliedDescription['type'], desc.sdp, {
       localOffer: this.pendingLocal?.model,
       previous: (this.pendingRemote ?? this.currentRemote)?.model,
-      dtlsStarted: (this.host.transports.dtls?.state ?? 'new') !== 'new',
+      dtlsStarted: this.host.transports.dtlsStarted,
     });
     return () => this.applyRemote(desc.type as AppliedDescription['type'], model);
   }
@@ -401,7 +419,8 @@ export class Signaling {
       this.pendingRemote = applied;
       this.setState('have-remote-pranswer');
     }
-    applyRemoteIce(model, this.host.transports);
+    // A remote offer's ICE restart restarts our checks now; an answer's credentials apply with the round.
+    if (type === 'offer') this.host.transports.followRemoteIce(model);
     // Fired in this task, after signalingstatechange and before the promise settles (W3C).
     this.host.remoteTracks(ts.remoteTrackChanges(model), model);
     if (type !== 'offer') this.applyTransports();

@@ -104,7 +104,11 @@ describe('videostream-cli with aiortc', { skip }, () => {
    * machine has ended before the first one; aiortc's x264 also holds ~40 frames back): at least 8 frames, never
    * more than 30 fps for the time it ran.
    */
-  function assertRecording(file: string, seconds: number, content: (file: string, index: number) => void): void {
+  function assertRecording(
+    file: string,
+    seconds: number,
+    content: (file: string, index: number) => void,
+  ): void {
     const facts = videoFacts(file);
     assert.equal(facts.width, 640);
     assert.equal(facts.height, 480);
@@ -129,7 +133,13 @@ describe('videostream-cli with aiortc', { skip }, () => {
     const theirs = startAiortc('videostream-cli/cli.py', [
       ...['answer', '--play-from', halves, '--record-to', byAiortc, ...signaling],
     ]);
-    const offering = startCli('videostream-cli', ['offer', '--record-to', byTsrtc, ...signaling, '--loopback']);
+    const offering = startCli('videostream-cli', [
+      'offer',
+      '--record-to',
+      byTsrtc,
+      ...signaling,
+      '--loopback',
+    ]);
     const seconds = await interruptWhenRecorded(offering, [byAiortc, byTsrtc]);
     const [ours, answered] = await Promise.all([offering.finished, theirs.finished]);
     assert.equal(ours.code, 0, ours.stderr);

@@ -14,7 +14,14 @@ const config = { iceLoopbackOnly: true };
 function pair(): [RTCPeerConnection, RTCPeerConnection, () => void] {
   const a = new RTCPeerConnection(config);
   const b = new RTCPeerConnection(config);
-  return [a, b, () => (a.close(), b.close())];
+  return [
+    a,
+    b,
+    () => {
+      a.close();
+      b.close();
+    },
+  ];
 }
 
 const nextEvent = (target: EventTarget, type: string): Promise<Event> =>
