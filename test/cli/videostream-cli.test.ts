@@ -27,11 +27,12 @@ function assertRecorded(file: string, seconds: number, content: (file: string, i
   content(file, facts.frames - 3);
 }
 
-/** Stop a call once both recordings hold frames (and a second more), as a user's Ctrl-C. */
+/** Stop a call once both recordings hold frames (and two seconds more), as a user's Ctrl-C. */
 async function interruptWhenRecorded(process: Running, files: string[]): Promise<number> {
   const started = performance.now();
-  await waitForBytes(files, 100_000);
-  await new Promise((r) => setTimeout(r, 1000));
+  // The recorder writes about every second of media: 5 kB is a keyframe and more (flat colours are small).
+  await waitForBytes(files, 5_000);
+  await new Promise((r) => setTimeout(r, 2000));
   process.interrupt();
   return (performance.now() - started) / 1000;
 }

@@ -117,11 +117,12 @@ describe('videostream-cli with aiortc', { skip }, () => {
     content(file, facts.frames - 3);
   }
 
-  /** Ctrl-C on tsrtc's side once both files hold frames (and a second more): it says BYE, aiortc exits. */
+  /** Ctrl-C on tsrtc's side once both files hold frames (and two seconds more): it says BYE, aiortc exits. */
   async function interruptWhenRecorded(ours: Running, files: string[]): Promise<number> {
     const started = performance.now();
-    await waitForBytes(files, 100_000);
-    await new Promise((r) => setTimeout(r, 1000));
+    // The recorder writes about every second of media: 5 kB is a keyframe and more (flat colours are small).
+    await waitForBytes(files, 5_000);
+    await new Promise((r) => setTimeout(r, 2000));
     ours.interrupt();
     return (performance.now() - started) / 1000;
   }

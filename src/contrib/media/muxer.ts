@@ -46,6 +46,8 @@ export class Muxer {
   private readonly packet: Packet;
   private headerWritten = false;
   private isClosed = false;
+  /** Media time (s) after which avio's buffer next goes to the file. */
+  private flushAfter = 1;
 
   private constructor(
     private readonly av: NodeAv,
@@ -197,6 +199,13 @@ export class Muxer {
     native.unref();
     if (ret < 0) throw new MediaFileError(this.file, `write failed: ${ffmpegReason(this.av, ret)}`);
     out.packets++;
+    // What was recorded reaches the file about every second of media, not only per 32 KiB: a low-rate
+    // recording shows progress, and a process killed mid-call loses at most a second.
+    const seconds = (Number(packet.pts) * out.inputTimeBase.num) / out.inputTimeBase.den;
+    if (seconds >= this.flushAfter) {
+      this.flushAfter = seconds + 1;
+      this.io?.flushSync();
+    }
   }
 
   private async close(): Promise<void> {
