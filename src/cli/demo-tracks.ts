@@ -1,24 +1,38 @@
 /**
  * The demo's media on the Node side, after aiortc's `server` example: the browser's video comes back through
- * a visible transform (edges, a mirror, or as it is), with a small tsrtc mark in the corner, and a tone plays
- * back as audio. Plain TypeScript on the frames: no FFmpeg filter graph needed.
+ * a transform (edges, rotate, cartoon, a mirror, or as it is) with a small tsrtc mark in the corner, and a tone
+ * plays back as audio. The transforms run as FFmpeg filter graphs when node-av is installed and in TypeScript
+ * otherwise (frame-transforms.ts has both).
  */
+import { createLogger } from '../common/logger.js';
 import { AudioFrame } from '../media/audio-frame.js';
+import { VIDEO_TIME_BASE } from '../media/constants.js';
+import { CodecUnavailableError } from '../media/errors.js';
 import { AudioStreamTrack } from '../media/stream-tracks.js';
 import { type MediaFrame, type MediaKind, MediaStreamTrack } from '../media/track.js';
 import { VideoFrame } from '../media/video-frame.js';
+import { FfmpegVideoFilter } from './ffmpeg-filter.js';
+import { FFMPEG_GRAPHS, mark, transformInTypeScript, type VideoTransform } from './frame-transforms.js';
 
-export type VideoTransform = 'edges' | 'mirror' | 'none';
+export { isVideoTransform, VIDEO_TRANSFORMS, type VideoTransform } from './frame-transforms.js';
 
-/** Magenta in BT.601 limited range: the mark a test (or a person) finds in the top-left corner. */
-const MARK = { y: 105, u: 212, v: 235 };
-const MARK_SIZE = 32;
+const log = createLogger('cli:demo');
 
-/** A track that yields another video track's frames, transformed. */
+/** Which implementation transforms frames: FFmpeg when it loads ('auto'), or one of them by force. */
+export type TransformEngine = 'auto' | 'ffmpeg' | 'typescript';
+
+let warnedNoFfmpeg = false;
+
+/** A track that yields another video track's frames, transformed and marked. */
 export class VideoTransformTrack extends MediaStreamTrack {
+  private filter: Promise<FfmpegVideoFilter | null> | undefined;
+  /** The implementation in use, once the first frame went through. */
+  engineInUse: 'ffmpeg' | 'typescript' | undefined;
+
   constructor(
     private readonly source: MediaStreamTrack,
     readonly transform: VideoTransform,
+    private readonly engine: TransformEngine = 'auto',
   ) {
     super();
     source.addEventListener('ended', () => this.stop());
@@ -33,65 +47,41 @@ export class VideoTransformTrack extends MediaStreamTrack {
     const frame = await this.source.recv();
     if (!(frame instanceof VideoFrame)) return frame;
     const yuv = frame.format === 'yuv420p' ? frame : frame.reformat({ format: 'yuv420p' });
-    const out =
-      this.transform === 'edges' ? edges(yuv) : this.transform === 'mirror' ? mirror(yuv) : copy(yuv);
+    const filter = await this.filterFor();
+    let out: VideoFrame | undefined;
+    if (filter) out = (await filter.filter(yuv))[0];
+    this.engineInUse = out ? 'ffmpeg' : 'typescript';
+    out ??= transformInTypeScript(yuv, this.transform, secondsOf(frame));
     mark(out);
     out.pts = frame.pts;
     out.timeBase = frame.timeBase;
     return out;
   }
-}
 
-function copy(frame: VideoFrame): VideoFrame {
-  return VideoFrame.fromBytes(frame.toBytes(), frame.width, frame.height, 'yuv420p');
-}
-
-/** Sobel edges of the luma, drawn white on black; chroma neutral (a pencil drawing of the picture). */
-function edges(frame: VideoFrame): VideoFrame {
-  const { width: w, height: h } = frame;
-  const out = new VideoFrame(w, h, 'yuv420p');
-  const src = frame.planes[0]!;
-  const dst = out.planes[0]!;
-  const s = src.data;
-  const ls = src.lineSize;
-  for (let y = 1; y < h - 1; y++) {
-    for (let x = 1; x < w - 1; x++) {
-      const i = y * ls + x;
-      const gx =
-        s[i - ls + 1]! + 2 * s[i + 1]! + s[i + ls + 1]! - s[i - ls - 1]! - 2 * s[i - 1]! - s[i + ls - 1]!;
-      const gy =
-        s[i + ls - 1]! + 2 * s[i + ls]! + s[i + ls + 1]! - s[i - ls - 1]! - 2 * s[i - ls]! - s[i - ls + 1]!;
-      const m = Math.abs(gx) + Math.abs(gy);
-      dst.data[y * dst.lineSize + x] = m > 255 ? 235 : 16 + ((m * 219) >> 8);
-    }
+  override stop(): void {
+    super.stop();
+    void this.filter?.then((f) => f?.close());
   }
-  out.planes[1]!.data.fill(128);
-  out.planes[2]!.data.fill(128);
-  return out;
-}
 
-/** Left and right swapped, as a mirror shows you. */
-function mirror(frame: VideoFrame): VideoFrame {
-  const out = new VideoFrame(frame.width, frame.height, 'yuv420p');
-  frame.planes.forEach((plane, p) => {
-    const o = out.planes[p]!;
-    const w = p === 0 ? frame.width : frame.width >> 1;
-    const h = p === 0 ? frame.height : frame.height >> 1;
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) o.data[y * o.lineSize + x] = plane.data[y * plane.lineSize + (w - 1 - x)]!;
-    }
-  });
-  return out;
-}
-
-function mark(frame: VideoFrame): void {
-  const size = Math.min(MARK_SIZE, frame.width, frame.height) & ~1;
-  const [yp, up, vp] = frame.planes;
-  for (let y = 0; y < size; y++) yp!.data.fill(MARK.y, y * yp!.lineSize, y * yp!.lineSize + size);
-  for (let y = 0; y < size / 2; y++) {
-    up!.data.fill(MARK.u, y * up!.lineSize, y * up!.lineSize + size / 2);
-    vp!.data.fill(MARK.v, y * vp!.lineSize, y * vp!.lineSize + size / 2);
+  private filterFor(): Promise<FfmpegVideoFilter | null> {
+    this.filter ??= (async () => {
+      if (this.transform === 'none' || this.engine === 'typescript') return null;
+      try {
+        return await FfmpegVideoFilter.open(FFMPEG_GRAPHS[this.transform]);
+      } catch (error) {
+        if (this.engine === 'ffmpeg' || !(error instanceof CodecUnavailableError)) throw error;
+        if (!warnedNoFfmpeg) log.debug(`transforms run in TypeScript: ${error.message}`);
+        warnedNoFfmpeg = true;
+        return null;
+      }
+    })();
+    return this.filter;
   }
+}
+
+function secondsOf(frame: VideoFrame): number {
+  if (frame.pts === null) return 0;
+  return Number((frame.timeBase ?? VIDEO_TIME_BASE).mul(frame.pts));
 }
 
 /** A sine tone, 20 ms frames of 48 kHz mono, paced in real time. */

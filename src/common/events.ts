@@ -5,6 +5,8 @@
  */
 
 type NativeListener = Parameters<EventTarget['addEventListener']>[1];
+/** The DOM EventInit dictionary (bubbles, cancelable, composed) that event init dictionaries extend. */
+export type EventInit = NonNullable<ConstructorParameters<typeof Event>[1]>;
 export type AddListenerOptions =
   | boolean
   | { once?: boolean; passive?: boolean; capture?: boolean; signal?: AbortSignal };

@@ -3,7 +3,7 @@
  * use as in aiortc: `new RTCDataChannel(sctpTransport, { label, ordered, ... })`.
  */
 import { copyBytes } from '../common/bytes.js';
-import { invalidState, operationError, syntaxError } from '../common/errors.js';
+import { invalidState, operationError } from '../common/errors.js';
 import { type EventHandler, RtcEventTarget } from '../common/events.js';
 import { PPID } from './dcep.js';
 import { RTCError, RTCErrorEvent } from './rtc-error.js';
@@ -41,6 +41,8 @@ export interface DataChannelHost {
   /** Queue a message; false when the send buffer is full. */
   sendMessage(channel: RTCDataChannel, ppid: number, data: Uint8Array): boolean;
   closeChannel(channel: RTCDataChannel): void;
+  /** The W3C "queue a task" of the runtime the channel lives on. */
+  queueTask(fn: () => void): void;
 }
 
 const utf8 = new TextEncoder();
@@ -64,13 +66,15 @@ export class RTCDataChannel extends RtcEventTarget<RTCDataChannelEventMap> {
   readonly transport: DataChannelHost;
   private _id: number | null;
   private _readyState: RTCDataChannelState = 'connecting';
-  private _binaryType: BinaryType = 'arraybuffer';
+  private _binaryType: BinaryType = 'blob';
   private _bufferedAmountLowThreshold = 0;
   /** Bytes the transport has not yet handed to the network. */
   private engineBuffered = 0;
   /** Blobs being read, and what was queued behind them (send order is kept). */
   private blobQueue: { data: Blob | Uint8Array; ppid: number }[] = [];
   private blobBytes = 0;
+  /** The underlying transport closed (the `close` event may still be queued). */
+  private transportGone = false;
   /** DCEP ACK seen (or negotiated): unordered delivery may be used (RFC 8832 §6). */
   acknowledged: boolean;
 
@@ -125,10 +129,11 @@ export class RTCDataChannel extends RtcEventTarget<RTCDataChannelEventMap> {
   get binaryType(): BinaryType {
     return this._binaryType;
   }
+  /** WebIDL enum attribute: an unknown value is ignored (only a Symbol throws, in the string conversion). */
   set binaryType(v: BinaryType) {
-    if (v !== 'arraybuffer' && v !== 'blob')
-      throw syntaxError(`binaryType must be "arraybuffer" or "blob", not ${v}`);
-    this._binaryType = v;
+    if (typeof v === 'symbol') throw new TypeError('binaryType cannot be set to a Symbol');
+    const s = `${v}`;
+    if (s === 'arraybuffer' || s === 'blob') this._binaryType = s;
   }
 
   get onopen(): EventHandler<Event> {
@@ -173,21 +178,26 @@ export class RTCDataChannel extends RtcEventTarget<RTCDataChannelEventMap> {
    * message is larger than the peer accepts, OperationError when the send buffer is full.
    */
   send(data: DataChannelData): void {
-    if (this._readyState !== 'open') throw invalidState(`RTCDataChannel is ${this._readyState}`);
-    let bytes: Uint8Array;
-    let ppid: number;
-    if (typeof data === 'string') {
-      bytes = utf8.encode(data);
-      ppid = bytes.byteLength === 0 ? PPID.STRING_EMPTY : PPID.STRING;
-    } else if (data instanceof Blob) {
-      this.checkSize(data.size);
-      this.queueBlob(data);
-      return;
-    } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+    // WebIDL overload resolution: a Blob, an ArrayBuffer or a view is sent as bytes; any other value is
+    // converted to a USVString (send(12345) sends "12345"), before the state is checked.
+    let bytes: Uint8Array = ONE_ZERO;
+    let ppid: number = PPID.BINARY;
+    let blob: Blob | undefined;
+    if (data instanceof Blob) blob = data;
+    else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
       bytes = bytesOf(data);
       ppid = bytes.byteLength === 0 ? PPID.BINARY_EMPTY : PPID.BINARY;
     } else {
-      throw new TypeError('send() takes a string, Blob, ArrayBuffer or ArrayBufferView');
+      if (typeof data === 'symbol') throw new TypeError('send() cannot send a Symbol');
+      // TextEncoder writes U+FFFD for a lone surrogate: the USVString conversion.
+      bytes = utf8.encode(`${data as string}`);
+      ppid = bytes.byteLength === 0 ? PPID.STRING_EMPTY : PPID.STRING;
+    }
+    if (this._readyState !== 'open') throw invalidState(`RTCDataChannel is ${this._readyState}`);
+    if (blob) {
+      this.checkSize(blob.size);
+      this.queueBlob(blob);
+      return;
     }
     this.checkSize(bytes.byteLength);
     if (this.blobQueue.length > 0) {
@@ -204,6 +214,7 @@ export class RTCDataChannel extends RtcEventTarget<RTCDataChannelEventMap> {
   }
 
   private transmit(ppid: number, bytes: Uint8Array): void {
+    if (this.transportGone) return; // closed underneath; the close event is queued
     // RFC 8831 §6.6: empty messages go out as one zero byte with the "empty" PPID.
     const wire = bytes.byteLength === 0 ? ONE_ZERO : bytes;
     if (!this.transport.sendMessage(this, ppid, wire)) throw operationError('send buffer is full');
@@ -234,65 +245,104 @@ export class RTCDataChannel extends RtcEventTarget<RTCDataChannelEventMap> {
     }
   }
 
+  /** Start the closing procedure. No `closing` event here: that announces a close the peer started (W3C). */
   close(): void {
     if (this._readyState === 'closing' || this._readyState === 'closed') return;
-    this.setState('closing');
+    this._readyState = 'closing';
     this.transport.closeChannel(this);
   }
 
-  // ---- called by the transport ----
+  // ---- called by the transport. Every event is a task of its own (W3C "queue a task"), so code that
+  // awaits between two events sees each; the state changes in the same task the event fires in. ----
 
   /** @internal */
   assignId(id: number): void {
     this._id = id;
   }
 
-  /** @internal `silent` changes the state without firing (the caller fires later). */
-  setState(state: RTCDataChannelState, silent = false): void {
-    if (this._readyState === state || this._readyState === 'closed') return;
-    this._readyState = state;
-    if (silent) return;
-    if (state === 'open') this.dispatchEvent(new Event('open'));
-    else if (state === 'closing') this.dispatchEvent(new Event('closing'));
-    else if (state === 'closed') {
-      this.blobQueue = [];
-      this.blobBytes = 0;
+  /** @internal The underlying transport can carry data: `open` in a task (W3C "announce open"). */
+  transportOpened(): void {
+    this.transport.queueTask(() => {
+      if (this._readyState !== 'connecting' && this._readyState !== 'open') return;
+      this._readyState = 'open';
+      this.dispatchEvent(new Event('open'));
+    });
+  }
+
+  /**
+   * @internal A channel the peer opened: `open` already while its `datachannel` event fires (so the handler
+   * may send at once); the `open` event follows in a task of its own.
+   */
+  openedByPeer(): void {
+    this._readyState = 'open';
+  }
+
+  /** @internal The peer started the closing procedure: `closing` in a task. */
+  transportClosing(): void {
+    this.transport.queueTask(() => {
+      if (this._readyState !== 'open' && this._readyState !== 'connecting') return;
+      this._readyState = 'closing';
+      this.dispatchEvent(new Event('closing'));
+    });
+  }
+
+  /**
+   * @internal The underlying transport is closed: `error` (when it closed with one) and `close` in one task.
+   * Nothing is sent from here on, even before that task runs.
+   */
+  transportClosed(error?: RTCError): void {
+    this.transportGone = true;
+    this.blobQueue = [];
+    this.blobBytes = 0;
+    this.transport.queueTask(() => {
+      if (this._readyState === 'closed') return;
+      this._readyState = 'closed';
+      if (error) this.dispatchEvent(new RTCErrorEvent('error', { error }));
       this.dispatchEvent(new Event('close'));
-    }
+    });
   }
 
-  /** @internal Fire `open` for a channel already marked open, if it still is. */
-  announceOpen(): void {
-    if (this._readyState === 'open') this.dispatchEvent(new Event('open'));
+  /** @internal RTCPeerConnection.close(): `closed` at once and without events (W3C). */
+  closeSilently(): void {
+    this.transportGone = true;
+    this.blobQueue = [];
+    this.blobBytes = 0;
+    this._readyState = 'closed';
   }
 
-  /** @internal */
+  /** @internal An error that does not close the channel by itself (e.g. a message too large). */
   fail(error: RTCError): void {
-    if (this._readyState === 'closed') return;
-    this.dispatchEvent(new RTCErrorEvent('error', { error }));
+    this.transport.queueTask(() => {
+      if (this._readyState === 'closed') return;
+      this.dispatchEvent(new RTCErrorEvent('error', { error }));
+    });
   }
 
-  /** @internal An incoming user message. */
+  /** @internal An incoming user message: a `message` event in a task, if the channel is still open then. */
   deliver(ppid: number, data: Uint8Array): void {
-    if (this._readyState !== 'open' && this._readyState !== 'closing') return;
     this.messagesReceived++;
     if (ppid !== PPID.STRING_EMPTY && ppid !== PPID.BINARY_EMPTY) this.bytesReceived += data.byteLength;
-    let payload: string | ArrayBuffer | Blob;
-    if (ppid === PPID.STRING || ppid === PPID.STRING_PARTIAL) payload = utf8Decoder.decode(data);
-    else if (ppid === PPID.STRING_EMPTY) payload = '';
-    else {
-      const empty = ppid === PPID.BINARY_EMPTY;
-      if (this._binaryType === 'blob') payload = new Blob(empty ? [] : [data]);
-      else if (empty) payload = new ArrayBuffer(0);
-      else if (
-        data.byteOffset === 0 &&
-        data.byteLength === data.buffer.byteLength &&
-        data.buffer instanceof ArrayBuffer
-      ) {
-        payload = data.buffer;
-      } else payload = copyBytes(data).buffer;
+    this.transport.queueTask(() => {
+      if (this._readyState !== 'open') return;
+      this.dispatchEvent(new MessageEvent('message', { data: this.payloadOf(ppid, data) }));
+    });
+  }
+
+  /** The message as `binaryType` says at the time it is delivered. */
+  private payloadOf(ppid: number, data: Uint8Array): string | ArrayBuffer | Blob {
+    if (ppid === PPID.STRING || ppid === PPID.STRING_PARTIAL) return utf8Decoder.decode(data);
+    if (ppid === PPID.STRING_EMPTY) return '';
+    const empty = ppid === PPID.BINARY_EMPTY;
+    if (this._binaryType === 'blob') return new Blob(empty ? [] : [data]);
+    if (empty) return new ArrayBuffer(0);
+    if (
+      data.byteOffset === 0 &&
+      data.byteLength === data.buffer.byteLength &&
+      data.buffer instanceof ArrayBuffer
+    ) {
+      return data.buffer;
     }
-    this.dispatchEvent(new MessageEvent('message', { data: payload }));
+    return copyBytes(data).buffer;
   }
 
   /** @internal The transport's count of this channel's unsent bytes went down. */
@@ -300,7 +350,10 @@ export class RTCDataChannel extends RtcEventTarget<RTCDataChannelEventMap> {
     const before = this.bufferedAmount;
     this.engineBuffered = amount;
     const threshold = this._bufferedAmountLowThreshold;
-    if (before > threshold && this.bufferedAmount <= threshold)
-      this.dispatchEvent(new Event('bufferedamountlow'));
+    if (before > threshold && this.bufferedAmount <= threshold) {
+      this.transport.queueTask(() => {
+        if (this._readyState !== 'closed') this.dispatchEvent(new Event('bufferedamountlow'));
+      });
+    }
   }
 }

@@ -7,7 +7,7 @@
 
 import { copyBytes } from '../common/bytes.js';
 import { invalidState, operationError } from '../common/errors.js';
-import { type EventHandler, RtcEventTarget } from '../common/events.js';
+import { type EventHandler, type EventInit, RtcEventTarget } from '../common/events.js';
 import type { DtlsTransportLike } from '../common/transport.js';
 import { nodeRuntime, type Runtime, type RuntimeOptions } from '../net/runtime.js';
 import { type WakeRegistration, WakeScheduler } from '../net/wake-scheduler.js';
@@ -23,11 +23,22 @@ export interface RTCSctpCapabilities {
 
 export type RTCSctpTransportState = 'new' | 'connecting' | 'connected' | 'closed';
 
+export interface RTCDataChannelEventInit extends EventInit {
+  channel: RTCDataChannel;
+}
+
+/** The `datachannel` event (W3C §6.3): `channel` is a required RTCDataChannel. */
 export class RTCDataChannelEvent extends Event {
   readonly channel: RTCDataChannel;
-  constructor(type: string, init: { channel: RTCDataChannel }) {
-    super(type);
-    this.channel = init.channel;
+  constructor(type: string, eventInitDict: RTCDataChannelEventInit) {
+    if (eventInitDict === null || typeof eventInitDict !== 'object') {
+      throw new TypeError('RTCDataChannelEvent needs an init dictionary with a channel');
+    }
+    if (!(eventInitDict.channel instanceof RTCDataChannel)) {
+      throw new TypeError('RTCDataChannelEventInit.channel must be an RTCDataChannel');
+    }
+    super(type, eventInitDict);
+    this.channel = eventInitDict.channel;
   }
 }
 
@@ -41,6 +52,8 @@ export type RTCSctpTransportOptions = Omit<AssociationOptions, 'localPort' | 're
   RuntimeOptions;
 
 const DEFAULT_MAX_MESSAGE_SIZE = 262_144;
+/** The SCTP error cause of a user-initiated ABORT (RFC 4960 §3.3.10.12). */
+const USER_INITIATED_ABORT = 12;
 
 export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> implements DataChannelHost {
   readonly transport: DtlsTransportLike;
@@ -152,7 +165,9 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
       engine.connect(this.now());
       this.flush();
     } else if ((s === 'closed' || s === 'failed') && this._state !== 'closed') {
-      this.shutdownLocal(s === 'failed');
+      // What arrived just before (the peer's ABORT ahead of its close_notify) is handled first.
+      this.flush();
+      if (this.state !== 'closed') this.shutdownLocal(s === 'failed');
     }
   };
 
@@ -175,14 +190,18 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
     }
   }
 
-  private shutdownLocal(failed: boolean): void {
+  /** Close every channel; `failed` closes them with an `sctp-failure` error (and the cause code, if known). */
+  private shutdownLocal(failed: boolean, sctpCauseCode: number | null = null): void {
     this.timer?.close();
     this.detachDtls?.();
     this.detachDtls = undefined;
     this.transport.removeEventListener('statechange', this.onDtlsState);
     for (const ch of [...this.channels.values(), ...this.waiting]) {
-      if (failed) ch.fail(new RTCError({ errorDetail: 'sctp-failure' }, 'SCTP association failed'));
-      ch.setState('closed');
+      ch.transportClosed(
+        failed
+          ? new RTCError({ errorDetail: 'sctp-failure', sctpCauseCode }, 'SCTP association failed')
+          : undefined,
+      );
     }
     this.channels.clear();
     this.waiting.clear();
@@ -219,11 +238,12 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
       const role = this.transport.dtlsRole;
       if (!role) return; // not yet: the role decides the parity
       engine.setDtlsRole(role);
+      // An id the engine freed may still have its channel-closed event queued: handle it before reuse.
+      for (let e = engine.pollEvent(this.now()); e; e = engine.pollEvent(this.now())) this.onEvent(e);
       const id = engine.allocateId();
       if (id === undefined) {
         this.waiting.delete(channel);
-        channel.fail(new RTCError({ errorDetail: 'data-channel-failure' }, 'no free stream id'));
-        channel.setState('closed');
+        channel.transportClosed(new RTCError({ errorDetail: 'data-channel-failure' }, 'no free stream id'));
         return;
       }
       channel.assignId(id);
@@ -251,7 +271,7 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
     const id = channel.id;
     if (this.waiting.delete(channel) || id === null || !this.engine || this.channels.get(id) !== channel) {
       if (id !== null && this.channels.get(id) === channel) this.channels.delete(id);
-      this.runtime.timers.task(() => channel.setState('closed'));
+      channel.transportClosed();
       return;
     }
     this.engine.closeChannel(this.now(), id);
@@ -312,30 +332,30 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
       case 'established':
         this.setState('connected');
         break;
-      case 'channel-open': {
-        const ch = this.channels.get(e.id);
-        // Announce asynchronously, so handlers attached right after construction see it.
-        if (ch) this.runtime.timers.task(() => ch.setState('open'));
+      case 'channel-open':
+        this.channels.get(e.id)?.transportOpened();
         break;
-      }
       case 'channel-request':
         this.acceptRemote(e.id, e.settings);
         break;
       case 'channel-closing':
-        this.channels.get(e.id)?.setState('closing');
+        this.channels.get(e.id)?.transportClosing();
         break;
       case 'channel-closed': {
         const ch = this.channels.get(e.id);
         this.channels.delete(e.id);
-        ch?.setState('closed');
+        ch?.transportClosed();
         break;
       }
       case 'channel-error':
         this.channels.get(e.id)?.fail(new RTCError({ errorDetail: 'data-channel-failure' }, e.message));
         break;
       case 'closed':
+        // Only our own shutdown is a normal close. A peer's ABORT, even a user-initiated one (how browsers
+        // end a connection on close()), closes the channels with an sctp-failure error, as Chromium does.
         this.shutdownLocal(
-          e.reason === 'peer-abort' || e.reason === 'dead-peer' || e.reason === 'init-failed',
+          e.reason !== 'shutdown' && e.reason !== 'abort',
+          e.reason === 'peer-close' ? USER_INITIATED_ABORT : null,
         );
         break;
     }
@@ -348,18 +368,28 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
         label: s.label,
         protocol: s.protocol,
         ordered: s.ordered,
-        maxRetransmits: s.maxRetransmits,
-        maxPacketLifeTime: s.maxPacketLifeTime,
+        // DCEP carries 32 bits; the W3C attributes are unsigned short, so larger values are clamped.
+        maxRetransmits: s.maxRetransmits === null ? null : Math.min(s.maxRetransmits, 65_535),
+        maxPacketLifeTime: s.maxPacketLifeTime === null ? null : Math.min(s.maxPacketLifeTime, 65_535),
         id,
         priority: priorityName(s.priority),
       },
       false,
     );
     this.channels.set(id, ch);
-    // W3C: readyState is already "open" during the datachannel event; `open` fires after it.
-    ch.setState('open', true);
-    this.dispatchEvent(new RTCDataChannelEvent('datachannel', { channel: ch }));
-    this.runtime.timers.task(() => ch.announceOpen());
+    // W3C: the datachannel event is a task; readyState is already "open" while it fires, and the `open`
+    // event follows in a task of its own. Messages that arrived meanwhile are queued behind it.
+    this.queueTask(() => {
+      if (this._state === 'closed' || ch.readyState !== 'connecting') return;
+      ch.openedByPeer();
+      this.dispatchEvent(new RTCDataChannelEvent('datachannel', { channel: ch }));
+      ch.transportOpened();
+    });
+  }
+
+  /** The W3C "queue a task" on this transport's runtime. */
+  queueTask(fn: () => void): void {
+    this.runtime.timers.task(fn);
   }
 }
 

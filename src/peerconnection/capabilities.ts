@@ -2,6 +2,7 @@
 import { isNodeAvInstalled } from '../media/codecs/node-av.js';
 import type { LocalCodec } from '../sdp/jsep/codec-negotiation.js';
 import type { LocalHeaderExtension } from '../sdp/jsep/header-extensions.js';
+import { toDictionary, toDOMString, toUnsigned } from './webidl.js';
 
 const videoFeedback = [
   { type: 'goog-remb' },
@@ -107,4 +108,33 @@ export function capabilitiesFor(kind: string): RTCRtpCapabilities | null {
       }),
     headerExtensions: exts.map((e) => ({ uri: e.uri })),
   };
+}
+
+/** W3C "codec dictionary match": mimeType (case-insensitive), clockRate, channels and sdpFmtpLine. */
+export function sameCodec(a: RTCRtpCodecCapability, b: RTCRtpCodecCapability): boolean {
+  return (
+    a.mimeType.toLowerCase() === b.mimeType.toLowerCase() &&
+    a.clockRate === b.clockRate &&
+    a.channels === b.channels &&
+    a.sdpFmtpLine === b.sdpFmtpLine
+  );
+}
+
+export function describeCodec(c: RTCRtpCodecCapability): string {
+  return `${c.mimeType}/${c.clockRate}${c.channels ? `/${c.channels}` : ''}${c.sdpFmtpLine ? ` ${c.sdpFmtpLine}` : ''}`;
+}
+
+/** WebIDL RTCRtpCodec: mimeType and clockRate required. */
+export function toCodecCapability(value: unknown, what: string): RTCRtpCodecCapability {
+  const d = toDictionary(value, what);
+  if (d.clockRate === undefined || d.mimeType === undefined) {
+    throw new TypeError(`${what} needs mimeType and clockRate`);
+  }
+  const c: RTCRtpCodecCapability = {
+    mimeType: toDOMString(d.mimeType, `${what}.mimeType`),
+    clockRate: toUnsigned(d.clockRate, 32, `${what}.clockRate`, false),
+  };
+  if (d.channels !== undefined) c.channels = toUnsigned(d.channels, 16, `${what}.channels`, false);
+  if (d.sdpFmtpLine !== undefined) c.sdpFmtpLine = toDOMString(d.sdpFmtpLine, `${what}.sdpFmtpLine`);
+  return c;
 }

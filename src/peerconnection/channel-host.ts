@@ -44,7 +44,7 @@ export class DeferredChannelHost implements DataChannelHost {
       return;
     }
     this.pending = this.pending.filter((c) => c !== channel);
-    this.runtime.timers.task(() => channel.setState('closed'));
+    channel.transportClosed();
   }
 
   attach(sctp: RTCSctpTransport): void {
@@ -59,8 +59,13 @@ export class DeferredChannelHost implements DataChannelHost {
     this.sctp = undefined;
   }
 
-  /** The connection closed before SCTP started: close what waits. */
+  /** The W3C "queue a task". */
+  queueTask(fn: () => void): void {
+    this.runtime.timers.task(fn);
+  }
+
+  /** The connection closed before SCTP started: close what waits (RTCPeerConnection.close(): no events). */
   closeAll(): void {
-    for (const ch of this.pending.splice(0)) ch.setState('closed');
+    for (const ch of this.pending.splice(0)) ch.closeSilently();
   }
 }

@@ -6,7 +6,7 @@ export type {
   RTCIceTransportPolicy,
   RTCRtcpMuxPolicy,
 } from './configuration.js';
-export { RTCPeerConnectionIceEvent, RTCTrackEvent } from './events.js';
+export { RTCBandwidthEstimateEvent, RTCPeerConnectionIceEvent, RTCTrackEvent } from './events.js';
 export {
   ForwardedTrack,
   type ForwardedTrackStats,
@@ -30,6 +30,7 @@ export {
   RTCRtpReceiverLayers,
 } from './receiver-layers.js';
 export { RemoteStreamTrack } from './remote-track.js';
+export type { RTCDegradationPreference } from './send-adaptation.js';
 export {
   type RTCSdpType,
   RTCSessionDescription,

@@ -83,6 +83,12 @@ export class MediaLink {
     return ok;
   }
 
+  /** A section's share of the estimate is kept within these (setParameters maxBitrate). */
+  setBitrateLimits(mid: string, limits: { maxBitrate?: number } | undefined): void {
+    if (this.closed) return;
+    this.session.setBitrateLimits(mid, limits);
+  }
+
   requestKeyframe(mid: string, rid?: string): void {
     if (this.closed) return;
     this.session.requestKeyframe(this.now(), mid, rid);

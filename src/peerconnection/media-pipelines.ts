@@ -5,7 +5,7 @@
  */
 import { isNodeAvInstalled, loadNodeAv } from '../media/codecs/node-av.js';
 import type { Clock } from '../net/clock.js';
-import type { MediaSessionEvent } from '../rtp/media-session-types.js';
+import type { BandwidthEstimateEvent, MediaSessionEvent } from '../rtp/media-session-types.js';
 import type { MediaSectionConfig, MediaSessionConfig, SendEncodingConfig } from '../rtp/session-config.js';
 import type { MediaLink } from './media-link.js';
 import { ReceiverPipeline } from './receiver-pipeline.js';
@@ -49,22 +49,28 @@ export function sendEncodingsOf(sender: RTCRtpSender, rids: readonly string[]): 
 
 export class MediaPipelines {
   private readonly entries = new Map<RTCRtpTransceiver, TransceiverMedia>();
-  private link: MediaLink | undefined;
+  /** The connection's latest bandwidth estimate (W3C availableOutgoingBitrate). */
+  lastEstimate: BandwidthEstimateEvent | undefined;
+  /** The media session each mid's section runs on (its transport's), from the last negotiation. */
+  private linkFor: (mid: string) => MediaLink | undefined = () => undefined;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly onEstimate: (event: BandwidthEstimateEvent) => void = () => undefined,
+  ) {}
 
   /** The pipelines of a transceiver (made on first use). */
   of(t: RTCRtpTransceiver): TransceiverMedia {
     let entry = this.entries.get(t);
     if (!entry) {
-      const send = new SenderPipeline(t.kind, this.clock);
+      const send = new SenderPipeline(t.kind, this.clock, () => t.sender.degradationPreference);
       send.setTrack(t.sender.track);
       const receive = new ReceiverPipeline(
         t.kind,
         t.receiver.track,
         this.clock,
         (rid) => {
-          if (t.mid !== null) this.link?.requestKeyframe(t.mid, rid);
+          if (t.mid !== null) this.linkFor(t.mid)?.requestKeyframe(t.mid, rid);
         },
         t.receiver.layers,
       );
@@ -81,15 +87,22 @@ export class MediaPipelines {
             scaleResolutionDownBy: e.scaleResolutionDownBy,
           })),
         );
-      t.sender.onEncodingsChange = encodingsChanged;
+      t.sender.onEncodingsChange = (encodings) => {
+        encodingsChanged(encodings);
+        this.applyLimits(t, send);
+      };
       encodingsChanged(t.sender.currentEncodings);
     }
     return entry;
   }
 
-  /** After a negotiation: every transceiver with a mid follows its negotiated section. */
-  sync(transceivers: readonly RTCRtpTransceiver[], config: MediaSessionConfig, link: MediaLink): void {
-    this.link = link;
+  /** After a negotiation: every transceiver with a mid follows its negotiated section, on its transport. */
+  sync(
+    transceivers: readonly RTCRtpTransceiver[],
+    config: MediaSessionConfig,
+    linkFor: (mid: string) => MediaLink | undefined,
+  ): void {
+    this.linkFor = linkFor;
     if (config.media.length > 0) preloadCodecs();
     const sections = new Map(config.media.map((m) => [m.mid, m]));
     for (const t of transceivers) {
@@ -97,15 +110,27 @@ export class MediaPipelines {
       const section = t.mid !== null && !t.stopped ? sections.get(t.mid) : undefined;
       entry.section = section;
       t.sender.negotiatedSection = section;
+      const link = t.mid !== null ? linkFor(t.mid) : undefined;
       entry.send.configure(link, section);
+      this.applyLimits(t, entry.send);
       entry.receive.configure(section?.receiveRids ?? []);
-      t.receiver.media = { link, mid: t.mid, pipeline: entry.receive };
+      t.receiver.media = link ? { link, mid: t.mid, pipeline: entry.receive } : undefined;
     }
   }
 
   /** A media session event, to the pipeline of its mid. */
   dispatch(event: MediaSessionEvent): void {
     if (event.type === 'transport-feedback') return;
+    if (event.type === 'bandwidth-estimate') {
+      this.lastEstimate = event;
+      this.onEstimate(event);
+      return;
+    }
+    if (event.type === 'send-pressure') {
+      for (const e of this.entries.values())
+        if (e.transceiver.kind === 'video') e.send.setSendPressure(event.active);
+      return;
+    }
     if (event.type === 'target-bitrate') {
       for (const e of this.entries.values()) {
         if (event.mid === undefined || e.transceiver.mid === event.mid)
@@ -131,6 +156,14 @@ export class MediaPipelines {
         if (event.reason === 'bye') entry.receive.onActivity(event.rid, false);
         break;
     }
+  }
+
+  /** The session keeps a section's share of the estimate within its encodings' maxBitrate. */
+  private applyLimits(t: RTCRtpTransceiver, send: SenderPipeline): void {
+    const link = t.mid === null ? undefined : this.linkFor(t.mid);
+    if (!link || t.mid === null) return;
+    const maxBitrate = send.maxBitrate;
+    link.setBitrateLimits(t.mid, maxBitrate === undefined ? undefined : { maxBitrate });
   }
 
   all(): IterableIterator<TransceiverMedia> {

@@ -5,6 +5,7 @@
  */
 import type { MediaDirection, SessionDescription } from '../sdp/types.js';
 import type { RTCRtpTransceiver } from './transceiver.js';
+import { isRejected } from './transceiver-set.js';
 
 export interface NegotiationState {
   readonly closed: boolean;
@@ -22,20 +23,31 @@ export interface NegotiationState {
 export function isNegotiationNeeded(s: NegotiationState): boolean {
   if (s.restartPending) return true;
   const local = s.currentLocal;
-  if (s.wantsData && !local?.media.some((m) => m.kind === 'application' && m.port !== 0)) return true;
+  if (s.wantsData && !local?.media.some((m) => m.kind === 'application' && !isRejected(m))) return true;
   for (const t of s.transceivers) {
     if (t.stopped) {
-      if (t.mid !== null && local?.media.some((m) => m.mid === t.mid && m.port !== 0)) return true;
+      if (t.mid !== null && local?.media.some((m) => m.mid === t.mid && !isRejected(m))) return true;
       continue;
     }
     if (t.mid === null) return true;
     const m = local?.media.find((x) => x.mid === t.mid);
     if (!m) return true;
     const offered = m.direction ?? 'sendrecv';
+    if (
+      (t.direction === 'sendrecv' || t.direction === 'sendonly') &&
+      !sameStreams(m.msids, t.sender.streamIds)
+    )
+      return true; // setStreams() changed what a=msid must say
     if (s.weAreOfferer && offered !== t.direction) return true;
     if (!s.weAreOfferer && t.direction !== 'stopped' && !answerAllows(offered, t.direction)) return true;
   }
   return false;
+}
+
+/** The stream ids the section's a=msid lines name (`-` means none) are the sender's. */
+function sameStreams(msids: readonly { streamId: string }[], streamIds: readonly string[]): boolean {
+  const announced = new Set(msids.map((m) => m.streamId).filter((id) => id !== '-'));
+  return announced.size === new Set(streamIds).size && streamIds.every((id) => announced.has(id));
 }
 
 function answerAllows(answered: MediaDirection, wanted: string): boolean {
@@ -53,6 +65,8 @@ export class NegotiationNeeded {
   /** W3C [[NegotiationNeeded]]. */
   private needed = false;
   private queued = false;
+  /** W3C [[UpdateNegotiationNeededFlagOnEmptyChain]]: an update found the operations chain busy. */
+  private updateOnEmptyChain = false;
 
   constructor(
     private readonly state: () => NegotiationState,
@@ -66,8 +80,13 @@ export class NegotiationNeeded {
     this.queueTask(() => {
       this.queued = false;
       const s = this.state();
+      if (s.closed) return;
       // Busy: the chain's end updates again. Not stable: the return to stable updates again.
-      if (s.closed || s.busy || !s.stable) return;
+      if (s.busy) {
+        this.updateOnEmptyChain = true;
+        return;
+      }
+      if (!s.stable) return;
       if (!isNegotiationNeeded(s)) {
         this.needed = false;
         return;
@@ -76,5 +95,12 @@ export class NegotiationNeeded {
       this.needed = true;
       this.fire();
     });
+  }
+
+  /** The operations chain became empty: update only if an update was put off because it was busy (W3C). */
+  chainEmptied(): void {
+    if (!this.updateOnEmptyChain) return;
+    this.updateOnEmptyChain = false;
+    this.update();
   }
 }

@@ -32,6 +32,8 @@ export interface LocalTransportInfo {
   usernameFragment: string;
   password: string;
   fingerprints: Fingerprint[];
+  /** The DTLS role of a running transport (a re-answer keeps it). */
+  dtlsRole?: 'client' | 'server' | undefined;
 }
 
 /** One m-line as we track it across negotiations: its mid and what it carries. */
@@ -152,20 +154,19 @@ function addSenderAttributes(
   cname: string,
   offeredRecv?: readonly string[],
 ): void {
-  const track = transceiver.sender.track;
+  const sender = transceiver.sender;
   const d = section.direction ?? 'sendrecv';
-  const sending = d === 'sendrecv' || d === 'sendonly';
+  const sends = d === 'sendrecv' || d === 'sendonly';
   const ours = simulcastRids(transceiver);
   const rids = offeredRecv === undefined ? ours : ours.filter((r) => offeredRecv.includes(r));
-  if (sending && rids.length > 0) {
-    // A simulcast sender announces its layers even before it has a track (addTransceiver('video', …)).
-    addSimulcast(section, rids);
-    if (!track) return;
-  }
-  if (!track) return;
-  const streams = transceiver.sender.streamIds.length > 0 ? transceiver.sender.streamIds : ['-'];
-  section.msids = streams.map((stream) => ({ streamId: stream, trackId: track.id }));
-  if (sending && rids.length === 0) addSenderSsrcs(section, transceiver.sender, track.id, cname);
+  // A simulcast sender announces its layers even before it has a track (addTransceiver('video', …)).
+  if (sends && rids.length > 0) addSimulcast(section, rids);
+  // JSEP §5.2.1: a section that may send names its stream(s) and track even before a track is attached.
+  if (!sender.track && !sends) return;
+  const trackId = sender.track?.id ?? sender.senderId;
+  const streams = sender.streamIds.length > 0 ? sender.streamIds : ['-'];
+  section.msids = streams.map((stream) => ({ streamId: stream, trackId }));
+  if (sends && rids.length === 0) addSenderSsrcs(section, sender, trackId, cname);
 }
 
 export function buildOffer(options: {
@@ -236,6 +237,9 @@ export function buildAnswer(options: {
     codecs: { audio: AUDIO_CODECS, video: VIDEO_CODECS },
     sectionCodecs: (mid, kind) => {
       const t = options.transceiverFor(mid);
+      // A stopped transceiver's section is rejected (JSEP §5.3.1): no codec is acceptable for it. When it
+      // is the offerer's BUNDLE tag the whole group goes with it (RFC 8843 §7.3.3), data included.
+      if (t?.stopped) return [];
       if (!t || t.codecPreferences.length === 0) return undefined;
       return t.kind === kind ? codecsFor(t.kind, t.codecPreferences) : undefined;
     },
@@ -258,21 +262,31 @@ export function buildAnswer(options: {
   return answer;
 }
 
-/** Put our gathered candidates (and end-of-candidates when gathering is done) into every live section. */
+/** The candidates one section of our description lists, or undefined when it carries no transport. */
+export type SectionCandidates = (
+  mid: string,
+) => { candidates: readonly RTCIceCandidate[]; complete: boolean } | undefined;
+
+/**
+ * Put our gathered candidates (and end-of-candidates when gathering is done) into the sections that carry
+ * a transport: each section outside a BUNDLE group and each group's tag lists its own transport's
+ * candidates (in an initial offer every section that is not bundle-only has a transport of its own, JSEP
+ * §5.2.1); the other sections of a group list none.
+ */
 export function withCandidates(
   desc: SessionDescription,
-  candidates: readonly RTCIceCandidate[],
-  complete: boolean,
+  candidatesOf: SectionCandidates,
 ): SessionDescription {
   const out = structuredClone(desc);
-  const lines: SdpCandidate[] = candidates
-    .filter((c) => c.parsed)
-    .map((c) => ({ ...c.parsed!, extensions: [] }));
-  out.media.forEach((section, i) => {
-    if (section.port === 0 && !section.bundleOnly) return;
-    if (transportSectionIndex(out, i) !== i) return; // bundled sections share the tagged section's candidates
-    section.candidates = lines.map((l) => ({ ...l }));
-    section.endOfCandidates = complete;
+  for (const section of out.media) {
+    if ((section.port === 0 && !section.bundleOnly) || section.mid === undefined) continue;
+    const found = candidatesOf(section.mid);
+    if (!found) continue;
+    const lines: SdpCandidate[] = found.candidates
+      .filter((c) => c.parsed)
+      .map((c) => ({ ...c.parsed!, extensions: [] }));
+    section.candidates = lines;
+    section.endOfCandidates = found.complete;
     if (lines.length > 0 && section.port === 9) {
       const first = lines[0]!;
       section.port = first.port;
@@ -282,7 +296,7 @@ export function withCandidates(
         address: first.address,
       };
     }
-  });
+  }
   return out;
 }
 
@@ -315,13 +329,14 @@ export function remoteFingerprints(desc: SessionDescription): Fingerprint[] {
 export function negotiatedDataSection(
   local: SessionDescription,
   remote: SessionDescription,
-): { remotePort: number; remoteMaxMessageSize: number } | undefined {
-  const l = local.media.find((m) => m.kind === 'application' && m.port !== 0);
+): { mid: string; remotePort: number; remoteMaxMessageSize: number } | undefined {
+  // A bundle-only section (port 0 in a max-bundle offer) is in use, not rejected.
+  const l = local.media.find((m) => m.kind === 'application' && (m.port !== 0 || m.bundleOnly));
   const r = remote.media.find(
     (m) => m.kind === 'application' && m.mid === l?.mid && (m.port !== 0 || m.bundleOnly),
   );
-  if (!l || !r) return undefined;
+  if (!l || !r || l.mid === undefined) return undefined;
   const info = dataChannelSection(r);
   if (!info) return undefined;
-  return { remotePort: info.sctpPort, remoteMaxMessageSize: info.maxMessageSize };
+  return { mid: l.mid, remotePort: info.sctpPort, remoteMaxMessageSize: info.maxMessageSize };
 }

@@ -13,7 +13,7 @@ import type { RTCSctpTransport } from '../datachannel/sctp-transport.js';
 import { RTCDataChannelEvent } from '../datachannel/sctp-transport.js';
 import { RTCCertificate, type RTCCertificateKeygenAlgorithm } from '../dtls/certificate.js';
 import { RTCIceCandidate, type RTCIceCandidateInit } from '../ice/candidate.js';
-import type { RTCIceGathererEvent, RTCIceGathererState } from '../ice/gatherer.js';
+import type { RTCIceGathererEvent } from '../ice/gatherer.js';
 import type { MediaStream } from '../media/media-stream.js';
 import type { MediaStreamTrack } from '../media/track.js';
 import { nodeRuntime, type Runtime } from '../net/runtime.js';
@@ -31,17 +31,24 @@ import {
   type RTCPeerConnectionState,
 } from './connection-state.js';
 import { dataChannelParameters, type RTCDataChannelInit } from './data-channel-init.js';
-import { PeerConnectionEventTarget, RTCPeerConnectionIceEvent, RTCTrackEvent } from './events.js';
+import { PeerConnectionEventTarget, RTCBandwidthEstimateEvent, RTCPeerConnectionIceEvent } from './events.js';
+import {
+  type RTCPeerConnectionErrorCallback,
+  type RTCSessionDescriptionCallback,
+  withCallbacks,
+} from './legacy-callbacks.js';
 import { MediaPipelines, sendEncodingsOf } from './media-pipelines.js';
 import { NegotiationNeeded } from './negotiation-needed.js';
-import { RemoteStreams } from './remote-streams.js';
+import { OperationsChain } from './operations-chain.js';
+import { RemoteStreams, type RemoteTrackChanges } from './remote-streams.js';
 import { addRtpStats } from './rtp-stats.js';
+import type { SectionTransport } from './section-transport.js';
 import {
   isSdpType,
   type RTCSessionDescription,
   type RTCSessionDescriptionInit,
 } from './session-description.js';
-import { type RTCOfferOptions, type RTCSignalingState, Signaling } from './signaling.js';
+import { type RTCOfferOptions, type RTCSignalingState, Signaling, toOfferOptions } from './signaling.js';
 import { collectStats, type RTCStats, type RTCStatsReport, selectStats } from './stats.js';
 import type { RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver } from './transceiver.js';
 import { type RTCRtpTransceiverInit, TransceiverSet } from './transceiver-set.js';
@@ -60,7 +67,7 @@ export interface RTCPeerConnectionOptions {
 export class RTCPeerConnection extends PeerConnectionEventTarget {
   private config: ResolvedConfiguration;
   private readonly runtime: Runtime;
-  private readonly certificatePromise: Promise<RTCCertificate>;
+  private readonly certificatesPromise: Promise<readonly RTCCertificate[]>;
   private certificateValue: RTCCertificate | undefined;
   private readonly transports: ConnectionTransports;
   private readonly transceivers: TransceiverSet;
@@ -72,25 +79,45 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
   private readonly channels: RTCDataChannel[] = [];
   private wantsData = false;
   private closed = false;
-  private operations: Promise<unknown> = Promise.resolve();
-  private pendingOperations = 0;
+  private readonly operations = new OperationsChain(
+    () => this.closed,
+    () => this.negotiation.chainEmptied(),
+  );
 
-  constructor(configuration?: RTCConfiguration | null, options: RTCPeerConnectionOptions = {}) {
+  // A default value keeps RTCPeerConnection.length 0, as WebIDL has it for an optional argument.
+  constructor(configuration: RTCConfiguration | null = {}, options: RTCPeerConnectionOptions = {}) {
     super();
-    this.config = resolveConfiguration(configuration ?? {});
+    this.config = resolveConfiguration(configuration);
     this.runtime = options.runtime ?? nodeRuntime;
     const certs = this.config.certificates;
-    this.certificatePromise = certs?.[0] ? Promise.resolve(certs[0]) : takeCertificate();
+    this.certificatesPromise =
+      certs && certs.length > 0 ? Promise.resolve([...certs]) : takeCertificate().then((c) => [c]);
     // An unhandled rejection here would crash the process before anyone awaits the certificate.
-    this.certificatePromise.then((c) => (this.certificateValue = c)).catch(() => undefined);
+    this.certificatesPromise.then((c) => (this.certificateValue = c[0])).catch(() => undefined);
     const cname = uuid(this.runtime.random);
-    this.pipelines = new MediaPipelines(this.runtime.clock);
+    // The estimate event fires in a task of its own, not inside the media session's processing.
+    this.pipelines = new MediaPipelines(this.runtime.clock, (e) =>
+      this.runtime.timers.task(() => {
+        if (this.closed) return;
+        this.dispatchEvent(
+          new RTCBandwidthEstimateEvent('bandwidthestimate', {
+            availableOutgoingBitrate: e.availableOutgoingBitrate,
+            delayBasedBitrate: e.delayBasedBitrate,
+            lossBasedBitrate: e.lossBasedBitrate,
+            applicationLimited: e.inAlr,
+          }),
+        );
+      }),
+    );
     this.transports = new ConnectionTransports(() => this.config, this.runtime, cname, {
       // Gathering events are queued as tasks (W3C): never before setLocalDescription() resolves.
-      localCandidate: (e) => this.runtime.timers.task(() => this.onLocalCandidate(e)),
+      localCandidate: (transport, e) => {
+        // The end of one transport's candidates is announced once all transports are done (gathering state).
+        if (e.candidate) this.runtime.timers.task(() => this.onLocalCandidate(transport, e));
+      },
       candidateError: (e) => this.runtime.timers.task(() => !this.closed && this.dispatchEvent(e)),
       gatheringStateChange: () => {
-        const s = this.transports.gatherer.state;
+        const s = this.transports.gatheringState();
         this.runtime.timers.task(() => this.onGatheringState(s));
       },
       stateChange: () => this.updateStates(),
@@ -103,21 +130,26 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
         const t = this.transceivers.byMid(mid);
         return t ? sendEncodingsOf(t.sender, rids) : [];
       },
-      mediaConfigured: (config, link) => {
-        this.pipelines.sync(this.transceivers.list, config, link);
+      mediaConfigured: (config, linkFor) => {
+        this.pipelines.sync(this.transceivers.list, config, linkFor);
         for (const t of this.transceivers.list) {
           t.sender.statsSource = () => this.statsFor((s) => s.type === 'outbound-rtp' && s.mid === t.mid);
           t.receiver.statsSource = () => this.statsFor((s) => s.type === 'inbound-rtp' && s.mid === t.mid);
         }
       },
     });
-    this.transceivers = new TransceiverSet(this.runtime.random, () => this.negotiation.update());
+    this.transceivers = new TransceiverSet(this.runtime.random, () => this.negotiation.update(), {
+      isClosed: () => this.closed,
+      queueTask: (fn) => this.runtime.timers.task(fn),
+      chain: (name, op) => this.operations.run(name, op),
+      negotiationNeeded: () => this.negotiation.update(),
+    });
     this.signaling = new Signaling({
       transceivers: this.transceivers,
       transports: this.transports,
       cname,
       config: () => this.config,
-      certificate: () => this.certificatePromise,
+      certificates: () => this.certificatesPromise,
       wantsData: () => this.wantsData,
       remoteOfferedData: () => {
         this.wantsData = true;
@@ -129,7 +161,7 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
       () => ({
         closed: this.closed,
         stable: this.signaling.state === 'stable',
-        busy: this.pendingOperations > 0,
+        busy: this.operations.busy,
         restartPending: this.signaling.restartPending,
         wantsData: this.wantsData,
         weAreOfferer: this.signaling.weAreOfferer,
@@ -188,29 +220,31 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
   // ---- configuration
 
   getConfiguration(): RTCConfiguration {
-    return { ...this.config, iceServers: this.config.iceServers.map((s) => ({ ...s })) };
+    return {
+      ...this.config,
+      iceServers: this.config.iceServers.map((s) => ({ ...s, urls: [...s.urls] })),
+      certificates: [...this.config.certificates],
+    };
   }
 
-  setConfiguration(configuration: RTCConfiguration): void {
+  setConfiguration(configuration?: RTCConfiguration): void {
     this.assertOpen('setConfiguration');
-    const next = resolveConfiguration({
-      ...configuration,
-      certificates: configuration.certificates ?? this.config.certificates,
-    });
-    checkConfigurationChange(this.config, next);
-    this.config = next;
+    const next = resolveConfiguration(configuration);
+    checkConfigurationChange(this.config, next, this.signaling.hasLocal);
+    this.config = { ...next, certificates: this.config.certificates };
   }
 
   // ---- tracks, transceivers, channels
 
+  /** W3C: the transceivers not yet [[Stopped]] (a stop completes with the next negotiation). */
   getTransceivers(): RTCRtpTransceiver[] {
-    return [...this.transceivers.list];
+    return this.transceivers.list.filter((t) => !t.isStopped || this.closed);
   }
   getSenders(): RTCRtpSender[] {
-    return this.transceivers.list.filter((t) => !t.stopped).map((t) => t.sender);
+    return this.transceivers.list.filter((t) => !t.isStopped).map((t) => t.sender);
   }
   getReceivers(): RTCRtpReceiver[] {
-    return this.transceivers.list.filter((t) => !t.stopped).map((t) => t.receiver);
+    return this.transceivers.list.filter((t) => !t.isStopped).map((t) => t.receiver);
   }
 
   addTransceiver(
@@ -232,8 +266,10 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
   }
 
   createDataChannel(label: string, init: RTCDataChannelInit = {}): RTCDataChannel {
-    this.assertOpen('createDataChannel');
+    // biome-ignore lint/complexity/noArguments: WebIDL tells a missing label from an undefined one
+    if (arguments.length === 0) throw new TypeError('createDataChannel() needs a label');
     const params = dataChannelParameters(label, init);
+    this.assertOpen('createDataChannel');
     const channel = new DataChannel(this.transports.sctp ?? this.transports.channels, params);
     this.channels.push(channel);
     if (!this.wantsData) {
@@ -245,20 +281,70 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
 
   // ---- offer / answer
 
-  createOffer(options: RTCOfferOptions = {}): Promise<RTCSessionDescriptionInit> {
-    return this.chain('createOffer', () => this.signaling.createOffer(options ?? {}));
+  createOffer(options?: RTCOfferOptions): Promise<RTCSessionDescriptionInit>;
+  /** Legacy (W3C §11.2.1). */
+  createOffer(
+    successCallback: RTCSessionDescriptionCallback<RTCSessionDescriptionInit>,
+    failureCallback: RTCPeerConnectionErrorCallback,
+    options?: RTCOfferOptions,
+  ): Promise<undefined>;
+  createOffer(
+    first?: RTCOfferOptions | RTCSessionDescriptionCallback<RTCSessionDescriptionInit>,
+    failureCallback?: RTCPeerConnectionErrorCallback,
+    options?: RTCOfferOptions,
+  ): Promise<RTCSessionDescriptionInit | undefined> {
+    // biome-ignore lint/complexity/noArguments: WebIDL overload resolution counts the arguments
+    if (arguments.length >= 2) return withCallbacks(first, failureCallback, () => this.createOffer(options));
+    let converted: RTCOfferOptions;
+    try {
+      converted = toOfferOptions(first);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // The legacy options act when createOffer() is called, before the operation is chained (W3C §11.2.2).
+    if (!this.closed) this.transceivers.applyLegacyOfferOptions(converted);
+    return this.operations.run('createOffer', () => this.signaling.createOffer(converted));
   }
 
-  createAnswer(): Promise<RTCSessionDescriptionInit> {
-    return this.chain('createAnswer', () => this.signaling.createAnswer());
+  createAnswer(options?: Record<string, never>): Promise<RTCSessionDescriptionInit>;
+  /** Legacy (W3C §11.2.1). */
+  createAnswer(
+    successCallback: RTCSessionDescriptionCallback<RTCSessionDescriptionInit>,
+    failureCallback: RTCPeerConnectionErrorCallback,
+  ): Promise<undefined>;
+  createAnswer(
+    first?: Record<string, never> | RTCSessionDescriptionCallback<RTCSessionDescriptionInit>,
+    failureCallback?: RTCPeerConnectionErrorCallback,
+  ): Promise<RTCSessionDescriptionInit | undefined> {
+    // biome-ignore lint/complexity/noArguments: WebIDL overload resolution counts the arguments
+    if (arguments.length >= 2) return withCallbacks(first, failureCallback, () => this.createAnswer());
+    return this.operations.run('createAnswer', () => this.signaling.createAnswer());
   }
 
-  setLocalDescription(description?: RTCSessionDescriptionInit): Promise<void> {
-    return this.chain('setLocalDescription', () => this.signaling.setLocal(description));
+  /** The legacy callback form (W3C §11.2.1) passes the callbacks too and resolves with undefined. */
+  setLocalDescription(
+    description?: RTCSessionDescriptionInit,
+    successCallback?: () => void,
+    failureCallback?: RTCPeerConnectionErrorCallback,
+  ): Promise<void> {
+    // biome-ignore lint/complexity/noArguments: WebIDL overload resolution counts the arguments
+    if (arguments.length >= 2) {
+      return withCallbacks(successCallback, failureCallback, () => this.setLocalDescription(description));
+    }
+    return this.operations.run('setLocalDescription', () => this.signaling.setLocal(description));
   }
 
-  setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
-    return this.chain('setRemoteDescription', async () => {
+  /** The legacy callback form (W3C §11.2.1) passes the callbacks too and resolves with undefined. */
+  setRemoteDescription(
+    description: RTCSessionDescriptionInit,
+    successCallback?: () => void,
+    failureCallback?: RTCPeerConnectionErrorCallback,
+  ): Promise<void> {
+    // biome-ignore lint/complexity/noArguments: WebIDL overload resolution counts the arguments
+    if (arguments.length >= 2) {
+      return withCallbacks(successCallback, failureCallback, () => this.setRemoteDescription(description));
+    }
+    return this.operations.run('setRemoteDescription', async () => {
       if (!description || !isSdpType(description.type)) {
         throw new TypeError(
           `setRemoteDescription() needs a description with a valid type, not ${String(description?.type)}`,
@@ -268,12 +354,21 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     });
   }
 
-  addIceCandidate(candidate?: RTCIceCandidateInit | RTCIceCandidate | null): Promise<void> {
+  /** The legacy callback form (W3C §11.2.1) passes the callbacks too and resolves with undefined. */
+  addIceCandidate(
+    candidate?: RTCIceCandidateInit | RTCIceCandidate | null,
+    successCallback?: () => void,
+    failureCallback?: RTCPeerConnectionErrorCallback,
+  ): Promise<void> {
+    // biome-ignore lint/complexity/noArguments: WebIDL overload resolution counts the arguments
+    if (arguments.length >= 2) {
+      return withCallbacks(successCallback, failureCallback, () => this.addIceCandidate(candidate));
+    }
     const init = candidate instanceof RTCIceCandidate ? candidate.toJSON() : (candidate ?? null);
     if (init?.candidate && (init.sdpMid ?? null) === null && (init.sdpMLineIndex ?? null) === null) {
       return Promise.reject(new TypeError('addIceCandidate() needs sdpMid or sdpMLineIndex'));
     }
-    return this.chain('addIceCandidate', async () => this.signaling.addCandidate(init));
+    return this.operations.run('addIceCandidate', async () => this.signaling.addCandidate(init));
   }
 
   restartIce(): void {
@@ -298,15 +393,15 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     const t = this.transports;
     const timestamp = this.runtime.clock.wallTime();
     const report = collectStats({
-      iceTransport: t.ice,
-      dtlsTransport: t.dtls,
+      transports: t.all,
       sctpTransport: t.sctp,
       certificate: this.certificateValue,
-      remoteCertificates: t.dtls?.getRemoteCertificates() ?? [],
       channels: this.channels,
+      availableOutgoingBitrate: this.pipelines.lastEstimate?.availableOutgoingBitrate,
       timestamp,
     });
-    if (t.media) addRtpStats(report, t.media, this.pipelines, timestamp);
+    const links = t.all.flatMap((x) => (x.media ? [{ link: x.media, transportId: x.statsId }] : []));
+    if (links.length > 0) addRtpStats(report, links, this.pipelines, timestamp);
     return report;
   }
 
@@ -320,6 +415,8 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     if (this.closed) return;
     this.closed = true;
     this.signaling.close();
+    // W3C close(): every channel is `closed` at once, without events (the peer gets the SCTP ABORT).
+    for (const ch of this.channels) ch.closeSilently();
     this.transceivers.stopAll();
     this.pipelines.close();
     this.transports.close();
@@ -327,20 +424,6 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
   }
 
   // ---- internals
-
-  private chain<T>(name: string, op: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(invalidState(`${name}() called on a closed RTCPeerConnection`));
-    this.pendingOperations++;
-    const run = this.operations.then(() => {
-      if (this.closed) throw invalidState(`${name}() called on a closed RTCPeerConnection`);
-      return op();
-    });
-    this.operations = run.catch(() => undefined);
-    return run.finally(() => {
-      this.pendingOperations--;
-      if (this.pendingOperations === 0) this.negotiation.update();
-    });
-  }
 
   private assertOpen(name: string): void {
     if (this.closed) throw invalidState(`${name}() called on a closed RTCPeerConnection`);
@@ -351,53 +434,50 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
     if (this.signaling.state === 'stable') this.negotiation.update();
   }
 
-  private onLocalCandidate(e: RTCIceGathererEvent): void {
-    if (this.closed) return;
-    const { mid, index } = this.signaling.candidateSection();
-    const ufrag = this.transports.ice.getLocalParameters().usernameFragment;
-    const candidate = e.candidate
-      ? new RTCIceCandidate({
-          candidate: e.candidate.candidate,
-          sdpMid: mid,
-          sdpMLineIndex: index,
-          usernameFragment: ufrag,
-        })
-      : null;
+  /** A candidate of one transport, announced under the section that carries that transport. */
+  private onLocalCandidate(transport: SectionTransport, e: RTCIceGathererEvent): void {
+    if (this.closed || transport.isClosed || !e.candidate) return;
+    const mid = transport.ownerMid;
+    const candidate = new RTCIceCandidate({
+      candidate: e.candidate.candidate,
+      sdpMid: mid,
+      sdpMLineIndex: this.signaling.localSectionIndex(mid),
+      usernameFragment: transport.ice.getLocalParameters().usernameFragment,
+    });
     this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate, url: e.url }));
   }
 
-  private onGatheringState(s: RTCIceGathererState): void {
+  /** The gathering state over all transports; the null candidate says every transport is done. */
+  private onGatheringState(s: RTCIceGatheringState): void {
     if (this.closed) return;
-    const next: RTCIceGatheringState =
-      s === 'gathering' ? 'gathering' : s === 'complete' ? 'complete' : this.states.iceGathering;
-    if (next === this.states.iceGathering) return;
-    this.states.iceGathering = next;
+    // `new` (no transport gathers yet, or the gathering ones were discarded) keeps the state as it was.
+    if (s === 'new' || s === this.states.iceGathering) return;
+    this.states.iceGathering = s;
     this.dispatchEvent(new Event('icegatheringstatechange'));
+    if (s === 'complete' && !this.closed)
+      this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate: null, url: null }));
   }
 
+  /**
+   * A transport changed state: the aggregate states change, and their events fire, in a task of their own
+   * (W3C), from the states as they were at the change, so no step is lost when several follow at once.
+   */
   private updateStates(): void {
     if (this.closed) return;
-    const dtls = this.transports.dtls;
-    const changed = this.states.update(this.transports.iceState, dtls?.state ?? 'new', dtls !== undefined);
-    if (changed.iceConnection) this.dispatchEvent(new Event('iceconnectionstatechange'));
-    if (changed.connection) {
-      if (this.states.connection === 'failed') this.transports.failChannels();
-      this.dispatchEvent(new Event('connectionstatechange'));
-    }
+    const snapshot = this.transports.states();
+    this.runtime.timers.task(() => {
+      if (this.closed) return;
+      const changed = this.states.update(snapshot);
+      if (changed.iceConnection) this.dispatchEvent(new Event('iceconnectionstatechange'));
+      if (changed.connection) {
+        if (this.states.connection === 'failed') this.transports.failChannels();
+        this.dispatchEvent(new Event('connectionstatechange'));
+      }
+    });
   }
 
-  /** `track` events for receivers the remote description starts feeding, with their remote streams. */
-  private announceTracks(transceivers: RTCRtpTransceiver[], remote: SessionDescription): void {
-    for (const t of transceivers) {
-      const streams = this.remoteStreams.associate(
-        t.receiver.track,
-        remote.media.find((m) => m.mid === t.mid),
-      );
-      // Fired while setRemoteDescription runs, before its promise resolves (as browsers do).
-      const track = t.receiver.track;
-      this.dispatchEvent(
-        new RTCTrackEvent('track', { receiver: t.receiver, track, streams, transceiver: t }),
-      );
-    }
+  /** In the setRemoteDescription task, after signalingstatechange (W3C "process remote tracks"). */
+  private announceTracks(changes: RemoteTrackChanges, remote: SessionDescription): void {
+    for (const event of this.remoteStreams.process(changes, remote)) this.dispatchEvent(event);
   }
 }

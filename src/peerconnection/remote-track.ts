@@ -21,6 +21,8 @@ export class RemoteStreamTrack extends MediaStreamTrack {
   constructor(kind: 'audio' | 'video', id?: string) {
     super(id === undefined ? {} : { id });
     this.trackKind = kind;
+    // W3C: a remote track is muted until media arrives (the receive path calls setRemoteMuted(false)).
+    this.setMuted(true);
     this.addEventListener('ended', () => {
       for (const w of this.waiters.splice(0))
         w.reject(new MediaStreamError(`${kind} track ${this.id} has ended`));
@@ -49,7 +51,11 @@ export class RemoteStreamTrack extends MediaStreamTrack {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** @internal The receive path saw media start (false) or stop arriving (true). */
+  /**
+   * @internal Media started (`false`) or stopped (`true`) arriving for this track: `muted` changes and
+   * `unmute`/`mute` fires. The receive path calls it when the first packet arrives; a remote description
+   * that stops the peer sending calls it with `true`.
+   */
   setRemoteMuted(muted: boolean): void {
     if (this.readyState === 'live') this.setMuted(muted);
   }

@@ -9,8 +9,6 @@ import type { MediaLink } from './media-link.js';
 import type { MediaPipelines, TransceiverMedia } from './media-pipelines.js';
 import type { RTCStatsReport } from './stats.js';
 
-const TRANSPORT_ID = 'T01';
-
 function mimeType(kind: 'audio' | 'video', c: MediaCodecConfig): string {
   return `${kind}/${c.name}`;
 }
@@ -29,18 +27,19 @@ function addCodec(
   section: MediaSectionConfig,
   payloadType: number | undefined,
   direction: 'I' | 'O',
+  transportId: string,
 ): string | undefined {
   if (payloadType === undefined) return undefined;
   const list = direction === 'O' ? section.sendCodecs : section.receiveCodecs;
   const c = list.find((x) => x.payloadType === payloadType);
   if (!c) return undefined;
-  const id = `C${direction}${TRANSPORT_ID}_${payloadType}`;
+  const id = `C${direction}${transportId}_${payloadType}`;
   if (!report.has(id)) {
     report.set(id, {
       id,
       type: 'codec',
       timestamp,
-      transportId: TRANSPORT_ID,
+      transportId,
       payloadType,
       mimeType: mimeType(section.kind, c),
       clockRate: c.clockRate,
@@ -51,16 +50,14 @@ function addCodec(
   return id;
 }
 
+/** The RTP stats of every media session (one per transport that carries media). */
 export function addRtpStats(
   report: RTCStatsReport,
-  link: MediaLink,
+  links: readonly { link: MediaLink; transportId: string }[],
   pipelines: MediaPipelines,
   timestamp: number,
 ): void {
-  const session = link.stats();
   const entries = [...pipelines.all()];
-  const byMid = (mid: string): TransceiverMedia | undefined =>
-    entries.find((e) => e.transceiver.mid === mid && e.section !== undefined);
   const sourceIds = new Map<TransceiverMedia, string>();
   for (const e of entries) {
     const track = e.transceiver.sender.track;
@@ -83,21 +80,38 @@ export function addRtpStats(
     });
     sourceIds.set(e, id);
   }
+  for (const { link, transportId } of links)
+    addSessionStats(report, link, transportId, entries, sourceIds, timestamp);
+}
+
+function addSessionStats(
+  report: RTCStatsReport,
+  link: MediaLink,
+  transportId: string,
+  entries: readonly TransceiverMedia[],
+  sourceIds: ReadonlyMap<TransceiverMedia, string>,
+  timestamp: number,
+): void {
+  const session = link.stats();
+  const byMid = (mid: string): TransceiverMedia | undefined =>
+    entries.find((e) => e.transceiver.mid === mid && e.section !== undefined);
   for (const out of session.outbound) {
     const e = byMid(out.mid);
     if (!e?.section) continue;
     const kindLetter = out.kind === 'audio' ? 'A' : 'V';
-    const id = `OT01${kindLetter}${out.ssrc}`;
+    const id = `O${transportId}${kindLetter}${out.ssrc}`;
     const codecId = addCodec(
       report,
       timestamp,
       e.section,
       e.section.sendCodecs.find((c) => c.codec === e.send.codec)?.payloadType,
       'O',
+      transportId,
     );
     const remote = out.remote;
-    const remoteId = remote ? `RI${TRANSPORT_ID}${kindLetter}${out.ssrc}` : undefined;
+    const remoteId = remote ? `RI${transportId}${kindLetter}${out.ssrc}` : undefined;
     const enc = e.send.encoderStatsFor(out.rid);
+    const layer = e.send.layerFor(out.rid);
     report.set(id, {
       id,
       type: 'outbound-rtp',
@@ -106,12 +120,14 @@ export function addRtpStats(
       kind: out.kind,
       mid: out.mid,
       rid: out.rid,
-      transportId: TRANSPORT_ID,
+      transportId: transportId,
       codecId,
       mediaSourceId: sourceIds.get(e),
       remoteId,
       trackIdentifier: e.transceiver.sender.track?.id,
-      packetsSent: out.packetsSent,
+      // W3C: packetsSent includes retransmissions; probe padding too, as libwebrtc counts it (Chromium counts
+      // our padding-only RTX in its inbound packetsReceived and retransmittedPacketsReceived)
+      packetsSent: out.packetsSent + out.retransmittedPacketsSent + out.paddingPacketsSent,
       bytesSent: out.bytesSent,
       headerBytesSent: out.headerBytesSent,
       retransmittedPacketsSent: out.retransmittedPacketsSent,
@@ -130,10 +146,12 @@ export function addRtpStats(
             frameWidth: enc.frameWidth,
             frameHeight: enc.frameHeight,
             framesPerSecond: e.send.source.framesPerSecond,
-            qualityLimitationReason: 'none',
+            qualityLimitationReason: layer.adaptation.qualityLimitationReason,
+            qualityLimitationResolutionChanges: layer.adaptation.resolutionChanges,
           }
         : {}),
       encoderImplementation: enc.encoderImplementation,
+      targetBitrate: layer.encoder?.targetBitrate,
     });
     if (remote && remoteId) {
       report.set(remoteId, {
@@ -142,7 +160,7 @@ export function addRtpStats(
         timestamp: link.toWallTime(remote.receivedAt),
         ssrc: out.ssrc,
         kind: out.kind,
-        transportId: TRANSPORT_ID,
+        transportId: transportId,
         codecId,
         localId: id,
         packetsLost: remote.packetsLost,
@@ -156,11 +174,11 @@ export function addRtpStats(
     const e = byMid(inb.mid);
     if (!e?.section) continue;
     const kindLetter = inb.kind === 'audio' ? 'A' : 'V';
-    const id = `IT01${kindLetter}${inb.ssrc}`;
+    const id = `I${transportId}${kindLetter}${inb.ssrc}`;
     const dec = e.receive.statsFor(inb.rid);
     const jb = inb.jitterBuffer;
     const sr = inb.remoteSender;
-    const remoteId = sr ? `ROA${TRANSPORT_ID}${kindLetter}${inb.ssrc}` : undefined;
+    const remoteId = sr ? `ROA${transportId}${kindLetter}${inb.ssrc}` : undefined;
     if (sr && remoteId) {
       report.set(remoteId, {
         id: remoteId,
@@ -168,7 +186,7 @@ export function addRtpStats(
         timestamp: link.toWallTime(sr.receivedAt),
         ssrc: inb.ssrc,
         kind: inb.kind,
-        transportId: TRANSPORT_ID,
+        transportId: transportId,
         localId: id,
         packetsSent: sr.packetsSent,
         bytesSent: sr.bytesSent,
@@ -184,8 +202,8 @@ export function addRtpStats(
       kind: inb.kind,
       mid: inb.mid,
       rid: inb.rid,
-      transportId: TRANSPORT_ID,
-      codecId: addCodec(report, timestamp, e.section, inb.payloadType, 'I'),
+      transportId: transportId,
+      codecId: addCodec(report, timestamp, e.section, inb.payloadType, 'I', transportId),
       trackIdentifier: e.transceiver.receiver.track.id,
       remoteId,
       packetsReceived: inb.packetsReceived,

@@ -6,6 +6,7 @@ import { AudioFrame } from '../media/audio-frame.js';
 import type { Encoder } from '../media/codecs/codec.js';
 import type { CodecName } from '../media/encoded-frame.js';
 import { VideoFrame } from '../media/video-frame.js';
+import { BandwidthAdaptation } from './send-adaptation.js';
 
 /** What the sender's encodings ask for (RTCRtpEncodingParameters that affect encoding). */
 export interface EncodingControls {
@@ -36,6 +37,23 @@ export interface SendLayer {
   readonly stats: EncoderStats;
   /** maxFramerate: the pts (seconds) of the last frame this layer encoded. */
   lastSentPts: number | undefined;
+  /** The encoder's target as the estimate and maxBitrate set it (bits/s). */
+  targetBitrate: number | undefined;
+  /** Smaller pictures or skipped frames when the network cannot carry this layer. */
+  readonly adaptation: BandwidthAdaptation;
+}
+
+/** A layer before its encoder opens. */
+export function newSendLayer(rid: string | undefined): SendLayer {
+  return {
+    rid,
+    controls: { ...DEFAULT_CONTROLS },
+    encoder: undefined,
+    stats: emptyEncoderStats(),
+    lastSentPts: undefined,
+    targetBitrate: undefined,
+    adaptation: new BandwidthAdaptation(),
+  };
 }
 
 export const DEFAULT_CONTROLS: Readonly<EncodingControls> = {

@@ -19,12 +19,13 @@ import type { AudioLevel } from '../rtp/header-extensions.js';
 import type { MediaSectionConfig } from '../rtp/session-config.js';
 import type { MediaLink } from './media-link.js';
 import { audioLevelOf, MediaSourceStats } from './media-source-stats.js';
+import type { RTCDegradationPreference } from './send-adaptation.js';
 import {
   DEFAULT_CONTROLS,
   type EncoderStats,
   type EncodingControls,
-  emptyEncoderStats,
   implementationOf,
+  newSendLayer,
   type SendLayer,
   silentLike,
 } from './send-layer.js';
@@ -53,20 +54,15 @@ export class SenderPipeline {
   /** The sender's encodings as set (addTransceiver sendEncodings, setParameters), by position. */
   private encodings: (EncodingControls & { rid?: string | undefined })[] = [{ ...DEFAULT_CONTROLS }];
   /** The negotiated streams: one per accepted simulcast layer, or one. */
-  private layers: SendLayer[] = [
-    {
-      rid: undefined,
-      controls: { ...DEFAULT_CONTROLS },
-      encoder: undefined,
-      stats: emptyEncoderStats(),
-      lastSentPts: undefined,
-    },
-  ];
+  private layers: SendLayer[] = [newSendLayer(undefined)];
   private warnedCodec: CodecName | undefined;
+  /** The pacer's queue is too long: video gives way (send-adaptation.ts). */
+  private pressure = false;
 
   constructor(
     readonly kind: 'audio' | 'video',
     private readonly clock: Clock,
+    private readonly degradationPreference: () => RTCDegradationPreference = () => 'balanced',
   ) {}
 
   /** The encoder statistics of the first stream (of each layer: `encoderStatsFor`). */
@@ -84,8 +80,8 @@ export class SenderPipeline {
     return (this.layers.find((l) => l.rid === rid) ?? this.layers[0]!).controls;
   }
 
-  /** The negotiated section of this sender (after every round), and the connection's media link. */
-  configure(link: MediaLink, section: MediaSectionConfig | undefined): void {
+  /** The negotiated section of this sender (after every round), and its transport's media link. */
+  configure(link: MediaLink | undefined, section: MediaSectionConfig | undefined): void {
     this.link = link;
     this.section = section;
     const sending = section?.direction === 'sendrecv' || section?.direction === 'sendonly';
@@ -93,16 +89,7 @@ export class SenderPipeline {
     const wanted =
       section && section.sendEncodings.length > 0 ? section.sendEncodings.map((e) => e.rid) : [undefined];
     const kept = new Map(this.layers.map((l) => [l.rid, l]));
-    this.layers = wanted.map(
-      (rid) =>
-        kept.get(rid) ?? {
-          rid,
-          controls: { ...DEFAULT_CONTROLS },
-          encoder: undefined,
-          stats: emptyEncoderStats(),
-          lastSentPts: undefined,
-        },
-    );
+    this.layers = wanted.map((rid) => kept.get(rid) ?? newSendLayer(rid));
     for (const l of kept.values()) if (!this.layers.includes(l)) l.encoder?.close();
     for (const l of this.layers) {
       if (l.encoder && l.encoder.codec !== codec) {
@@ -142,6 +129,30 @@ export class SenderPipeline {
   setRemoteEstimate(bitrate: number): void {
     this.remb = bitrate;
     this.applyBitrates();
+  }
+
+  /** The session's send pressure (pacer queue too long, or back under half of it). */
+  setSendPressure(active: boolean): void {
+    this.pressure = active;
+  }
+
+  /** A layer's adaptation state (W3C qualityLimitationReason and resolution changes) and its target. */
+  layerFor(rid: string | undefined): SendLayer {
+    return this.layers.find((l) => l.rid === rid) ?? this.layers[0]!;
+  }
+
+  /**
+   * The most this section may send (setParameters maxBitrate of its active layers together), for the
+   * session's split of the estimate; undefined when any active layer has no maximum.
+   */
+  get maxBitrate(): number | undefined {
+    let sum = 0;
+    for (const l of this.layers) {
+      if (!l.controls.active) continue;
+      if (l.controls.maxBitrate === undefined) return undefined;
+      sum += l.controls.maxBitrate;
+    }
+    return sum > 0 ? sum : undefined;
   }
 
   /** The codec raw frames are encoded with: the first the peer prefers that this build can encode. */
@@ -203,7 +214,8 @@ export class SenderPipeline {
     for (const l of this.layers) {
       const share = this.remb !== undefined && total > 0 ? (this.remb * area(l)) / total : undefined;
       const limits = [share, l.controls.maxBitrate].filter((v): v is number => v !== undefined && v > 0);
-      if (limits.length > 0 && l.encoder) l.encoder.setTargetBitrate(Math.min(...limits));
+      l.targetBitrate = limits.length > 0 ? Math.min(...limits) : undefined;
+      if (l.targetBitrate !== undefined && l.encoder) l.encoder.setTargetBitrate(l.targetBitrate);
     }
   }
 
@@ -272,11 +284,22 @@ export class SenderPipeline {
     let raw = frame;
     if (raw instanceof VideoFrame) {
       if (this.skipForFramerate(layer, raw)) return;
-      const scale = layer.controls.scaleResolutionDownBy;
-      if (scale !== undefined && scale > 1) {
-        const width = Math.max(2, Math.round(raw.width / scale / 2) * 2);
-        const height = Math.max(2, Math.round(raw.height / scale / 2) * 2);
-        raw = raw.reformat({ width, height });
+      const scale = layer.controls.scaleResolutionDownBy ?? 1;
+      const decision = layer.adaptation.decide({
+        width: Math.max(2, Math.round(raw.width / scale / 2) * 2),
+        height: Math.max(2, Math.round(raw.height / scale / 2) * 2),
+        framesPerSecond: this.source.framesPerSecond || 30,
+        targetBitrate: layer.targetBitrate,
+        pressure: this.pressure,
+        preference: this.degradationPreference(),
+        now: this.clock.now(),
+      });
+      if (decision.skip) {
+        layer.stats.framesSkipped++;
+        return;
+      }
+      if (decision.width !== raw.width || decision.height !== raw.height) {
+        raw = raw.reformat({ width: decision.width, height: decision.height });
       }
     }
     const encoder = this.encoderFor(layer);

@@ -4,15 +4,12 @@
  * rollback and the implicit rollback perfect negotiation relies on, and remote candidates. Whenever a round
  * completes, the transports are told to match it (`ConnectionTransports.apply`).
  */
-import { invalidAccess, invalidState, operationError } from '../common/errors.js';
-import { createLogger } from '../common/logger.js';
+import { invalidState } from '../common/errors.js';
 import { randomUint64 } from '../common/random.js';
 import type { RTCCertificate } from '../dtls/certificate.js';
-import { RTCIceCandidate, type RTCIceCandidateInit, writeCandidate } from '../ice/candidate.js';
-import { sectionIndexFor } from '../sdp/jsep/index.js';
-import { assertValidDescription } from '../sdp/jsep/validate.js';
+import type { RTCIceCandidateInit } from '../ice/candidate.js';
 import { parseSdp } from '../sdp/parse.js';
-import { cloneSession, type SessionDescription } from '../sdp/types.js';
+import type { SessionDescription } from '../sdp/types.js';
 import { writeSdp } from '../sdp/write.js';
 import type { ResolvedConfiguration } from './configuration.js';
 import { invalidModification } from './errors.js';
@@ -20,17 +17,16 @@ import {
   buildAnswer,
   buildOffer,
   type LocalTransportInfo,
-  remoteFingerprints,
-  remoteIceParameters,
   transportSection,
   withCandidates,
 } from './negotiation.js';
+import { addRemoteCandidate } from './remote-candidates.js';
+import { parseRemoteDescription } from './remote-description.js';
+import type { RemoteTrackChanges } from './remote-streams.js';
 import { RTCSessionDescription, type RTCSessionDescriptionInit } from './session-description.js';
-import type { RTCRtpTransceiver } from './transceiver.js';
-import type { TransceiverSet } from './transceiver-set.js';
+import { isRejected, type TransceiverSet } from './transceiver-set.js';
 import type { ConnectionTransports } from './transports.js';
-
-const log = createLogger('pc:signaling');
+import { toDictionary } from './webidl.js';
 
 export type RTCSignalingState =
   | 'stable'
@@ -47,9 +43,31 @@ export interface RTCOfferOptions {
   offerToReceiveVideo?: boolean;
 }
 
+/** WebIDL RTCOfferOptions: booleans, the legacy ones only when present. */
+export function toOfferOptions(value: unknown): RTCOfferOptions {
+  const d = toDictionary(value, 'RTCOfferOptions');
+  const out: RTCOfferOptions = { iceRestart: Boolean(d.iceRestart) };
+  if (d.offerToReceiveAudio !== undefined) out.offerToReceiveAudio = Boolean(d.offerToReceiveAudio);
+  if (d.offerToReceiveVideo !== undefined) out.offerToReceiveVideo = Boolean(d.offerToReceiveVideo);
+  return out;
+}
+
 interface AppliedDescription {
   readonly type: 'offer' | 'answer' | 'pranswer';
   readonly model: SessionDescription;
+  /** The object the attributes return, kept while its SDP stays the same (so `a.x === a.x`). */
+  shown?: RTCSessionDescription;
+}
+
+/** buildOffer/buildAnswer write this; `ConnectionTransports.planLocal` then writes each section's own. */
+function placeholderTransport(): LocalTransportInfo {
+  return { usernameFragment: '', password: '', fingerprints: [] };
+}
+
+/** The description's W3C object: the same one until candidates change its SDP. */
+function shown(d: AppliedDescription, sdp: string): RTCSessionDescription {
+  if (d.shown?.sdp !== sdp) d.shown = new RTCSessionDescription({ type: d.type, sdp });
+  return d.shown;
 }
 
 /** What the state machine needs from the peer connection it belongs to. */
@@ -58,13 +76,14 @@ export interface SignalingHost {
   readonly transports: ConnectionTransports;
   readonly cname: string;
   config(): ResolvedConfiguration;
-  certificate(): Promise<RTCCertificate>;
+  /** The connection's certificates (the configured ones, or one generated for it). */
+  certificates(): Promise<readonly RTCCertificate[]>;
   /** Is a data section wanted (a channel was created, or the peer offered one)? */
   wantsData(): boolean;
   remoteOfferedData(): void;
   signalingStateChanged(): void;
-  /** Receivers the remote description starts feeding: fire `track` for each. */
-  remoteTracks(transceivers: RTCRtpTransceiver[], remote: SessionDescription): void;
+  /** Receivers the remote description starts feeding (fire `track`) and stops feeding (mute). */
+  remoteTracks(changes: RemoteTrackChanges, remote: SessionDescription): void;
 }
 
 export class Signaling {
@@ -90,6 +109,10 @@ export class Signaling {
     return this._state;
   }
 
+  get hasLocal(): boolean {
+    return this.currentLocal !== undefined || this.pendingLocal !== undefined;
+  }
+
   get hasRemote(): boolean {
     return this.currentRemote !== undefined || this.pendingRemote !== undefined;
   }
@@ -112,8 +135,9 @@ export class Signaling {
         : which === 'pending'
           ? this.pendingLocal
           : (this.pendingLocal ?? this.currentLocal);
-    if (!d) return null;
-    return new RTCSessionDescription({ type: d.type, sdp: writeSdp(this.withLocalCandidates(d.model)) });
+    // The pending description's sections use the proposed transports; a current one the negotiated ones.
+    const transports = d === this.pendingLocal ? 'proposed' : 'committed';
+    return d ? shown(d, writeSdp(this.withLocalCandidates(d.model, transports))) : null;
   }
 
   remote(which: 'current' | 'pending' | 'either'): RTCSessionDescription | null {
@@ -123,7 +147,7 @@ export class Signaling {
         : which === 'pending'
           ? this.pendingRemote
           : (this.pendingRemote ?? this.currentRemote);
-    return d ? new RTCSessionDescription({ type: d.type, sdp: writeSdp(d.model) }) : null;
+    return d ? shown(d, writeSdp(d.model)) : null;
   }
 
   canTrickleIceCandidates(): boolean | null {
@@ -133,31 +157,23 @@ export class Signaling {
     return (s?.iceOptions ?? remote.model.iceOptions ?? []).includes('trickle');
   }
 
-  /** The mid and m-line index our candidates are announced under. */
-  candidateSection(): { mid: string; index: number } {
+  /** The m-line index of a section of our description (candidates are announced with it). */
+  localSectionIndex(mid: string): number {
     const local = this.pendingLocal ?? this.currentLocal;
-    const section = local ? transportSection(local.model) : undefined;
-    const mid = section?.mid ?? '0';
-    const index = local
+    return local
       ? Math.max(
           0,
           local.model.media.findIndex((m) => m.mid === mid),
         )
       : 0;
-    return { mid, index };
   }
 
   // ---- offer / answer
 
   async createOffer(options: RTCOfferOptions): Promise<RTCSessionDescriptionInit> {
     if (options.iceRestart) this.restartPending = true;
-    for (const kind of ['audio', 'video'] as const) {
-      const want = kind === 'audio' ? options.offerToReceiveAudio : options.offerToReceiveVideo;
-      if (want && !this.host.transceivers.list.some((t) => t.kind === kind && !t.stopped && receives(t))) {
-        this.host.transceivers.add(kind, { direction: 'recvonly' });
-      }
-    }
-    const transport = await this.localTransportInfo();
+    const certificates = await this.host.certificates();
+    const transport = placeholderTransport();
     const model = buildOffer({
       sessionId: this.sessionId,
       sessionVersion: String(this.sessionVersion++),
@@ -168,7 +184,13 @@ export class Signaling {
       previous: this.currentLocal?.model,
       bundlePolicy: this.host.config().bundlePolicy,
     });
-    const sdp = writeSdp(this.withLocalCandidates(model));
+    this.host.transports.planLocal(model, {
+      type: 'offer',
+      initial: this.currentLocal === undefined,
+      certificates,
+      iceRestart: this.takeRestart(),
+    });
+    const sdp = writeSdp(this.withLocalCandidates(model, 'proposed'));
     this.lastOffer = sdp;
     return { type: 'offer', sdp };
   }
@@ -179,7 +201,8 @@ export class Signaling {
     }
     const offer = this.pendingRemote;
     if (!offer) throw invalidState('there is no remote offer to answer');
-    const transport = await this.localTransportInfo();
+    const certificates = await this.host.certificates();
+    const transport = placeholderTransport();
     const model = buildAnswer({
       sessionId: this.sessionId,
       sessionVersion: String(this.sessionVersion++),
@@ -189,24 +212,30 @@ export class Signaling {
       cname: this.host.cname,
       directionFor: (mid) => this.host.transceivers.answerDirection(mid),
       transceiverFor: (mid) => this.host.transceivers.byMid(mid),
-      // A re-answer keeps the DTLS role the first round chose (Chromium refuses a swapped a=setup).
-      dtlsRole: this.host.transports.dtls?.dtlsRole,
     });
-    const sdp = writeSdp(this.withLocalCandidates(model));
+    this.host.transports.planLocal(model, {
+      type: 'answer',
+      initial: false,
+      certificates,
+      iceRestart: this.takeRestart(),
+      offer: offer.model,
+    });
+    const sdp = writeSdp(this.withLocalCandidates(model, 'proposed'));
     this.lastAnswer = sdp;
     return { type: 'answer', sdp };
   }
 
-  private async localTransportInfo(): Promise<LocalTransportInfo> {
-    const certificate = await this.host.certificate();
+  private takeRestart(): boolean {
     const restart = this.restartPending;
     this.restartPending = false;
-    return this.host.transports.localInfo(certificate, restart);
+    return restart;
   }
 
-  private withLocalCandidates(model: SessionDescription): SessionDescription {
-    const g = this.host.transports.gatherer;
-    return withCandidates(model, g.getLocalCandidates(), g.state === 'complete');
+  private withLocalCandidates(
+    model: SessionDescription,
+    which: 'proposed' | 'committed',
+  ): SessionDescription {
+    return withCandidates(model, (mid) => this.host.transports.localCandidatesOf(mid, which));
   }
 
   // ---- setLocalDescription
@@ -229,17 +258,39 @@ export class Signaling {
         throw new TypeError(`cannot set an implicit local description of type ${type}`);
       }
     }
-    this.applyLocal(init);
+    const checked = init;
+    await this.inTask(() => this.checkLocal(checked));
   }
 
-  private applyLocal(init: RTCSessionDescriptionInit): void {
+  /**
+   * W3C "set the session description": `check` runs now and returns what applies the description; one
+   * queued task then applies it, fires its events and settles the promise (an error rejects in a task too).
+   */
+  private async inTask(check: () => () => void): Promise<void> {
+    let apply: () => void;
+    try {
+      apply = check();
+    } catch (err) {
+      await this.task();
+      throw err;
+    }
+    await this.task();
+    if (this._state === 'closed') throw invalidState('the RTCPeerConnection was closed meanwhile');
+    apply();
+  }
+
+  private task(): Promise<void> {
+    return new Promise((resolve) => this.host.transports.runtime.timers.task(resolve));
+  }
+
+  /** Check a local description; returns what applies it. */
+  private checkLocal(init: RTCSessionDescriptionInit): () => void {
     const state = this._state;
     if (init.type === 'rollback') {
       if (state !== 'have-local-offer' && state !== 'have-local-pranswer') {
         throw invalidState(`cannot roll back a local description in state ${state}`);
       }
-      this.rollbackLocal();
-      return;
+      return () => this.rollbackLocal();
     }
     const desc = new RTCSessionDescription(init);
     if (desc.type === 'offer') {
@@ -255,33 +306,51 @@ export class Signaling {
       throw invalidModification('the local answer must be the one createAnswer() returned');
     }
     const model = parseSdp(desc.sdp);
+    return () => this.applyLocal(desc.type, model);
+  }
+
+  private applyLocal(type: RTCSessionDescription['type'], model: SessionDescription): void {
     const ts = this.host.transceivers;
-    if (desc.type === 'offer') {
+    if (type === 'offer') {
       this.pendingLocal = { type: 'offer', model };
       this.weAreOfferer = true;
       ts.setSlotsFrom(model);
       this.setState('have-local-offer');
     } else {
       this.weAreOfferer = false;
-      if (desc.type === 'answer') {
+      if (type === 'answer') {
         this.currentLocal = { type: 'answer', model };
         this.currentRemote = this.pendingRemote;
         this.pendingLocal = undefined;
         this.pendingRemote = undefined;
         ts.setSlotsFrom(model);
+        ts.updateDirections(model, this.currentRemote?.model, this.host.cname);
         this.setState('stable');
       } else {
         this.pendingLocal = { type: 'pranswer', model };
+        ts.updateDirections(model, this.pendingRemote?.model, this.host.cname);
         this.setState('have-local-pranswer');
       }
-      ts.updateDirections(model, (this.currentRemote ?? this.pendingRemote)?.model);
     }
     this.host.transports.startGathering();
-    if (desc.type !== 'offer') this.applyTransports();
+    if (type !== 'offer') this.applyTransports();
+    this.bindTransports(model);
+  }
+
+  /** W3C: senders and receivers of the sections a description uses get their section's RTCDtlsTransport. */
+  private bindTransports(model: SessionDescription): void {
+    for (const m of model.media) {
+      const t = this.host.transceivers.byMid(m.mid);
+      const dtls = this.host.transports.dtlsOf(m.mid);
+      if (!t || !dtls || isRejected(m)) continue;
+      t.sender.transport = dtls;
+      t.receiver.transport = dtls;
+    }
   }
 
   private rollbackLocal(): void {
     this.pendingLocal = undefined;
+    this.host.transports.rollback();
     this.host.transceivers.rollbackLocal(this.currentLocal?.model);
     this.setState('stable');
   }
@@ -289,140 +358,80 @@ export class Signaling {
   // ---- setRemoteDescription
 
   async setRemote(init: RTCSessionDescriptionInit): Promise<void> {
+    // W3C: an offer is invalid in have-local-offer, so our offer is rolled back first, as a
+    // setLocalDescription({type: 'rollback'}) of its own (its task, its signalingstatechange), before the
+    // offer is even parsed: perfect negotiation relies on it.
+    if (init.type === 'offer' && this._state === 'have-local-offer') {
+      await this.inTask(() => this.checkLocal({ type: 'rollback' }));
+    }
+    await this.inTask(() => this.checkRemote(init));
+  }
+
+  /** Check a remote description; returns what applies it. */
+  private checkRemote(init: RTCSessionDescriptionInit): () => void {
     const state = this._state;
     if (init.type === 'rollback') {
       if (state !== 'have-remote-offer' && state !== 'have-remote-pranswer') {
         throw invalidState(`cannot roll back a remote description in state ${state}`);
       }
-      this.pendingRemote = undefined;
-      this.host.transceivers.rollbackRemote(this.currentRemote?.model);
-      this.setState('stable');
-      return;
+      return () => {
+        this.pendingRemote = undefined;
+        this.host.transports.rollback();
+        this.host.transceivers.rollbackRemote(this.currentRemote?.model);
+        this.setState('stable');
+      };
     }
     const desc = new RTCSessionDescription(init);
-    // The signaling state is checked before the SDP is parsed (as browsers do).
+    // The signaling state is checked before the SDP is parsed (W3C, as browsers do).
     if (desc.type === 'offer') {
-      if (state !== 'stable' && state !== 'have-remote-offer' && state !== 'have-local-offer') {
+      if (state !== 'stable' && state !== 'have-remote-offer') {
         throw invalidState(`cannot set a remote offer in state ${state}`);
       }
     } else if (state !== 'have-local-offer' && state !== 'have-remote-pranswer') {
       throw invalidState(`cannot set a remote ${desc.type} in state ${state}`);
     }
-    const model = this.validateRemote(desc);
-    const applied: AppliedDescription = { type: desc.type as AppliedDescription['type'], model };
+    const model = parseRemoteDescription(desc.type as AppliedDescription['type'], desc.sdp, {
+      localOffer: this.pendingLocal?.model,
+      previous: (this.pendingRemote ?? this.currentRemote)?.model,
+      dtlsStarted: this.host.transports.dtlsStarted,
+    });
+    return () => this.applyRemote(desc.type as AppliedDescription['type'], model);
+  }
+
+  private applyRemote(type: AppliedDescription['type'], model: SessionDescription): void {
+    const applied: AppliedDescription = { type, model };
     const ts = this.host.transceivers;
-    if (desc.type === 'offer') {
-      // Perfect negotiation: an offer in have-local-offer rolls our offer back first (W3C implicit rollback).
-      if (state === 'have-local-offer') this.rollbackLocal();
+    if (type === 'offer') {
       this.pendingRemote = applied;
       this.weAreOfferer = false;
       ts.associate(model);
       if (model.media.some((m) => m.kind === 'application' && (m.port !== 0 || m.bundleOnly)))
         this.host.remoteOfferedData();
       this.setState('have-remote-offer');
-    } else if (desc.type === 'answer') {
+    } else if (type === 'answer') {
       this.currentRemote = applied;
       this.currentLocal = this.pendingLocal;
       this.pendingLocal = undefined;
       this.pendingRemote = undefined;
-      if (this.currentLocal) ts.updateDirections(this.currentLocal.model, model);
+      if (this.currentLocal) ts.updateDirections(this.currentLocal.model, model, this.host.cname);
       this.setState('stable');
     } else {
       this.pendingRemote = applied;
       this.setState('have-remote-pranswer');
     }
-    this.applyRemoteIce(model);
-    this.host.remoteTracks(ts.newRemoteTracks(model), model);
-    if (desc.type !== 'offer') this.applyTransports();
+    // A remote offer's ICE restart restarts our checks now; an answer's credentials apply with the round.
+    if (type === 'offer') this.host.transports.followRemoteIce(model);
+    // Fired in this task, after signalingstatechange and before the promise settles (W3C).
+    this.host.remoteTracks(ts.remoteTrackChanges(model), model);
+    if (type !== 'offer') this.applyTransports();
+    this.bindTransports(model);
   }
 
-  /** Parse and check a remote description; the state stays as it was when this throws. */
-  private validateRemote(desc: RTCSessionDescription): SessionDescription {
-    let model: SessionDescription;
-    try {
-      model = parseSdp(desc.sdp);
-    } catch (err) {
-      throw operationError(`the remote description cannot be parsed: ${(err as Error).message}`);
-    }
-    if (desc.type === 'offer') assertValidDescription(model, 'offer');
-    else
-      assertValidDescription(
-        model,
-        desc.type === 'pranswer' ? 'pranswer' : 'answer',
-        this.pendingLocal?.model,
-      );
-    const ice = remoteIceParameters(model);
-    if (!ice) throw invalidAccess('the remote description has no ICE ufrag/pwd');
-    const fingerprints = remoteFingerprints(model);
-    if (fingerprints.length === 0) throw invalidAccess('the remote description has no DTLS fingerprint');
-    for (const m of model.media) {
-      if (
-        (m.kind === 'audio' || m.kind === 'video') &&
-        (m.port !== 0 || m.bundleOnly) &&
-        !m.rtcpMux &&
-        !m.rtcpMuxOnly
-      )
-        throw invalidAccess(`m-line ${m.mid ?? '?'} lacks rtcp-mux, which rtcpMuxPolicy 'require' needs`);
-    }
-    const previous = (this.pendingRemote ?? this.currentRemote)?.model;
-    if (previous && this.host.transports.dtls && this.host.transports.dtls.state !== 'new') {
-      const before = remoteFingerprints(previous).map(fingerprintKey).sort().join();
-      const after = fingerprints.map(fingerprintKey).sort().join();
-      if (before !== after)
-        throw invalidAccess('the remote DTLS fingerprint changed; a new certificate needs a new connection');
-    }
-    return cloneSession(model);
-  }
-
-  private applyRemoteIce(model: SessionDescription): void {
-    const params = remoteIceParameters(model)!;
-    // A peer's ICE restart (new ufrag) restarts our checks before its new candidates are added.
-    this.host.transports.updateRemoteIce(params);
-    const section = transportSection(model);
-    const index = section ? model.media.indexOf(section) : 0;
-    for (const c of section?.candidates ?? []) {
-      try {
-        this.addCandidate(
-          { candidate: writeCandidate(c), sdpMid: section?.mid ?? null, sdpMLineIndex: index },
-          false,
-        );
-      } catch (err) {
-        log.debug(`ignored a candidate of the remote description: ${(err as Error).message}`);
-      }
-    }
-    if (section?.endOfCandidates) this.addCandidate(null, false);
-  }
-
-  /** A remote candidate (addIceCandidate, or from the remote description when `record` is false). */
-  addCandidate(init: RTCIceCandidateInit | null, record = true): void {
+  /** addIceCandidate (W3C): needs a remote description; the candidate joins the section it names. */
+  addCandidate(init: RTCIceCandidateInit | null): void {
     const remote = this.pendingRemote ?? this.currentRemote;
     if (!remote) throw invalidState('addIceCandidate() needs a remote description first');
-    if (!init?.candidate) {
-      this.host.transports.addRemoteCandidate(null);
-      return;
-    }
-    const index = sectionIndexFor(remote.model, init);
-    if (index === undefined)
-      throw operationError(
-        `no media section matches sdpMid ${init.sdpMid} / sdpMLineIndex ${init.sdpMLineIndex}`,
-      );
-    const params = remoteIceParameters(remote.model);
-    if (init.usernameFragment && params && init.usernameFragment !== params.usernameFragment) {
-      throw operationError('the candidate belongs to another ICE generation (usernameFragment mismatch)');
-    }
-    let candidate: RTCIceCandidate;
-    try {
-      candidate = new RTCIceCandidate({
-        ...init,
-        sdpMid: init.sdpMid ?? remote.model.media[index]?.mid ?? null,
-        sdpMLineIndex: index,
-      });
-    } catch (err) {
-      throw operationError(`invalid candidate: ${(err as Error).message}`);
-    }
-    if (!candidate.parsed) throw operationError(`the candidate cannot be parsed: ${init.candidate}`);
-    if (record) transportSection(remote.model)?.candidates.push({ ...candidate.parsed, extensions: [] });
-    this.host.transports.addRemoteCandidate(candidate);
+    addRemoteCandidate(remote.model, init, this.host.transports, true);
   }
 
   // ---- internals
@@ -439,12 +448,4 @@ export class Signaling {
     this._state = state;
     this.host.signalingStateChanged();
   }
-}
-
-function receives(t: RTCRtpTransceiver): boolean {
-  return t.direction === 'sendrecv' || t.direction === 'recvonly';
-}
-
-function fingerprintKey(f: { algorithm: string; value: string }): string {
-  return `${f.algorithm.toLowerCase()} ${f.value.toLowerCase()}`;
 }

@@ -2,9 +2,8 @@
 import type { RTCDataChannel } from '../datachannel/data-channel.js';
 import type { RTCSctpTransport } from '../datachannel/sctp-transport.js';
 import type { RTCCertificate } from '../dtls/certificate.js';
-import type { RTCDtlsTransport } from '../dtls/transport.js';
 import type { RTCIceCandidate } from '../ice/candidate.js';
-import type { RTCIceTransport } from '../ice/transport.js';
+import type { SectionTransport } from './section-transport.js';
 
 export interface RTCStats {
   id: string;
@@ -16,12 +15,13 @@ export interface RTCStats {
 export class RTCStatsReport extends Map<string, RTCStats> {}
 
 interface StatsSources {
-  iceTransport: RTCIceTransport;
-  dtlsTransport: RTCDtlsTransport | undefined;
+  /** The connection's transports: a `transport` entry and its candidates and pairs for each. */
+  transports: readonly SectionTransport[];
   sctpTransport: RTCSctpTransport | null;
   certificate: RTCCertificate | undefined;
-  remoteCertificates: ArrayBuffer[];
   channels: readonly RTCDataChannel[];
+  /** The send-side bandwidth estimate (bits/s), reported on the selected pair; undefined without one. */
+  availableOutgoingBitrate?: number | undefined;
   /** Unix milliseconds from the connection's clock. */
   timestamp: number;
 }
@@ -30,12 +30,15 @@ function candidateStats(
   c: RTCIceCandidate,
   type: 'local-candidate' | 'remote-candidate',
   timestamp: number,
+  transportId: string,
 ): RTCStats {
+  // The first transport keeps the short ids; others' candidates may repeat an address (the same peer).
+  const scope = transportId === 'T01' ? '' : `${transportId}-`;
   return {
-    id: `${type === 'local-candidate' ? 'CL' : 'CR'}${c.foundation}-${c.address}-${c.port}`,
+    id: `${type === 'local-candidate' ? 'CL' : 'CR'}${scope}${c.foundation}-${c.address}-${c.port}`,
     type,
     timestamp,
-    transportId: 'T01',
+    transportId,
     address: c.address,
     port: c.port,
     protocol: c.protocol,
@@ -82,14 +85,60 @@ export function collectStats(s: StatsSources): RTCStatsReport {
     });
   }
 
-  const ice = s.iceTransport;
+  let localCertId: string | undefined;
+  if (s.certificate) {
+    const found = s.certificate.getFingerprints().find((f) => f.algorithm === 'sha-256');
+    // Upper-case hex, as SDP carries it and browsers report it.
+    const fp = found ? { value: found.value.toUpperCase() } : undefined;
+    localCertId = `CF${fp?.value ?? 'local'}`;
+    const pem = s.certificate.toPem().certificate;
+    add({
+      id: localCertId,
+      type: 'certificate',
+      timestamp,
+      fingerprint: fp?.value,
+      fingerprintAlgorithm: 'sha-256',
+      base64Certificate: pem.replace(/-----[^-]+-----|\s/g, ''),
+    });
+  }
+  // Without BUNDLE each transport estimates alone; the latest estimate is shown on the first transport's pair.
+  for (const [i, t] of s.transports.entries())
+    addTransportStats(report, t, timestamp, localCertId, i === 0 ? s.availableOutgoingBitrate : undefined);
+  const sctpCarrier = s.sctpTransport
+    ? s.transports.find((t) => t.dtls !== undefined && t.dtls === s.sctpTransport?.transport)
+    : undefined;
+  if (s.sctpTransport) {
+    add({
+      id: 'S01',
+      type: 'sctp-transport',
+      timestamp,
+      transportId: sctpCarrier?.statsId ?? 'T01',
+      state: s.sctpTransport.state,
+    });
+  }
+  return report;
+}
+
+/** One transport: its `transport` entry, candidate pairs, candidates and the peer's certificate. */
+function addTransportStats(
+  report: RTCStatsReport,
+  t: SectionTransport,
+  timestamp: number,
+  localCertId: string | undefined,
+  availableOutgoingBitrate: number | undefined,
+): void {
+  const add = (st: RTCStats): void => {
+    report.set(st.id, st);
+  };
+  const transportId = t.statsId;
+  const ice = t.ice;
   const selected = ice.getSelectedCandidatePair();
   const locals = new Map<string, RTCStats>();
   const remotes = new Map<string, RTCStats>();
   let selectedPairId: string | undefined;
   for (const p of ice.getStats()) {
-    const l = candidateStats(p.local, 'local-candidate', timestamp);
-    const r = candidateStats(p.remote, 'remote-candidate', timestamp);
+    const l = candidateStats(p.local, 'local-candidate', timestamp, transportId);
+    const r = candidateStats(p.remote, 'remote-candidate', timestamp, transportId);
     locals.set(l.id, l);
     remotes.set(r.id, r);
     const id = `CP${l.id}_${r.id}`;
@@ -98,7 +147,7 @@ export function collectStats(s: StatsSources): RTCStatsReport {
       id,
       type: 'candidate-pair',
       timestamp,
-      transportId: 'T01',
+      transportId,
       localCandidateId: l.id,
       remoteCandidateId: r.id,
       state: p.state,
@@ -117,38 +166,24 @@ export function collectStats(s: StatsSources): RTCStatsReport {
       currentRoundTripTime: p.currentRoundTripTime,
       totalRoundTripTime: p.totalRoundTripTime,
       lastPacketSentTimestamp: undefined,
+      availableOutgoingBitrate: p.selected ? availableOutgoingBitrate : undefined,
     });
   }
   for (const c of ice.getLocalCandidates()) {
-    const st = candidateStats(c, 'local-candidate', timestamp);
+    const st = candidateStats(c, 'local-candidate', timestamp, transportId);
     if (!locals.has(st.id)) locals.set(st.id, st);
   }
   for (const c of ice.getRemoteCandidates()) {
-    const st = candidateStats(c, 'remote-candidate', timestamp);
+    const st = candidateStats(c, 'remote-candidate', timestamp, transportId);
     if (!remotes.has(st.id)) remotes.set(st.id, st);
   }
   for (const st of [...locals.values(), ...remotes.values()]) add(st);
 
-  let localCertId: string | undefined;
-  if (s.certificate) {
-    const found = s.certificate.getFingerprints().find((f) => f.algorithm === 'sha-256');
-    // Upper-case hex, as SDP carries it and browsers report it.
-    const fp = found ? { value: found.value.toUpperCase() } : undefined;
-    localCertId = `CF${fp?.value ?? 'local'}`;
-    const pem = s.certificate.toPem().certificate;
-    add({
-      id: localCertId,
-      type: 'certificate',
-      timestamp,
-      fingerprint: fp?.value,
-      fingerprintAlgorithm: 'sha-256',
-      base64Certificate: pem.replace(/-----[^-]+-----|\s/g, ''),
-    });
-  }
+  const dtls = t.dtls;
   let remoteCertId: string | undefined;
-  const remoteDer = s.remoteCertificates[0];
+  const remoteDer = dtls?.getRemoteCertificates()[0];
   if (remoteDer) {
-    remoteCertId = 'CFremote';
+    remoteCertId = transportId === 'T01' ? 'CFremote' : `CFremote-${transportId}`;
     add({
       id: remoteCertId,
       type: 'certificate',
@@ -157,10 +192,8 @@ export function collectStats(s: StatsSources): RTCStatsReport {
       base64Certificate: Buffer.from(remoteDer).toString('base64'),
     });
   }
-
-  const dtls = s.dtlsTransport;
   add({
-    id: 'T01',
+    id: transportId,
     type: 'transport',
     timestamp,
     bytesSent: ice.bytesSent,
@@ -180,10 +213,6 @@ export function collectStats(s: StatsSources): RTCStatsReport {
     localCertificateId: localCertId,
     remoteCertificateId: remoteCertId,
   });
-  if (s.sctpTransport) {
-    add({ id: 'S01', type: 'sctp-transport', timestamp, transportId: 'T01', state: s.sctpTransport.state });
-  }
-  return report;
 }
 
 /**

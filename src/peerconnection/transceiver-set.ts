@@ -5,18 +5,21 @@
  */
 import { invalidAccess } from '../common/errors.js';
 import type { RandomSource } from '../common/random.js';
-import type { MediaStream } from '../media/media-stream.js';
-import type { MediaStreamTrack } from '../media/track.js';
+import { MediaStream } from '../media/media-stream.js';
+import { MediaStreamTrack } from '../media/track.js';
 import type { MediaDirection, MediaSection, SessionDescription } from '../sdp/types.js';
 import { preloadCodecs } from './media-pipelines.js';
 import type { SectionSlot } from './negotiation.js';
+import type { RemoteTrackChanges } from './remote-streams.js';
+import { parametersOf, type RTCRtpEncodingParameters, toSendEncodings } from './rtp-parameters.js';
 import {
   checkDirection,
-  type RTCRtpEncodingParameters,
   RTCRtpSender,
   RTCRtpTransceiver,
   type RTCRtpTransceiverDirection,
+  type TransceiverHost,
 } from './transceiver.js';
+import { toDictionary, toDOMString, toInterface, toSequence } from './webidl.js';
 
 export interface RTCRtpTransceiverInit {
   direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
@@ -33,23 +36,29 @@ export class TransceiverSet {
     private readonly random: RandomSource,
     /** A transceiver changed in a way that may need negotiation. */
     private readonly onChange: () => void,
+    /** What senders and transceivers need from the connection (tasks, the operations chain). */
+    private readonly host?: TransceiverHost,
   ) {}
 
   byMid(mid: string | undefined | null): RTCRtpTransceiver | undefined {
     return mid == null ? undefined : this.list.find((t) => t.mid === mid);
   }
 
-  add(
-    trackOrKind: MediaStreamTrack | 'audio' | 'video',
-    init: RTCRtpTransceiverInit = {},
-  ): RTCRtpTransceiver {
-    const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
+  /** addTransceiver(trackOrKind, init), with the WebIDL conversion of both arguments. */
+  add(trackOrKind: MediaStreamTrack | 'audio' | 'video', init?: RTCRtpTransceiverInit): RTCRtpTransceiver {
+    const track = trackOrKind instanceof MediaStreamTrack ? trackOrKind : null;
+    const kind = track ? track.kind : toDOMString(trackOrKind, 'kind');
     if (kind !== 'audio' && kind !== 'video')
       throw new TypeError(`transceiver kind must be 'audio' or 'video', not '${kind}'`);
-    const direction = init.direction ?? 'sendrecv';
+    const d = toDictionary(init, 'RTCRtpTransceiverInit');
+    const direction = d.direction === undefined ? 'sendrecv' : toDOMString(d.direction, 'direction');
     checkDirection(direction);
-    const track = typeof trackOrKind === 'string' ? null : trackOrKind;
-    const sender = new RTCRtpSender(kind, track, init.streams ?? [], init.sendEncodings, this.random);
+    const encodings = toSendEncodings(d.sendEncodings ?? [], kind);
+    const streams =
+      d.streams === undefined
+        ? []
+        : toSequence(d.streams, 'streams', (s, i) => toInterface(s, MediaStream, `streams[${i}]`));
+    const sender = new RTCRtpSender(kind, track, streams, encodings, this.random);
     const t = new RTCRtpTransceiver(kind, sender, direction);
     this.bind(t);
     this.onChange();
@@ -89,12 +98,18 @@ export class TransceiverSet {
   private bind(t: RTCRtpTransceiver): void {
     t.onDirectionChange = () => this.onChange();
     if (this.list.length === 0) preloadCodecs();
+    t.host = this.host;
+    t.sender.host = this.host;
     this.list.push(t);
   }
 
   /** The m-lines of our next offer: existing ones in order, then new transceivers, then data if wanted. */
   planSlots(wantsData: boolean): SectionSlot[] {
     const used = new Set(this.slots.map((s) => s.mid));
+    for (const t of this.list) {
+      if (t.mid !== null) used.add(t.mid);
+      else if (t.offeredMid !== null) used.add(t.offeredMid);
+    }
     const nextMid = (): string => {
       let i = 0;
       while (used.has(String(i))) i++;
@@ -103,9 +118,10 @@ export class TransceiverSet {
     };
     const slots = [...this.slots];
     for (const t of this.list) {
-      if (t.mid !== null || t.stopped) continue;
-      t.mid = nextMid();
-      slots.push({ mid: t.mid, kind: t.kind, transceiver: t });
+      if (t.stopped || slots.some((s) => s.kind !== 'application' && s.transceiver === t)) continue;
+      // W3C: transceiver.mid stays null until a description is applied; our offers keep one mid for it.
+      if (t.mid === null) t.offeredMid ??= nextMid();
+      slots.push({ mid: t.mid ?? t.offeredMid!, kind: t.kind, transceiver: t });
     }
     if (wantsData && !slots.some((s) => s.kind === 'application')) {
       slots.push({ mid: nextMid(), kind: 'application' });
@@ -113,7 +129,7 @@ export class TransceiverSet {
     return slots;
   }
 
-  /** Remember the m-lines of an applied local description. */
+  /** Remember the m-lines of an applied local description; transceivers it offered get their mid. */
   setSlotsFrom(model: SessionDescription | undefined): void {
     const slots: SectionSlot[] = [];
     for (const m of model?.media ?? []) {
@@ -121,11 +137,35 @@ export class TransceiverSet {
       if (m.kind === 'application') slots.push({ mid: m.mid, kind: 'application' });
       else {
         const kind = mediaKind(m.kind);
-        const t = this.byMid(m.mid);
+        const t = this.byMid(m.mid) ?? this.list.find((x) => x.mid === null && x.offeredMid === m.mid);
+        if (t) t.mid = m.mid;
         if (kind && t) slots.push({ mid: m.mid, kind, transceiver: t });
       }
     }
     this.slots = slots;
+  }
+
+  /**
+   * The legacy RTCOfferOptions (W3C §11.2.2), applied when createOffer() is called: `false` stops receiving
+   * (sendrecv becomes sendonly, recvonly inactive); `true` adds a recvonly transceiver unless one of the kind
+   * already receives. Neither updates the negotiation-needed flag.
+   */
+  applyLegacyOfferOptions(options: { offerToReceiveAudio?: boolean; offerToReceiveVideo?: boolean }): void {
+    for (const kind of ['audio', 'video'] as const) {
+      const value = kind === 'audio' ? options.offerToReceiveAudio : options.offerToReceiveVideo;
+      if (value === undefined) continue;
+      const live = this.list.filter((t) => t.kind === kind && !t.stopped);
+      if (!value) {
+        for (const t of live) {
+          if (t.direction === 'sendrecv') t.setDirectionQuietly('sendonly');
+          else if (t.direction === 'recvonly') t.setDirectionQuietly('inactive');
+        }
+        continue;
+      }
+      if (live.some((t) => t.direction === 'sendrecv' || t.direction === 'recvonly')) continue;
+      const sender = new RTCRtpSender(kind, null, [], undefined, this.random);
+      this.bind(new RTCRtpTransceiver(kind, sender, 'recvonly'));
+    }
   }
 
   /** W3C "process remote tracks": bind a remote offer's m-lines to transceivers, creating what is missing. */
@@ -133,12 +173,16 @@ export class TransceiverSet {
     for (const m of model.media) {
       const kind = mediaKind(m.kind);
       if (!kind || m.mid === undefined) continue;
-      if (this.byMid(m.mid)) continue;
+      const bound = this.byMid(m.mid);
+      // W3C: a section the offer rejects stops its transceiver (the offerer stopped it).
+      if (bound && isRejected(m) && !bound.isStopped) bound.markStopped();
+      if (bound) continue;
       const free = this.list.find(
         (t) => t.mid === null && !t.stopped && t.kind === kind && t.sender.track !== null,
       );
       if (free) {
         free.mid = m.mid;
+        free.offeredMid = null;
         continue;
       }
       const t = new RTCRtpTransceiver(
@@ -152,33 +196,50 @@ export class TransceiverSet {
     }
   }
 
-  /** After a local description: which transceivers sent, and (with a remote one) their current direction. */
-  updateDirections(local: SessionDescription, remote: SessionDescription | undefined): void {
-    for (const m of local.media) {
+  /**
+   * After a local description: which transceivers sent, and (with a remote one) their current direction and
+   * negotiated parameters; a stopped transceiver whose section the negotiation rejected is now W3C [[Stopped]].
+   */
+  updateDirections(local: SessionDescription, remote: SessionDescription | undefined, cname?: string): void {
+    local.media.forEach((m, i) => {
       const t = this.byMid(m.mid);
-      if (!t) continue;
+      if (!t) return;
       if (isRejected(m)) {
-        t.setCurrentDirection('inactive');
-        continue;
+        if (remote && t.stopped) t.markStopped();
+        else t.setCurrentDirection('inactive');
+        return;
       }
       const d = m.direction ?? 'sendrecv';
       if (d === 'sendrecv' || d === 'sendonly') t.usedToSend = true;
-      if (remote) t.setCurrentDirection(d);
-    }
+      if (!remote) return;
+      t.setCurrentDirection(d);
+      const theirs =
+        remote.media[i]?.mid === m.mid ? remote.media[i]! : remote.media.find((r) => r.mid === m.mid);
+      t.receiver.negotiated = parametersOf(m, t.kind);
+      // What we may send with is what the peer accepts, in its order (JSEP).
+      t.sender.negotiated = parametersOf(theirs ?? m, t.kind, cname);
+    });
   }
 
-  /** Transceivers whose receiver the remote description starts feeding: their `track` event is due. */
-  newRemoteTracks(remote: SessionDescription): RTCRtpTransceiver[] {
-    const out: RTCRtpTransceiver[] = [];
+  /**
+   * W3C "process remote tracks" for a remote description: the receivers it starts feeding (their `track`
+   * event is due) and those it stops feeding (their track is muted and leaves its streams).
+   */
+  remoteTrackChanges(remote: SessionDescription): RemoteTrackChanges {
+    const started: RTCRtpTransceiver[] = [];
+    const stopped: RTCRtpTransceiver[] = [];
+    const fed: RTCRtpTransceiver[] = [];
     for (const m of remote.media) {
       const t = this.byMid(m.mid);
-      if (!t || t.stopped || t.trackAnnounced || isRejected(m)) continue;
+      if (!t || t.stopped) continue;
       const d = m.direction ?? 'sendrecv';
-      if (d !== 'sendrecv' && d !== 'sendonly') continue;
-      t.trackAnnounced = true;
-      out.push(t);
+      const sends = !isRejected(m) && (d === 'sendrecv' || d === 'sendonly');
+      if (sends) fed.push(t);
+      if (sends === t.firedReceiving) continue;
+      t.firedReceiving = sends;
+      (sends ? started : stopped).push(t);
     }
-    return out;
+    return { started, stopped, fed };
   }
 
   /** A rolled-back local offer: transceivers that got their mid from it lose it. */
@@ -195,7 +256,7 @@ export class TransceiverSet {
       if (t.mid === null || kept.has(t.mid)) continue;
       if (t.createdByRemote) {
         this.list.splice(this.list.indexOf(t), 1);
-        t.stop();
+        t.markStopped();
       } else t.mid = null;
     }
   }
@@ -208,8 +269,9 @@ export class TransceiverSet {
     return d === 'stopped' ? 'inactive' : d;
   }
 
+  /** RTCPeerConnection.close(): every transceiver is stopped at once (W3C "stop the transceiver"). */
   stopAll(): void {
-    for (const t of this.list) t.stop();
+    for (const t of this.list) t.markStopped();
   }
 }
 

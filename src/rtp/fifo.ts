@@ -7,6 +7,11 @@ export class Fifo<T> {
     return this.items.length - this.head;
   }
 
+  /** The first item without taking it. */
+  peek(): T | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
+  }
+
   push(item: T): void {
     this.items.push(item);
   }

@@ -211,7 +211,9 @@ export class JitterBuffer {
   }
 
   handleTimeout(now: number): void {
-    if (this.blockedSince !== undefined && now - this.blockedSince >= this.maxWaitMs) this.skipGap();
+    // deadlines compare as pollTimeout computes them (a + b <= now): with fractional times, now - a >= b
+    // can be false at the very time pollTimeout gave, and the caller would wake again at once, forever
+    if (this.blockedSince !== undefined && this.blockedSince + this.maxWaitMs <= now) this.skipGap();
     this.play(now);
     this.service(now);
   }
@@ -396,10 +398,10 @@ export class JitterBuffer {
     const due: number[] = [];
     for (const [seq, m] of this.missing) {
       if (m.retries >= this.maxNackRetries) {
-        if (now - (m.sentAt ?? now) >= this.nackRetryMs) this.missing.delete(seq);
+        if ((m.sentAt ?? now) + this.nackRetryMs <= now) this.missing.delete(seq);
         continue;
       }
-      if (m.sentAt === undefined || now - m.sentAt >= this.nackRetryMs) {
+      if (m.sentAt === undefined || m.sentAt + this.nackRetryMs <= now) {
         m.sentAt = now;
         m.retries++;
         due.push(seq & 0xffff);
@@ -409,7 +411,7 @@ export class JitterBuffer {
       this.stats.nackPacketsRequested += due.length;
       this.queue({ type: 'nack', sequenceNumbers: due });
     }
-    if (this.pliWanted && (this.lastPliAt === undefined || now - this.lastPliAt >= this.pliIntervalMs)) {
+    if (this.pliWanted && (this.lastPliAt === undefined || this.lastPliAt + this.pliIntervalMs <= now)) {
       this.lastPliAt = now;
       this.stats.pliRequested++;
       this.queue({ type: 'pli' });

@@ -2,6 +2,7 @@
 import type { SrtpSession } from '../srtp/session.js';
 import type { TwccRecorder } from './feedback/twcc-recorder.js';
 import type {
+  BandwidthStats,
   InboundStreamStats,
   MediaSessionCounters,
   MediaSessionStats,
@@ -19,6 +20,8 @@ export function collectStats(input: {
   srtp: SrtpSession | undefined;
   pacer: Pacer<{ readonly size: number }>;
   twcc: TwccRecorder;
+  bandwidth: BandwidthStats | undefined;
+  receiveEstimate: MediaSessionStats['receiveEstimate'];
   routedSsrcs: number;
   transmitQueue: number;
   eventQueue: number;
@@ -73,8 +76,15 @@ export function collectStats(input: {
     outbound,
     counters: { ...input.counters },
     srtp: srtp ? { inbound: { ...srtp.inbound.stats }, outbound: { ...srtp.outbound.stats } } : undefined,
-    pacer: { ...input.pacer.stats, queued: input.pacer.queued, rateBps: input.pacer.rateBps },
+    pacer: {
+      ...input.pacer.stats,
+      queued: input.pacer.queued,
+      rateBps: input.pacer.rateBps,
+      queueTimeMs: input.pacer.queueTimeMs(),
+    },
     twcc: { ...input.twcc.stats },
+    bandwidth: input.bandwidth,
+    receiveEstimate: input.receiveEstimate,
     sizes: {
       receiveStreams: inbound.length,
       sendStreams: outbound.length,

@@ -3,6 +3,7 @@ import type { RandomSource } from '../common/random.js';
 import type { SrtpKeyingMaterial } from '../dtls/srtp-profiles.js';
 import type { EncodedFrame } from '../media/encoded-frame.js';
 import type { SrtpStats } from '../srtp/context.js';
+import type { BandwidthEstimatorStats } from './bwe/bandwidth-estimator.js';
 import type { KeyframeRequestStats } from './feedback/keyframe-requests.js';
 import type { NackResponderOptions, NackResponderStats } from './feedback/nack-responder.js';
 import type { PacketResult } from './feedback/transport-feedback-log.js';
@@ -10,6 +11,7 @@ import type { TwccRecorderStats } from './feedback/twcc-recorder.js';
 import type { AudioLevel } from './header-extensions.js';
 import type { JitterBufferStats } from './jitter-buffer.js';
 import type { PacerOptions, PacerStats } from './pacer.js';
+import type { BandwidthOptions } from './session-bandwidth.js';
 import type { MediaSessionConfig } from './session-config.js';
 import type { ReceivedSenderReport } from './stream/receive-stream.js';
 import type { ReportIntervals } from './stream/reports.js';
@@ -31,6 +33,12 @@ export interface MediaSessionOptions {
   /** Largest RTP payload a frame is split into (default 1,200 bytes). */
   maxPayloadSize?: number;
   pacer?: PacerOptions;
+  /**
+   * Bandwidth estimation and its pacing (when transport-cc or goog-remb is negotiated for a send stream):
+   * start/min/max bitrate, probing, pacing factor, queue-time limits; false to switch it off (the pacer
+   * then keeps its fixed rate and no target-bitrate events come but the peer's REMB).
+   */
+  bandwidth?: BandwidthOptions | false;
   /** Receive streams held at most (default 32); packets of further new SSRCs are dropped and counted. */
   maxReceiveStreams?: number;
   /** A receive stream without packets for this long is reported inactive (default 2,000 ms). */
@@ -86,13 +94,45 @@ export interface KeyframeRequestEvent {
   cause: 'pli' | 'fir';
 }
 
+/**
+ * What the encoder of a section should produce (bits/s, all its encodings together): the connection's
+ * estimate split across its senders (audio first, then video, each within its limits), raised when it moved
+ * by 5 %. With the estimator off, the peer's REMB as it came (mid undefined when it lists several sections).
+ */
 export interface TargetBitrateEvent {
   type: 'target-bitrate';
-  /** The section all REMB-listed SSRCs belong to, or undefined for the whole session. */
+  /** The section, or undefined for the whole session (a REMB over several sections, estimator off). */
   mid: string | undefined;
   /** Bits per second. */
   bitrate: number;
+  /** Our send SSRCs it concerns. */
   ssrcs: number[];
+  /** 'estimate': our TWCC estimator; 'remb': the peer's REMB. */
+  source: 'estimate' | 'remb';
+}
+
+/** The connection's estimate moved by 5 % (W3C availableOutgoingBitrate and what it is made of). */
+export interface BandwidthEstimateEvent {
+  type: 'bandwidth-estimate';
+  at: number;
+  /** The target for all senders together (bits/s): RTCIceCandidatePairStats.availableOutgoingBitrate. */
+  availableOutgoingBitrate: number;
+  delayBasedBitrate: number;
+  lossBasedBitrate: number;
+  pacingBitrate: number;
+  usage: 'normal' | 'underusing' | 'overusing';
+  inAlr: boolean;
+}
+
+/**
+ * The pacer's queue takes longer than `pressureQueueMs` to drain (active) or is back under half of it: while
+ * active, encoders should skip frames (lower the frame rate, or the resolution, per degradationPreference)
+ * before encoding them; past `maxQueueMs` writeFrame refuses video frames outright.
+ */
+export interface SendPressureEvent {
+  type: 'send-pressure';
+  active: boolean;
+  queueTimeMs: number;
 }
 
 export interface StreamAddedEvent {
@@ -133,7 +173,9 @@ export type MediaSessionEvent =
   | StreamAddedEvent
   | StreamRemovedEvent
   | ReceiveActivityEvent
-  | TransportFeedbackEvent;
+  | TransportFeedbackEvent
+  | BandwidthEstimateEvent
+  | SendPressureEvent;
 
 /** W3C RTCRtpSynchronizationSource / RTCRtpContributingSource fields, on the session's clock. */
 export interface RtpSourceInfo {
@@ -231,12 +273,30 @@ export interface MediaSessionSizes {
   srtpOutboundStreams: number;
 }
 
+/** The send-side estimate (getStats().bandwidth), present while an estimator runs. */
+export interface BandwidthStats extends BandwidthEstimatorStats {
+  /** 'transport-cc': our estimator on TWCC feedback; 'remb': following the peer's REMB. */
+  mode: 'transport-cc' | 'remb';
+  /** W3C RTCIceCandidatePairStats.availableOutgoingBitrate (bits/s): the target for all senders. */
+  availableOutgoingBitrate: number;
+  pacingBitrate: number;
+  /** How long the pacer's queue (audio aside) takes to drain at the pacing rate. */
+  queueTimeMs: number;
+  sendPressure: boolean;
+  /** Video frames refused by writeFrame because the queue was over maxQueueMs. */
+  framesRefused: number;
+}
+
 export interface MediaSessionStats {
   inbound: InboundStreamStats[];
   outbound: OutboundStreamStats[];
   counters: MediaSessionCounters;
   srtp: { inbound: SrtpStats; outbound: SrtpStats } | undefined;
-  pacer: PacerStats & { queued: number; rateBps: number };
+  pacer: PacerStats & { queued: number; rateBps: number; queueTimeMs: number };
   twcc: TwccRecorderStats;
+  /** Send-side bandwidth estimation, when transport-cc or goog-remb is negotiated for what we send. */
+  bandwidth: BandwidthStats | undefined;
+  /** Receive-side estimate sent as REMB (goog-remb without transport-cc), when active. */
+  receiveEstimate: { bitrate: number; rembSent: number } | undefined;
   sizes: MediaSessionSizes;
 }

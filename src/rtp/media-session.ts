@@ -147,9 +147,25 @@ export class MediaSession {
     this.flush(now);
   }
 
-  /** Change the pacing rate (bits per second). */
+  /**
+   * Change the pacing rate (bits per second). With a bandwidth estimator running (transport-cc or goog-remb
+   * negotiated), the estimate sets it again at its next change: switch the estimator off
+   * (`options.bandwidth: false`) to pace at a fixed rate.
+   */
   setPacingRate(bps: number): void {
     this.sending.pacer.setRate(bps);
+  }
+
+  /**
+   * Limits for the sender of `mid` in the split of the estimate across senders (bits/s): the encoding's
+   * maxBitrate, a minimum, a priority; undefined restores the defaults (audio 16–64 kbit/s, video from
+   * 30 kbit/s, no maximum, priority 1).
+   */
+  setBitrateLimits(
+    mid: string,
+    limits: { minBitrate?: number; maxBitrate?: number; priority?: number } | undefined,
+  ): void {
+    this.sending.setBitrateLimits(mid, limits);
   }
 
   /**
@@ -195,6 +211,7 @@ export class MediaSession {
     if (this.isClosed) return;
     try {
       this.receiving.handleTimeout(now);
+      this.sending.handleTimeout(now);
       if (this.srtp && this.rtcp.schedule.due(now)) this.sendReports(now);
       this.flush(now);
     } catch {
@@ -231,6 +248,10 @@ export class MediaSession {
       srtp: this.srtp,
       pacer: this.sending.pacer,
       twcc: this.receiving.twcc,
+      bandwidth: this.sending.bandwidth.stats(),
+      receiveEstimate: this.receiving.remb
+        ? { bitrate: this.receiving.remb.estimate ?? 0, rembSent: this.receiving.remb.rembsSent }
+        : undefined,
       routedSsrcs: this.receiving.router.size,
       transmitQueue: this.rtcp.transmits.length,
       eventQueue: this.events.length,
@@ -284,7 +305,7 @@ export class MediaSession {
       onFir: (mediaSsrc, requester, sequenceNumber) =>
         this.sending.onFir(now, mediaSsrc, requester, sequenceNumber),
       onSessionFeedback: (p) =>
-        p.type === 'remb' ? this.sending.onRemb(p) : this.sending.onTransportFeedback(p),
+        p.type === 'remb' ? this.sending.onRemb(now, p) : this.sending.onTransportFeedback(now, p),
     };
     c.rtcpIgnored += fanOutRtcp(packets, sink);
   }

@@ -2,8 +2,9 @@
  * The receiving half of a MediaSession: routing, receive streams (created bounded, removed on BYE, timeout or
  * renegotiation), TWCC recording, activity, and turning jitter-buffer output into frame events and feedback.
  */
+import { ReceiveSideEstimator } from './bwe/receive-side-estimator.js';
 import { TwccRecorder } from './feedback/twcc-recorder.js';
-import { parseAudioLevel, parseTransportSequenceNumber } from './header-extensions.js';
+import { parseAbsSendTime, parseAudioLevel, parseTransportSequenceNumber } from './header-extensions.js';
 import type { MediaSessionCounters, MediaSessionEvent, MediaSessionOptions } from './media-session-types.js';
 import { RtpPacket } from './packet.js';
 import { type DropReason, RtpRouter } from './router.js';
@@ -34,6 +35,9 @@ export class ReceiveSide {
   readonly twcc: TwccRecorder;
   private sections = new Map<string, MediaSectionConfig>();
   private twccId: number | undefined;
+  /** The receive-side estimate sent as REMB (goog-remb and abs-send-time without transport-cc). */
+  remb: ReceiveSideEstimator | undefined;
+  private absSendTimeId: number | undefined;
   private audioLevelIds: number[] = [];
   private readonly inactiveAfterMs: number;
   private readonly removeAfterMs: number;
@@ -62,6 +66,14 @@ export class ReceiveSide {
       (m) =>
         m.extensions.transportWideCc !== undefined && m.receiveCodecs.some((c) => c.feedback.transportCc),
     )?.extensions.transportWideCc;
+    // REMB for peers that want it: goog-remb and abs-send-time negotiated, transport-cc not
+    this.absSendTimeId =
+      this.twccId === undefined
+        ? receiving.find(
+            (m) => m.extensions.absSendTime !== undefined && m.receiveCodecs.some((c) => c.feedback.remb),
+          )?.extensions.absSendTime
+        : undefined;
+    if (this.absSendTimeId !== undefined) this.remb ??= new ReceiveSideEstimator();
     this.audioLevelIds = [
       ...new Set(
         receiving.map((m) => m.extensions.audioLevel).filter((id): id is number => id !== undefined),
@@ -81,6 +93,10 @@ export class ReceiveSide {
     if (this.twccId !== undefined) {
       const ext = packet.getExtension(this.twccId);
       if (ext && ext.byteLength >= 2) this.twcc.record(now, parseTransportSequenceNumber(ext), packet.ssrc);
+    } else if (this.absSendTimeId !== undefined && this.remb) {
+      const ext = packet.getExtension(this.absSendTimeId);
+      if (ext && ext.byteLength >= 3)
+        this.remb.onPacket(now, parseAbsSendTime(ext), plain.byteLength, packet.ssrc);
     }
     const decision = this.router.route(packet, this.streams.values());
     let stream: ReceiveStream;
@@ -150,20 +166,25 @@ export class ReceiveSide {
         stream.handleJitterBufferTimeout(now);
         this.drain(now, stream);
       }
-      const quiet = now - stream.lastPacketAt;
-      if (stream.active && quiet >= this.inactiveAfterMs) {
+      // compared as pollTimeout computes the deadlines (with fractional times, now − a ≥ b can be false at
+      // the very time a + b that pollTimeout gave, and the caller would wake again at once, forever)
+      const inactiveAt = stream.lastPacketAt + this.inactiveAfterMs;
+      if (stream.active && inactiveAt <= now) {
         stream.active = false;
         this.activity(stream, false);
       }
       if (
-        (stream.superseded && quiet >= this.inactiveAfterMs) ||
-        (!stream.signalled && quiet >= this.removeAfterMs)
+        (stream.superseded && inactiveAt <= now) ||
+        (!stream.signalled && stream.lastPacketAt + this.removeAfterMs <= now)
       )
         this.remove(stream, 'timeout');
     }
     const twccDue = this.twcc.pollTimeout();
     if (twccDue !== undefined && twccDue <= now)
       this.context.rtcp.queueFeedback(this.twcc.takeFeedback(now, this.context.rtcpSsrc()));
+    const remb = this.absSendTimeId !== undefined ? this.remb?.takeRemb(now) : undefined;
+    if (remb)
+      this.context.rtcp.queueFeedback([{ type: 'remb', senderSsrc: this.context.rtcpSsrc(), ...remb }]);
   }
 
   pollTimeout(): number | undefined {
@@ -171,6 +192,7 @@ export class ReceiveSide {
     const consider = (v: number | undefined): void => {
       if (v !== undefined && (t === undefined || v < t)) t = v;
     };
+    if (this.absSendTimeId !== undefined) consider(this.remb?.pollTimeout());
     for (const s of this.streams.values()) {
       consider(s.jitterBufferTimeout());
       if (s.active) consider(s.lastPacketAt + this.inactiveAfterMs);

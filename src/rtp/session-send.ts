@@ -1,7 +1,9 @@
 /**
  * The sending half of a MediaSession: send streams (kept across renegotiations while their SSRC, mid and rid
- * persist), the pacer, the transport-wide send records, and the feedback that concerns what we send: report
- * blocks (RTT, the peer's view), NACK → retransmission, PLI/FIR → keyframe requests, REMB, TWCC.
+ * persist), the pacer, the transport-wide send records, the bandwidth estimator (session-bandwidth.ts), and
+ * the feedback that concerns what we send: report blocks (RTT, the peer's view, loss), NACK →
+ * retransmission, PLI/FIR → keyframe requests, REMB and TWCC → the estimate. Probe clusters are padded with
+ * padding-only RTX packets.
  */
 import type { RandomSource } from '../common/random.js';
 import type { EncodedFrame } from '../media/encoded-frame.js';
@@ -18,17 +20,18 @@ import { ntpMiddleFromUnixMs, roundTripMs } from './ntp.js';
 import { Pacer } from './pacer.js';
 import type { RtpPacket } from './packet.js';
 import type { RtcpRemb, RtcpReportBlock, RtcpTransportWideCc } from './rtcp/types.js';
+import { SendBandwidth } from './session-bandwidth.js';
 import { type MediaSectionConfig, type MediaSessionConfig, sends } from './session-config.js';
 import type { SessionContext } from './session-receive.js';
-import { retransmissionOf } from './stream/rtx.js';
+import { paddingPacketOf, retransmissionOf } from './stream/rtx.js';
 import { SendStream } from './stream/send-stream.js';
 
 /** A packet waiting in the pacer. */
 interface Outgoing {
   readonly size: number;
   readonly stream: SendStream;
-  /** media and rtx packets get their transport-wide extensions as they leave; plain bytes go as they are. */
-  readonly kind: 'media' | 'rtx' | 'plain';
+  /** media, rtx and padding packets get their transport-wide extensions as they leave; plain bytes go as they are. */
+  readonly kind: 'media' | 'rtx' | 'plain' | 'padding';
   readonly packet: RtpPacket | undefined;
   readonly bytes: Uint8Array | undefined;
 }
@@ -39,6 +42,7 @@ const PROTECT_OVERHEAD = 16;
 export class SendSide {
   readonly streams = new Map<number, SendStream>();
   readonly pacer: Pacer<Outgoing>;
+  readonly bandwidth: SendBandwidth;
   private readonly transportLog = new TransportFeedbackLog(1);
   private sections = new Map<string, MediaSectionConfig>();
   private readonly maxPayloadSize: number;
@@ -49,6 +53,7 @@ export class SendSide {
     private readonly wallClockAtZero: number,
   ) {
     this.pacer = new Pacer(context.options.pacer);
+    this.bandwidth = new SendBandwidth(context.options.bandwidth, this.pacer, context.emit);
     this.maxPayloadSize = context.options.maxPayloadSize ?? 1200;
   }
 
@@ -91,6 +96,12 @@ export class SendSide {
       }
       stream.configure(section.sendCodecs, section.extensions, encoding.rtxSsrc);
     }
+    this.bandwidth.configure(this.streams.values());
+  }
+
+  /** Limits for the sender of `mid` in the split of the estimate (the encoding's maxBitrate, …). */
+  setBitrateLimits(mid: string, limits: Parameters<SendBandwidth['setLimits']>[1]): void {
+    this.bandwidth.setLimits(mid, limits);
   }
 
   /** Payload a frame into the pacer; false when refused (counted by the caller). */
@@ -104,6 +115,7 @@ export class SendSide {
     const stream = this.streamFor(mid, rid);
     const estimate = Math.ceil(frame.data.byteLength / this.maxPayloadSize) + 1;
     if (!stream || !this.pacer.hasRoomFor(estimate)) return false;
+    if (stream.kind === 'video' && !this.bandwidth.admitVideo()) return false;
     const packets = stream.packetize(now, frame, options.audioLevel, options.captureTime);
     if (!packets) return false;
     const cls = stream.kind === 'audio' ? 'audio' : 'video';
@@ -115,13 +127,43 @@ export class SendSide {
     return true;
   }
 
-  /** Release what the pacer allows: transport-wide extensions written now, then protected and queued. */
+  /**
+   * Release what the pacer allows: transport-wide extensions written now, then protected and queued. Probe
+   * clusters the estimator asks for go to the pacer first; padding is made when a cluster wants it.
+   */
   flush(now: number, srtp: SrtpSession): void {
-    for (let item = this.pacer.poll(now); item; item = this.pacer.poll(now)) this.transmit(now, srtp, item);
+    for (let c = this.bandwidth.pollProbe(now); c; c = this.bandwidth.pollProbe(now)) this.pacer.addProbe(c);
+    for (;;) {
+      const item = this.pacer.poll(now);
+      if (item) {
+        this.transmit(now, srtp, item, this.pacer.releasedProbeCluster);
+        continue;
+      }
+      const wanted = this.pacer.paddingWanted(now);
+      if (wanted === 0) break;
+      const padding = this.padding(now, wanted);
+      if (!padding) {
+        this.pacer.cancelProbe();
+        continue;
+      }
+      this.pacer.enqueue(padding, 'padding');
+    }
+    this.bandwidth.afterFlush();
+  }
+
+  /** The estimator's periodic work (probes, ALR), then new targets. */
+  handleTimeout(now: number): void {
+    const due = this.bandwidth.nextProcessTime();
+    if (due === undefined || due > now) return;
+    this.bandwidth.process(now);
+    this.bandwidth.update(now, this.streams.values());
   }
 
   pollTimeout(): number | undefined {
-    return this.pacer.nextReleaseTime();
+    const pacer = this.pacer.nextReleaseTime();
+    const process = this.bandwidth.nextProcessTime();
+    if (pacer === undefined) return process;
+    return process === undefined ? pacer : Math.min(pacer, process);
   }
 
   /** The streams that have sent media (they send sender reports). */
@@ -148,6 +190,8 @@ export class SendSide {
         roundTripMs(arrival, block.lastSr, block.delaySinceLastSr) ?? stream.remoteReport?.roundTripTime,
       receivedAt: now,
     };
+    this.bandwidth.onReportBlock(now, block.fractionLost / 256, stream.remoteReport.roundTripTime);
+    this.bandwidth.update(now, this.streams.values());
     return true;
   }
 
@@ -192,18 +236,27 @@ export class SendSide {
       this.keyframeRequested(stream, 'fir');
   }
 
-  onRemb(remb: RtcpRemb): void {
+  /** The peer's REMB: into the estimator when one runs, else passed on as it came. */
+  onRemb(now: number, remb: RtcpRemb): void {
     const target = targetFromRemb(remb, (ssrc) => {
       const s = this.streams.get(ssrc);
       return s ? { mid: s.mid, remb: s.hasFeedback('remb') } : undefined;
     });
-    if (target) this.context.emit({ type: 'target-bitrate', ...target });
+    if (!target) return;
+    if (this.bandwidth.estimator) {
+      this.bandwidth.onRemb(now, target.bitrate);
+      this.bandwidth.update(now, this.streams.values());
+    } else {
+      this.context.emit({ type: 'target-bitrate', ...target, source: 'remb' });
+    }
   }
 
-  onTransportFeedback(feedback: RtcpTransportWideCc): void {
+  onTransportFeedback(now: number, feedback: RtcpTransportWideCc): void {
     if (![...this.streams.values()].some((s) => s.hasFeedback('transportCc'))) return;
     const packets = this.transportLog.onFeedback(feedback);
-    if (packets.length > 0) this.context.emit({ type: 'transport-feedback', packets });
+    if (packets.length === 0) return;
+    this.context.emit({ type: 'transport-feedback', packets });
+    if (this.bandwidth.onTransportFeedback(now, packets)) this.bandwidth.update(now, this.streams.values());
   }
 
   private keyframeRequested(stream: SendStream, cause: 'pli' | 'fir'): void {
@@ -230,13 +283,36 @@ export class SendSide {
     return match;
   }
 
-  private transmit(now: number, srtp: SrtpSession, item: Outgoing): void {
+  /**
+   * Padding for a probe: a padding-only packet on an RTX stream (up to 255 bytes of padding). A resent media
+   * packet would carry more bytes, but receivers count it as received media (Chromium's inbound-rtp then
+   * shows more packets than we sent), and a padding-only packet is dropped by every receiver.
+   */
+  private padding(now: number, wanted: number): Outgoing | undefined {
+    for (const stream of this.streams.values()) {
+      if (stream.extensionIds.transportWideCc === undefined) continue;
+      const packet = paddingPacketOf(stream, now, wanted);
+      if (packet)
+        return {
+          size: packet.serializedLength + PROTECT_OVERHEAD,
+          stream,
+          kind: 'padding',
+          packet,
+          bytes: undefined,
+        };
+    }
+    return undefined;
+  }
+
+  private transmit(now: number, srtp: SrtpSession, item: Outgoing, probeClusterId: number | undefined): void {
     const stream = item.stream;
     const c = stream.counters;
     if (item.kind === 'plain') {
       c.retransmittedPacketsSent++;
       c.retransmittedBytesSent += item.bytes!.byteLength;
-      this.context.rtcp.push(srtp.protectRtp(item.bytes!));
+      const out = srtp.protectRtp(item.bytes!);
+      this.context.rtcp.push(out);
+      this.bandwidth.onPacketSent(now, out.byteLength, true);
       return;
     }
     const packet = item.packet!;
@@ -258,12 +334,16 @@ export class SendSide {
       c.packetsSent++;
       c.bytesSent += packet.payload.byteLength;
       c.headerBytesSent += headerLength;
+    } else if (item.kind === 'padding') {
+      c.paddingPacketsSent++;
+      c.paddingBytesSent += packet.padding;
     } else {
       c.retransmittedPacketsSent++;
       c.retransmittedBytesSent += packet.payload.byteLength - 2;
     }
     const out = srtp.protectRtp(plain);
     this.context.rtcp.push(out);
+    this.bandwidth.onPacketSent(now, out.byteLength, item.kind !== 'padding');
     if (transportSequenceNumber !== undefined)
       this.transportLog.record({
         transportSequenceNumber,
@@ -272,6 +352,8 @@ export class SendSide {
         size: out.byteLength,
         sentAt: now,
         retransmission: item.kind === 'rtx',
+        probeClusterId,
+        padding: item.kind === 'padding',
       });
   }
 }

@@ -70,6 +70,7 @@ for (const lib of ['node-datachannel', 'wrtc'] as const) {
         const gotThem: Uint8Array[] = [];
         const gotUs: Uint8Array[] = [];
         theirs.onmessage = (e) => gotThem.push(new Uint8Array(toBytes(e.data)));
+        mine.binaryType = 'arraybuffer';
         mine.onmessage = (e) => gotUs.push(new Uint8Array(e.data as ArrayBuffer));
         for (const m of toThem) mine.send(m);
         for (const m of toUs) theirs.send(m);

@@ -58,6 +58,8 @@ describe('RTCSctpTransport over RTCDtlsTransport over RTCIceTransport (loopback)
     const msgs = makeMessages(77, 200, 60_000, 4);
     const gotOrdered: Uint8Array[] = [];
     const gotUnordered: Uint8Array[] = [];
+    rOrdered.binaryType = 'arraybuffer';
+    rUnordered.binaryType = 'arraybuffer';
     rOrdered.onmessage = (e) => gotOrdered.push(new Uint8Array(e.data as ArrayBuffer));
     rUnordered.onmessage = (e) => gotUnordered.push(new Uint8Array(e.data as ArrayBuffer));
     const echoed: string[] = [];

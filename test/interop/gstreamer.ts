@@ -73,7 +73,8 @@ export interface GstChannelConfig {
 
 export interface GstPeerConfig {
   role: 'offer' | 'answer';
-  bundle?: 'max-bundle' | 'max-compat' | 'balanced' | 'none';
+  /** webrtcbin's bundle-policy (default max-bundle here); 'default' leaves webrtcbin's own (none). */
+  bundle?: 'max-bundle' | 'max-compat' | 'balanced' | 'none' | 'default';
   send?: { codec: GstCodec }[];
   recv?: { codec: GstCodec }[];
   channels?: GstChannelConfig[];

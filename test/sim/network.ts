@@ -49,6 +49,16 @@ export interface SimParticipant {
   handleTimeout(now: number): void;
 }
 
+/**
+ * An element on the path that holds datagrams for a while (a bottleneck link, bottleneck.ts): the datagrams
+ * it `claims` go to it instead of straight on the wire, and what it `drain`s continues from there (with the
+ * network's delay and loss, without passing the tap again).
+ */
+export interface SimPathElement extends SimParticipant {
+  claims(d: Datagram): boolean;
+  enqueue(now: number, d: Datagram): void;
+}
+
 /** mulberry32: small, fast, deterministic. */
 export class Prng implements RandomSource {
   private state: number;
@@ -148,6 +158,7 @@ export class SimNetwork {
   private readonly participants: SimParticipant[] = [];
   private readonly byAddress = new Map<string, SimParticipant>();
   private readonly nats: SimNat[] = [];
+  private readonly pathElements: SimPathElement[] = [];
   private queue: Scheduled[] = [];
   private seq = 0;
   /** Optional tap that sees every datagram put on the wire (after NAT); return false to drop it. */
@@ -170,26 +181,43 @@ export class SimNetwork {
     this.byAddress.set(addressKey(address), participant);
   }
 
+  /** Put an element (a bottleneck link) on the path of the datagrams it claims. */
+  addPathElement<E extends SimPathElement>(element: E): E {
+    this.pathElements.push(element);
+    this.participants.push(element);
+    return element;
+  }
+
   addNat(nat: SimNat): SimNat {
     this.nats.push(nat);
     return nat;
   }
 
-  /** Put a datagram on the wire now, applying NAT and link conditions. */
-  send(d: Datagram): void {
-    this.stats.sent++;
+  /**
+   * Put a datagram on the wire now, applying NAT and link conditions. `from` is the participant that sent
+   * it; datagrams a path element releases skip NAT, the tap and the elements (they passed them already).
+   */
+  send(d: Datagram, from?: SimParticipant): void {
     const c = this.conditions;
-    const srcNat = this.nats.find((n) => n.isInside(d.source.address));
-    const dstNat = this.nats.find((n) => n.isInside(d.destination.address));
-    // Hosts behind the same NAT talk directly; otherwise the source NAT rewrites.
-    if (srcNat && srcNat !== dstNat) d = srcNat.translateOutbound(d);
-    if (this.tap && !this.tap(d, this.now)) {
-      this.stats.lost++;
-      return;
-    }
-    if (d.data.byteLength > c.mtu) {
-      this.stats.tooBig++;
-      return;
+    if (!(from && this.pathElements.includes(from as SimPathElement))) {
+      this.stats.sent++;
+      const srcNat = this.nats.find((n) => n.isInside(d.source.address));
+      const dstNat = this.nats.find((n) => n.isInside(d.destination.address));
+      // Hosts behind the same NAT talk directly; otherwise the source NAT rewrites.
+      if (srcNat && srcNat !== dstNat) d = srcNat.translateOutbound(d);
+      if (this.tap && !this.tap(d, this.now)) {
+        this.stats.lost++;
+        return;
+      }
+      if (d.data.byteLength > c.mtu) {
+        this.stats.tooBig++;
+        return;
+      }
+      const element = this.pathElements.find((e) => e.claims(d));
+      if (element) {
+        element.enqueue(this.now, { ...d, data: d.data.slice() });
+        return;
+      }
     }
     if (c.loss > 0 && this.rng.next() < c.loss) {
       this.stats.lost++;
@@ -244,7 +272,7 @@ export class SimNetwork {
       for (const p of this.participants) {
         for (const d of p.drain(this.now)) {
           any = true;
-          this.send(d);
+          this.send(d, p);
         }
       }
       if (!any) return;

@@ -46,15 +46,22 @@ class TimerQueue implements SimParticipant {
     return this.heap[0]?.at;
   }
 
+  /** Timers run at the current virtual time so far (a guard against tasks that queue tasks forever). */
+  private runAtNow = 0;
+  private lastNow = -1;
+
   handleTimeout(now: number): void {
-    // Run what is due, including timers due now that the callbacks add (tasks queued by tasks).
-    for (let guard = 0; guard < 100_000; guard++) {
-      const t = this.heap[0];
-      if (!t || t.at > now) return;
-      this.heap.shift();
-      if (!t.cancelled) t.fn();
+    // One timer per step: the world settles microtasks between two, as an event loop does between tasks.
+    const t = this.heap[0];
+    if (!t || t.at > now) return;
+    this.heap.shift();
+    if (now !== this.lastNow) {
+      this.lastNow = now;
+      this.runAtNow = 0;
     }
-    throw new Error('TimerQueue: tasks keep queueing tasks without time passing');
+    if (++this.runAtNow > 100_000)
+      throw new Error('TimerQueue: tasks keep queueing tasks without time passing');
+    if (!t.cancelled) t.fn();
   }
 }
 
@@ -106,6 +113,8 @@ export class SimWorld {
   private nextPort = 50_000;
   /** Real milliseconds spent in run(), to show that simulations run faster than real time. */
   realMs = 0;
+  /** Tasks queued and not yet run. */
+  private pendingTasks = 0;
 
   constructor(options: { seed?: number; conditions?: Partial<LinkConditions> } = {}) {
     this.net = new SimNetwork({ seed: options.seed ?? 1, conditions: options.conditions });
@@ -133,8 +142,14 @@ export class SimWorld {
           },
         };
       },
-      task(fn: () => void): void {
-        queue.add(net.now, fn);
+      // A task runs as soon as JavaScript is idle, before virtual time moves on (run() settles them all),
+      // one per real immediate so microtasks run between two tasks, as in an event loop.
+      task: (fn: () => void): void => {
+        this.pendingTasks++;
+        setImmediate(() => {
+          this.pendingTasks--;
+          fn();
+        });
       },
     };
     const network: NetworkAccess = {
@@ -159,11 +174,11 @@ export class SimWorld {
     const limit = this.net.now + maxMs;
     try {
       for (;;) {
-        await settle();
+        await this.settle();
         if (until()) return true;
         if (!this.net.step(limit)) {
           this.net.now = Math.max(this.net.now, limit);
-          await settle();
+          await this.settle();
           return until();
         }
       }
@@ -176,9 +191,11 @@ export class SimWorld {
   async runFor(ms: number): Promise<void> {
     await this.run(() => false, ms);
   }
-}
 
-/** Let pending promise callbacks and immediates run (two rounds: a callback may queue one more). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  /** Let pending promise callbacks, immediates and queued tasks run (tasks may queue more tasks). */
+  private async settle(): Promise<void> {
+    for (let i = 0; i < 2 || (this.pendingTasks > 0 && i < 100_000); i++) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
 }

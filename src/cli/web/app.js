@@ -74,18 +74,56 @@ async function sampleStats() {
   previous = now;
 }
 
+/** The returned video's current picture as RGBA pixels at its own size, or null before it plays. */
+function remotePicture() {
+  const v = $('remote');
+  if (!v.videoWidth) return null;
+  const c = document.createElement('canvas');
+  c.width = v.videoWidth;
+  c.height = v.videoHeight;
+  const g = c.getContext('2d');
+  g.drawImage(v, 0, 0);
+  return g.getImageData(0, 0, c.width, c.height);
+}
+
 // For tests and the curious: what came back.
 window.demo = {
   /** Colour of the returned video's top-left corner (where the Node peer puts its mark). */
   markColour() {
+    return this.remotePixel(8, 8);
+  },
+  /** [r, g, b] of the returned video at (x, y) of its own size, or null. */
+  remotePixel(x, y) {
+    const p = remotePicture();
+    if (!p) return null;
+    const i = (Math.round(y) * p.width + Math.round(x)) * 4;
+    return Array.from(p.data.slice(i, i + 3));
+  },
+  /** The brightest (r + g + b) / 3 along row y between x0 and x1: a thin line that a transform drew. */
+  remoteRowMax(y, x0, x1) {
+    const p = remotePicture();
+    if (!p) return null;
+    let max = 0;
+    for (let x = x0; x <= x1; x++) {
+      const i = (y * p.width + x) * 4;
+      max = Math.max(max, (p.data[i] + p.data[i + 1] + p.data[i + 2]) / 3);
+    }
+    return max;
+  },
+  /** The darkest (r + g + b) / 3 along row y between x0 and x1. */
+  remoteRowMin(y, x0, x1) {
+    const p = remotePicture();
+    if (!p) return null;
+    let min = 255;
+    for (let x = x0; x <= x1; x++) {
+      const i = (y * p.width + x) * 4;
+      min = Math.min(min, (p.data[i] + p.data[i + 1] + p.data[i + 2]) / 3);
+    }
+    return min;
+  },
+  size() {
     const v = $('remote');
-    if (!v.videoWidth) return null;
-    const c = document.createElement('canvas');
-    c.width = v.videoWidth;
-    c.height = v.videoHeight;
-    const g = c.getContext('2d');
-    g.drawImage(v, 0, 0);
-    return Array.from(g.getImageData(8, 8, 1, 1).data.slice(0, 3));
+    return [v.videoWidth, v.videoHeight];
   },
   audio: null,
   /** The loudest frequency of the returned audio (Hz). */
@@ -100,6 +138,28 @@ window.demo = {
   },
 };
 
+/** The page's codec choice, as aiortc's page filters its SDP but with the W3C call. */
+function preferCodec(transceiver, kind, name) {
+  if (!name || !transceiver.setCodecPreferences) return;
+  const codecs = RTCRtpReceiver.getCapabilities(kind).codecs;
+  const chosen = codecs.filter((c) => c.mimeType.toLowerCase() === `${kind}/${name}`.toLowerCase());
+  const repair = codecs.filter((c) => /\/(rtx|red|ulpfec)$/i.test(c.mimeType));
+  if (chosen.length) transceiver.setCodecPreferences([...chosen, ...repair]);
+}
+
+/** Which codecs the two directions use (from getStats), shown in the media legend. */
+async function showCodecs() {
+  const stats = await pc.getStats();
+  const names = new Set();
+  for (const s of stats.values()) {
+    if ((s.type === 'inbound-rtp' || s.type === 'outbound-rtp') && s.codecId) {
+      const codec = stats.get(s.codecId);
+      if (codec) names.add(codec.mimeType.split('/')[1]);
+    }
+  }
+  if (names.size) $('codecs').textContent = [...names].join(', ');
+}
+
 async function connect() {
   $('connect').disabled = true;
   pc = new RTCPeerConnection();
@@ -110,14 +170,20 @@ async function connect() {
       audio: true,
     });
     $('local').srcObject = stream;
-    for (const track of stream.getTracks())
-      pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
+    for (const track of stream.getTracks()) {
+      const transceiver = pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
+      preferCodec(transceiver, track.kind, $(track.kind === 'video' ? 'videoCodec' : 'audioCodec').value);
+    }
     pc.ontrack = (e) => {
       if (e.track.kind === 'video') {
         $('remote').srcObject = new MediaStream([e.track]);
       } else {
         const stream = new MediaStream([e.track]);
-        $('remoteAudio').srcObject = stream;
+        // Chromium feeds WebAudio only while an element plays the stream too.
+        const audio = document.createElement('audio');
+        audio.autoplay = true;
+        audio.srcObject = stream;
+        document.body.append(audio);
         const ctx = new AudioContext();
         const analyser = ctx.createAnalyser();
         analyser.fftSize = 8192;
@@ -125,7 +191,10 @@ async function connect() {
         window.demo.audio = { ctx, analyser };
       }
     };
-    setInterval(() => sampleStats().catch(() => undefined), 1000);
+    setInterval(() => {
+      sampleStats().catch(() => undefined);
+      showCodecs().catch(() => undefined);
+    }, 1000);
   }
   chat = pc.createDataChannel('chat');
   file = pc.createDataChannel('file');

@@ -65,7 +65,7 @@ export function gatheringComplete(pc: RTCPeerConnection): Promise<void> {
 /**
  * Receive until BYE: set remote descriptions (answering an offer through `sender`), add candidates (held until
  * a remote description exists), report refused messages and carry on. Resolves when BYE arrives or the channel
- * ends; `stop` ends it early.
+ * ends; `stop` ends it early. Rejects with the SignalingError of a channel that failed to connect or broke.
  */
 export async function consumeSignaling(
   pc: RTCPeerConnection,
@@ -88,7 +88,9 @@ export async function consumeSignaling(
         ? Promise.race([signaling.receive(), stop.then(() => undefined)])
         : signaling.receive());
     } catch (e) {
-      if (!(e instanceof SignalingError)) throw e;
+      // A bad message is skipped; a channel that could not connect or broke stays broken (receive() would
+      // reject again at once, forever).
+      if (!(e instanceof SignalingError) || e.code === 'connection') throw e;
       report(e);
       continue;
     }

@@ -17,6 +17,10 @@ export interface SentPacketRecord {
   size: number;
   sentAt: number;
   retransmission: boolean;
+  /** The probe cluster it was sent in, if any (bandwidth estimation). */
+  probeClusterId?: number;
+  /** A padding-only packet (probing), no media. */
+  padding?: boolean;
 }
 
 export interface PacketResult {
@@ -26,6 +30,8 @@ export interface PacketResult {
   size: number;
   sentAt: number;
   retransmission: boolean;
+  probeClusterId?: number;
+  padding?: boolean;
   /**
    * Arrival time on the peer's clock (ms, from the feedback's reference time and deltas): only differences
    * between packets mean anything. Undefined when reported lost.

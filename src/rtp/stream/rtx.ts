@@ -62,3 +62,25 @@ export function unwrapReceivedRtx(
   });
   return packet;
 }
+
+/** Padding per padding-only packet at most (the RTP padding count is one byte). */
+export const MAX_PADDING_BYTES = 255;
+
+/**
+ * A padding-only packet on the RTX stream (for bandwidth probes): no payload, `padding` bytes (1–255) of RTP
+ * padding. Undefined when the stream has no RTX. Receivers drop it after counting it (no OSN inside).
+ */
+export function paddingPacketOf(stream: SendStream, now: number, padding: number): RtpPacket | undefined {
+  const rtxPayloadType = stream.anyRtxPayloadType();
+  if (rtxPayloadType === undefined || stream.rtxSsrc === undefined) return undefined;
+  return new RtpPacket({
+    payloadType: rtxPayloadType,
+    sequenceNumber: stream.allocateRtxSequenceNumber(),
+    timestamp: stream.rtpTimestampAt(now),
+    ssrc: stream.rtxSsrc,
+    marker: false,
+    payload: new Uint8Array(0),
+    padding: Math.min(MAX_PADDING_BYTES, Math.max(1, Math.round(padding))),
+    extensions: stream.rtxExtensions(),
+  });
+}

@@ -55,6 +55,9 @@ export interface SendStreamCounters {
   keyframesSent: number;
   retransmittedPacketsSent: number;
   retransmittedBytesSent: number;
+  /** Padding-only packets sent on this stream's RTX SSRC for bandwidth probes, and their padding bytes. */
+  paddingPacketsSent: number;
+  paddingBytesSent: number;
   /** Frames refused: codec not negotiated, or a payloader refused it (audio frame too large). */
   framesDropped: number;
 }
@@ -86,6 +89,8 @@ export class SendStream {
     keyframesSent: 0,
     retransmittedPacketsSent: 0,
     retransmittedBytesSent: 0,
+    paddingPacketsSent: 0,
+    paddingBytesSent: 0,
     framesDropped: 0,
   };
   remoteReport: RemoteReceptionReport | undefined;
@@ -155,6 +160,12 @@ export class SendStream {
   rtxPayloadTypeFor(payloadType: number): number | undefined {
     if (this.rtxSsrc === undefined) return undefined;
     return this.codecs.find((c) => c.payloadType === payloadType)?.rtxPayloadType;
+  }
+
+  /** An RTX payload type of any codec we send (for padding-only packets), when we have an RTX SSRC. */
+  anyRtxPayloadType(): number | undefined {
+    if (this.rtxSsrc === undefined) return undefined;
+    return this.codecs.find((c) => c.rtxPayloadType !== undefined)?.rtxPayloadType;
   }
 
   /** Feedback negotiated for a payload type we send. */

@@ -3,7 +3,7 @@
 
 Run by test/interop/gstreamer.ts as `/usr/bin/python3 peer.py '<config JSON>'` (Debian's Python: it has gi).
 
-Config: {"role": "offer" | "answer", "bundle": "max-bundle" | "max-compat" | "balanced" | "none",
+Config: {"role": "offer" | "answer", "bundle": "max-bundle" | "max-compat" | "balanced" | "none" | "default",
          "send": [{"codec": "VP8" | "VP9" | "H264" | "OPUS" | "PCMU"}],   streams GStreamer sends
          "recv": [{"codec": ...}],    recvonly transceivers GStreamer adds before its offer
          "channels": [{"label": ..., "ordered": bool, "maxRetransmits": n, "maxPacketLifeTime": ms}]}
@@ -225,7 +225,9 @@ class Peer:
         self.channels = {}
         self.open_labels = set()
         self.measures = []
-        description = "webrtcbin name=webrtc bundle-policy={} ".format(config.get("bundle", "max-bundle"))
+        bundle = config.get("bundle", "max-bundle")
+        # "default" leaves webrtcbin's own bundle-policy (none in 1.22: no BUNDLE group, a transport per m-line).
+        description = "webrtcbin name=webrtc " + ("" if bundle == "default" else f"bundle-policy={bundle} ")
         for n, s in enumerate(config.get("send", [])):
             description += sender_description(s["codec"], n)
         parsed = Gst.parse_launch(description)

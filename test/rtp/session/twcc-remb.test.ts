@@ -101,22 +101,54 @@ describe('REMB', () => {
     { mid: 'x', kind: 'video', codecs: [codec('vp8', 96, { pli: true })], a: [{ ssrc: 3 }] },
   ];
 
-  it('turns a received REMB into a target-bitrate event for the section it names', () => {
-    const p = pair(sections);
-    const peer = injector(p.keys.b);
-    const remb = (ssrcs: number[], bitrate: number) =>
-      p.a.session.handleDatagram(p.net.now, peer.rtcp([{ type: 'remb', senderSsrc: 77, bitrate, ssrcs }]));
-    remb([1], 1_500_000);
-    remb([1, 2], 800_000);
-    remb([3], 500_000); // goog-remb not negotiated there
-    remb([999], 500_000); // not ours
+  // one injector per pair: its SRTCP index must keep counting
+  const injectors = new WeakMap<ReturnType<typeof pair>, ReturnType<typeof injector>>();
+  const remb = (p: ReturnType<typeof pair>, ssrcs: number[], bitrate: number): void => {
+    let peer = injectors.get(p);
+    if (!peer) {
+      peer = injector(p.keys.b);
+      injectors.set(p, peer);
+    }
+    p.a.session.handleDatagram(p.net.now, peer.rtcp([{ type: 'remb', senderSsrc: 77, bitrate, ssrcs }]));
+  };
+
+  it('passes a received REMB on as a target-bitrate event for the section it names (estimator off)', () => {
+    const p = pair(sections, { a: { bandwidth: false } });
+    remb(p, [1], 1_500_000);
+    remb(p, [1, 2], 800_000);
+    remb(p, [3], 500_000); // goog-remb not negotiated there
+    remb(p, [999], 500_000); // not ours
     p.a.collect();
+    assert.deepEqual(
+      p.a.of('target-bitrate').map((e) => [e.mid, e.bitrate, e.ssrcs, e.source]),
+      [
+        ['v', 1_500_000, [1], 'remb'],
+        [undefined, 800_000, [1, 2], 'remb'],
+      ],
+    );
+  });
+
+  it('caps the estimate with a REMB, split across the sending sections', () => {
+    const p = pair(sections);
+    remb(p, [1], 1_500_000);
+    remb(p, [1, 2], 800_000);
+    remb(p, [3], 100_000); // goog-remb not negotiated there: ignored
+    remb(p, [999], 100_000); // not ours
+    p.a.collect();
+    // each of the three video senders: a third of the estimate less the packets' overhead (66 B a packet)
+    const share = (bps: number) => Math.round(bps / (1 + 66 / 1200) / 3);
     assert.deepEqual(
       p.a.of('target-bitrate').map((e) => [e.mid, e.bitrate, e.ssrcs]),
       [
-        ['v', 1_500_000, [1]],
-        [undefined, 800_000, [1, 2]],
+        ['v', share(1_500_000), [1]],
+        ['w', share(1_500_000), [2]],
+        ['x', share(1_500_000), [3]],
+        ['v', share(800_000), [1]],
+        ['w', share(800_000), [2]],
+        ['x', share(800_000), [3]],
       ],
     );
+    assert.equal(p.a.session.getStats(p.net.now).bandwidth?.availableOutgoingBitrate, 800_000);
+    assert.equal(p.a.session.getStats(p.net.now).bandwidth?.remoteEstimate, 800_000);
   });
 });

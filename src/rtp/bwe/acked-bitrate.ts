@@ -1,0 +1,74 @@
+/**
+ * The acknowledged bitrate: what the receiver reports having received, per arrival-time window (500 ms for
+ * the first, then 150 ms), smoothed by a Bayesian update whose sample uncertainty grows with the sample's
+ * distance from the estimate (as libwebrtc's BitrateEstimator). Arrival times are on the receiver's clock.
+ */
+
+const INITIAL_WINDOW_MS = 500;
+const WINDOW_MS = 150;
+const UNCERTAINTY_SCALE = 10;
+/** Samples below the estimate from a sender sending little are trusted less. */
+const UNCERTAINTY_SCALE_SMALL = 20;
+const VARIANCE_GROWTH = 5;
+const FLOOR_KBPS = 40;
+
+export class AckedBitrate {
+  private windowStart: number | undefined;
+  private windowBytes = 0;
+  private prevArrival: number | undefined;
+  private estimateKbps: number | undefined;
+  private variance = 50;
+  private firstWindow = true;
+  /** The latest window's raw rate (bits/s): follows a jump at once, where the estimate lags. */
+  lastSample: number | undefined;
+
+  /** The current estimate (bits/s), undefined until the first window completed. */
+  get bitrate(): number | undefined {
+    return this.estimateKbps === undefined ? undefined : this.estimateKbps * 1000;
+  }
+
+  /** One acknowledged packet, in arrival order. `small`: the sender is application-limited. */
+  add(arrival: number, size: number, small = false): void {
+    if (this.prevArrival !== undefined && arrival < this.prevArrival) arrival = this.prevArrival;
+    const window = this.firstWindow ? INITIAL_WINDOW_MS : WINDOW_MS;
+    if (this.windowStart === undefined) this.windowStart = arrival;
+    // a long gap: the window restarts at this packet (no sample for an idle period)
+    if (this.prevArrival !== undefined && arrival - this.prevArrival > window) {
+      this.windowStart = arrival;
+      this.windowBytes = 0;
+    }
+    this.prevArrival = arrival;
+    if (arrival - this.windowStart >= window) {
+      this.sample((this.windowBytes * 8) / window, small);
+      this.firstWindow = false;
+      this.windowStart += window * Math.floor((arrival - this.windowStart) / window);
+      this.windowBytes = 0;
+    }
+    this.windowBytes += size;
+  }
+
+  /** Forget the estimate (the next windows start over); the route or the send rate changed abruptly. */
+  reset(): void {
+    this.estimateKbps = undefined;
+    this.lastSample = undefined;
+    this.variance = 50;
+    this.windowStart = undefined;
+    this.windowBytes = 0;
+  }
+
+  private sample(kbps: number, small: boolean): void {
+    this.lastSample = kbps * 1000;
+    const estimate = this.estimateKbps;
+    if (estimate === undefined) {
+      this.estimateKbps = kbps;
+      return;
+    }
+    const scale = small && kbps < estimate ? UNCERTAINTY_SCALE_SMALL : UNCERTAINTY_SCALE;
+    const uncertainty = (scale * Math.abs(estimate - kbps)) / Math.max(estimate, 1);
+    const sampleVariance = uncertainty * uncertainty;
+    const predicted = this.variance + VARIANCE_GROWTH;
+    const next = (sampleVariance * estimate + predicted * kbps) / (sampleVariance + predicted);
+    this.estimateKbps = Math.max(next, FLOOR_KBPS);
+    this.variance = (sampleVariance * predicted) / (sampleVariance + predicted);
+  }
+}
