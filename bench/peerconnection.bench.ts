@@ -1,16 +1,17 @@
 /**
  * Setup time through the W3C API: new RTCPeerConnection() x2 → offer/answer with trickle → data channel
- * `open` on both sides, both peers in one process, median of many runs; for tsrtc, node-datachannel,
- * @roamhq/wrtc and werift in the same run, with tsrtc's ratio to node-datachannel (below 1.0 = faster).
+ * `open` on both sides, both peers in one process, median of many runs; then 64 KiB throughput and
+ * 5,000-byte round trips (p50, p99) on one such pair. For tsrtc (with the native accelerator and without,
+ * TSRTC_NATIVE=1 / 0), node-datachannel, @roamhq/wrtc and werift, each in a fresh process, with tsrtc's
+ * ratios to node-datachannel from the same run (setup and RTT: ours / reference, below 1.0 = faster).
+ *
+ *   npm run bench -- peerconnection   (inside netns.sh; BENCH_RUNS=20, BENCH_STACKS=…, BENCH_NATIVE=1,0)
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { nativeStatus } from '../src/common/native.js';
 import { RTCPeerConnection } from '../src/peerconnection/peer-connection.js';
-import {
-  NODE_DATACHANNEL,
-  type PeerFactory,
-  ROAMHQ_WRTC,
-  type W3cPeer,
-  WERIFT,
-} from '../test/interop/w3c-peers.js';
+import { NODE_DATACHANNEL, ROAMHQ_WRTC, WERIFT } from '../test/interop/w3c-peers.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 
@@ -182,52 +183,117 @@ async function transfer(name: string, make: () => Promise<AnyPeer>): Promise<Tra
   }
 }
 
-async function main(): Promise<void> {
-  const ours = await measure(
-    'tsrtc',
-    async () => new RTCPeerConnection({ iceLoopbackOnly: true }) as unknown as AnyPeer,
-  );
-  const peers: PeerFactory[] = [NODE_DATACHANNEL, ROAMHQ_WRTC, WERIFT];
-  const results = new Map<string, number | undefined>();
-  for (const p of peers)
-    results.set(
-      p.name,
-      await measure(p.name, async () => (await p.create()) as W3cPeer as unknown as AnyPeer),
-    );
-  const ndc = results.get(NODE_DATACHANNEL.name);
-  const ourTransfer = await transfer(
-    'tsrtc',
-    async () => new RTCPeerConnection({ iceLoopbackOnly: true }) as unknown as AnyPeer,
-  );
-  const transfers = new Map<string, Awaited<ReturnType<typeof transfer>>>();
-  for (const p of peers)
-    transfers.set(
-      p.name,
-      await transfer(p.name, async () => (await p.create()) as W3cPeer as unknown as AnyPeer),
-    );
-  const ndcTransfer = transfers.get(NODE_DATACHANNEL.name);
-  if (ourTransfer && ndcTransfer) {
-    console.log(
-      JSON.stringify({
-        bench: 'pc.datachannel.ratio',
-        reference: 'node-datachannel',
-        throughput_ratio: +(ourTransfer.mbps / ndcTransfer.mbps).toFixed(2),
-        rtt_p50_ratio: +(ourTransfer.p50 / ndcTransfer.p50).toFixed(2),
-      }),
-    );
-  }
-  if (ours !== undefined && ndc !== undefined) {
-    console.log(
-      JSON.stringify({
-        bench: 'pc.setup_to_open.ratio',
-        reference: 'node-datachannel',
-        tsrtc_ms: +ours.toFixed(2),
-        reference_ms: +ndc.toFixed(2),
-        ratio: +(ours / ndc).toFixed(2),
-      }),
-    );
-  }
+type StackName = 'tsrtc' | 'node-datachannel' | '@roamhq/wrtc' | 'werift';
+const STACKS: Record<StackName, () => Promise<AnyPeer>> = {
+  tsrtc: async () => new RTCPeerConnection({ iceLoopbackOnly: true }) as unknown as AnyPeer,
+  'node-datachannel': async () => (await NODE_DATACHANNEL.create()) as unknown as AnyPeer,
+  '@roamhq/wrtc': async () => (await ROAMHQ_WRTC.create()) as unknown as AnyPeer,
+  werift: async () => (await WERIFT.create()) as unknown as AnyPeer,
+};
+
+/** One stack in this (fresh) process: its setup median and transfer lines. */
+async function stackMain(name: StackName): Promise<void> {
+  // Native peers' threads do not keep Node's event loop alive while we await them.
+  const keepAlive = setInterval(() => {}, 1000);
+  await measure(name, STACKS[name]);
+  await transfer(name, STACKS[name]);
+  clearInterval(keepAlive);
   process.exit(0);
 }
 
-void main();
+interface Line {
+  bench: string;
+  stack: string;
+  median_ms?: number;
+  mb_per_s?: number;
+  rtt_p50_ms?: number;
+  rtt_p99_ms?: number;
+  error?: string;
+}
+
+/** Run `name` in a child process (tsrtc with TSRTC_NATIVE=native), echoing and returning its lines. */
+function runStack(name: StackName, native?: boolean): Line[] {
+  const env = { ...process.env };
+  if (native !== undefined) env.TSRTC_NATIVE = native ? '1' : '0';
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--stack', name],
+    {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 600_000,
+    },
+  );
+  const lines = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Line);
+  for (const l of lines) console.log(JSON.stringify({ ...l, ...(native !== undefined ? { native } : {}) }));
+  if (r.status !== 0 && lines.length === 0)
+    console.log(
+      JSON.stringify({ bench: 'pc', stack: name, error: `exited with ${r.status} ${r.signal ?? ''}` }),
+    );
+  return lines;
+}
+
+/**
+ * Every stack in a fresh process of its own (no library's threads or garbage weigh on another's figures);
+ * tsrtc with the native accelerator and without it, each with its ratios to node-datachannel.
+ */
+async function main(): Promise<void> {
+  const wanted = (process.env.BENCH_STACKS ?? 'node-datachannel,tsrtc,@roamhq/wrtc,werift').split(
+    ',',
+  ) as StackName[];
+  const engines = (process.env.BENCH_NATIVE ?? (nativeStatus().loaded ? '1,0' : '0'))
+    .split(',')
+    .map((e) => e === '1');
+  const reference = wanted.includes('node-datachannel') ? runStack('node-datachannel') : [];
+  const refSetup = reference.find((l) => l.median_ms !== undefined)?.median_ms;
+  const refTransfer = reference.find((l) => l.mb_per_s !== undefined);
+  for (const name of wanted) {
+    if (name === 'node-datachannel') continue;
+    if (name !== 'tsrtc') {
+      runStack(name);
+      continue;
+    }
+    for (const native of engines) {
+      const lines = runStack(name, native);
+      const setup = lines.find((l) => l.median_ms !== undefined)?.median_ms;
+      const moved = lines.find((l) => l.mb_per_s !== undefined);
+      if (setup !== undefined && refSetup !== undefined)
+        console.log(
+          JSON.stringify({
+            bench: 'pc.setup_to_open.ratio',
+            native,
+            reference: 'node-datachannel',
+            tsrtc_ms: setup,
+            reference_ms: refSetup,
+            ratio: +(setup / refSetup).toFixed(2),
+          }),
+        );
+      if (moved?.mb_per_s && refTransfer?.mb_per_s && moved.rtt_p50_ms && refTransfer.rtt_p50_ms)
+        console.log(
+          JSON.stringify({
+            bench: 'pc.datachannel.ratio',
+            native,
+            reference: 'node-datachannel',
+            throughput_ratio: +(moved.mb_per_s / refTransfer.mb_per_s).toFixed(2),
+            rtt_p50_ratio: +(moved.rtt_p50_ms / refTransfer.rtt_p50_ms).toFixed(2),
+            rtt_p99_ratio: +((moved.rtt_p99_ms ?? 0) / (refTransfer.rtt_p99_ms ?? 1)).toFixed(2),
+          }),
+        );
+    }
+  }
+}
+
+const stackAt = process.argv.indexOf('--stack');
+if (stackAt >= 0) void stackMain(process.argv[stackAt + 1] as StackName);
+else
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );

@@ -4,7 +4,8 @@
  * addon (when built; in this process) and the TypeScript path (a child process with TSRTC_NATIVE=0).
  * Prints one JSON line per result: `ratio` against libsrtp, and for native `vsTypescript`.
  * Usage: npm run bench -- srtp   (SRTP_BENCH_PACKETS, SRTP_BENCH_ROUNDS to change
- * the packet count and the number of alternating rounds; the best round of each side is reported)
+ * the packet count and the number of alternating rounds; the best round of each side is reported;
+ * SRTP_BENCH_PROFILES=AEAD_AES_128_GCM,… and SRTP_BENCH_PAYLOADS=1200 to run a subset)
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -107,8 +108,11 @@ if (!tool)
   );
 const native = nativeStatus().loaded;
 
-for (const profile of Object.keys(SRTP_PROFILES) as SrtpProfileName[]) {
-  for (const payload of [160, 1200]) {
+const profiles = (process.env.SRTP_BENCH_PROFILES?.split(',') ??
+  Object.keys(SRTP_PROFILES)) as SrtpProfileName[];
+const payloads = (process.env.SRTP_BENCH_PAYLOADS ?? '160,1200').split(',').map(Number);
+for (const profile of profiles) {
+  for (const payload of payloads) {
     measure(profile, payload); // warm-up: JIT and crypto contexts
     // best of ROUNDS, alternating with libsrtp, so a busy shared machine skews both sides alike
     const here: Rates = { protect: 0, unprotect: 0 };

@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "tsrtc_native",
-      "sources": ["tsrtc_native.c", "udp_batch.c"],
+      "sources": ["tsrtc_native.c", "udp_batch.c", "udp_recv.c"],
       "cflags": ["-std=c11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "xcode_settings": {
         "OTHER_CFLAGS": ["-std=c11", "-O2", "-Wall", "-Wextra"],

@@ -550,6 +550,7 @@ static napi_value cm_create(napi_env env, napi_callback_info info) {
 
 /* udp_batch.c: udpSendBatch on Linux, nothing elsewhere. */
 napi_status tsrtc_udp_batch_define(napi_env env, napi_value exports);
+napi_status tsrtc_udp_recv_define(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
@@ -558,6 +559,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   if (tsrtc_udp_batch_define(env, exports) != napi_ok) return NULL;
+  if (tsrtc_udp_recv_define(env, exports) != napi_ok) return NULL;
   napi_value version, abi;
   /* The OpenSSL actually running (Node's), which the loader reports. */
   if (napi_create_string_utf8(env, OpenSSL_version(OPENSSL_VERSION), NAPI_AUTO_LENGTH, &version) != napi_ok ||

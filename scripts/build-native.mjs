@@ -106,7 +106,7 @@ if (asan) {
     [
       ...['-shared', '-fPIC', '-std=c11', '-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address'],
       ...['-Wall', '-Wextra', '-Wno-unused-parameter', '-I', join(nodeDir, 'include', 'node')],
-      ...['-o', out, join(root, 'native', 'tsrtc_native.c')],
+      ...['-o', out, ...['tsrtc_native.c', 'udp_batch.c', 'udp_recv.c'].map((f) => join(root, 'native', f))],
     ],
     { stdio: 'inherit' },
   );

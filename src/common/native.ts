@@ -41,6 +41,18 @@ export interface NativeAddon {
    * many were handled (sent, or refused for good); the caller sends the rest another way (socket full).
    */
   udpSendBatch?(fd: number, family: 4 | 6, address: string, port: number, datagrams: Uint8Array[]): number;
+  /**
+   * Linux only: read socket `fd` (a duplicate of it) with recvmmsg(2) whenever libuv reports it readable;
+   * `onBatch(buffer, count, addresses)` gets `count` datagrams back to back in `buffer`, and for datagram i
+   * `meta[4i..4i+3]` = offset, length, source port, 1 when its source address differs from the previous
+   * datagram's (its text is then the next of `addresses`). A receive error is `onBatch(undefined, -errno,
+   * fatal)`. Returns the function that stops reading.
+   */
+  udpRecvStart?(
+    fd: number,
+    meta: Int32Array,
+    onBatch: (buffer: Buffer | undefined, count: number, addresses: string[] | boolean | undefined) => void,
+  ): () => void;
 }
 
 export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';

@@ -28,21 +28,29 @@ function immediateLookup(hostname: string, options: unknown, callback: LookupCal
 
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
+/** The parts of node:dgram's internal UDP handle the native paths use. */
+interface DgramHandle {
+  fd?: unknown;
+  recvStart?: unknown;
+  recvStop?: unknown;
+}
+
 /**
- * The descriptor libuv owns for a bound node:dgram socket, for batched sends through the native addon.
- * Node keeps it behind an internal symbol (reading the `_handle` property would print a deprecation
- * warning in the user's process): found by shape, undefined when this Node version hides it otherwise.
+ * The libuv handle of a bound node:dgram socket (its descriptor, for batched sends and receives through
+ * the native addon). Node keeps it behind an internal symbol (reading the `_handle` property would print a
+ * deprecation warning in the user's process): found by shape, undefined when this Node version hides it.
  */
-function descriptorOf(socket: Socket): number | undefined {
+function handleOf(socket: Socket): (DgramHandle & { fd: number }) | undefined {
   for (const key of Object.getOwnPropertySymbols(socket)) {
-    const state = (socket as unknown as Record<symbol, unknown>)[key] as
-      | { handle?: { fd?: unknown } }
-      | undefined;
+    const state = (socket as unknown as Record<symbol, unknown>)[key] as { handle?: DgramHandle } | undefined;
     const fd = state?.handle?.fd;
-    if (typeof fd === 'number' && fd >= 0) return fd;
+    if (typeof fd === 'number' && fd >= 0) return state!.handle as DgramHandle & { fd: number };
   }
   return undefined;
 }
+
+/** Datagrams per native receive batch (RECV_BATCH in native/udp_recv.c): 4 meta words each. */
+const RECV_BATCH = 32;
 
 type BatchSend = (
   fd: number,
@@ -59,12 +67,22 @@ export class UdpSocket implements DatagramSocket {
    */
   private readonly batchSend: BatchSend | undefined;
   private readonly fd: number | undefined;
+  private readonly handle: DgramHandle | undefined;
   private readonly family: 4 | 6;
   private pending: Uint8Array[] = [];
   private pendingTo: TransportAddress | undefined;
   private flushQueued = false;
   /** Datagrams that left through batched sends (for tests and the benchmark). */
   batchedDatagrams = 0;
+  /** Datagrams that arrived through batched receives (for tests and the benchmark). */
+  batchedReceived = 0;
+  /** Receive errors reported by the native reader (ICMP errors surfacing on the socket, for instance). */
+  receiveErrors = 0;
+  /** Stops the native reader; undefined while node:dgram reads. */
+  private stopBatchedReceive: (() => void) | undefined;
+  private readonly meta = new Int32Array(RECV_BATCH * 4);
+  private lastAddress = '';
+  private lastSource: TransportAddress | undefined;
 
   private constructor(
     private readonly socket: Socket,
@@ -72,10 +90,84 @@ export class UdpSocket implements DatagramSocket {
   ) {
     this.family = local.address.includes(':') ? 6 : 4;
     const addon = nativeAddon();
-    const fd = addon?.udpSendBatch ? descriptorOf(socket) : undefined;
+    this.handle = addon ? handleOf(socket) : undefined;
+    const fd = this.handle?.fd as number | undefined;
     this.fd = fd;
     this.batchSend = fd !== undefined ? addon?.udpSendBatch?.bind(addon) : undefined;
   }
+
+  /**
+   * With the native addon on Linux, read with recvmmsg(2) while the socket is readable and take a whole
+   * batch per JavaScript call, instead of node:dgram's one callback and one Buffer per datagram. Anything
+   * missing (addon, descriptor, node:dgram's handle methods) leaves node:dgram reading.
+   */
+  private startBatchedReceive(): void {
+    const start = nativeAddon()?.udpRecvStart;
+    const handle = this.handle;
+    if (!start || this.fd === undefined || !handle) return;
+    if (process.env.TSRTC_NATIVE_RECV === '0') return; // node:dgram reads (to measure one against the other)
+    if (typeof handle.recvStop !== 'function' || typeof handle.recvStart !== 'function') return;
+    let stop: () => void;
+    try {
+      stop = start(this.fd, this.meta, this.onBatch);
+    } catch {
+      return;
+    }
+    // Both readers exist only until this returns: no datagram can arrive in between (one thread).
+    if ((handle.recvStop as () => number).call(handle) !== 0) {
+      stop();
+      return;
+    }
+    this.stopBatchedReceive = stop;
+  }
+
+  /** The native reader's batch: `count` datagrams in `buffer`, described in `meta` (see udp_recv.c). */
+  private readonly onBatch = (
+    buffer: Buffer | undefined,
+    count: number,
+    addresses: string[] | boolean | undefined,
+  ): void => {
+    if (!buffer) {
+      this.receiveErrors++;
+      if (addresses === true && !this.closed) {
+        // The native reader had to stop (it can no longer watch the socket): node:dgram takes over.
+        this.stopBatchedReceive = undefined;
+        const handle = this.handle;
+        try {
+          if (handle) (handle.recvStart as () => number).call(handle);
+        } catch {
+          // the socket is unusable; sends will report errors
+        }
+      }
+      return;
+    }
+    const meta = this.meta;
+    const base = buffer.byteOffset;
+    const end = buffer.byteLength;
+    let next = 0;
+    this.batchedReceived += count;
+    try {
+      for (let i = 0; i < count; i++) {
+        const at = i * 4;
+        if (meta[at + 3] === 1) this.lastAddress = (addresses as string[])[next++]!;
+        const port = meta[at + 2]!;
+        const offset = meta[at]!;
+        const length = meta[at + 1]!;
+        // The C side wrote these; checked again so a wrong word can only drop a datagram, never misread.
+        if (offset < 0 || length < 0 || offset > end || length > end - offset) continue;
+        let source = this.lastSource;
+        if (!source || source.port !== port || source.address !== this.lastAddress)
+          source = this.lastSource = { address: this.lastAddress, port };
+        const deliver = this.onMessage;
+        if (!deliver) return; // closed by an earlier datagram's receiver
+        deliver(new Uint8Array(buffer.buffer, base + offset, length), source);
+      }
+    } finally {
+      // The C side remembers the batch's last source even when a receiver threw part-way through.
+      if (Array.isArray(addresses) && addresses.length > 0)
+        this.lastAddress = addresses[addresses.length - 1]!;
+    }
+  };
 
   /** The receiver for incoming datagrams. */
   onMessage: ((data: Uint8Array, source: TransportAddress) => void) | undefined;
@@ -114,6 +206,7 @@ export class UdpSocket implements DatagramSocket {
         socket.on('error', () => {
           s.sendErrors++;
         });
+        s.startBatchedReceive();
         resolve(s);
       });
     });
@@ -170,6 +263,8 @@ export class UdpSocket implements DatagramSocket {
     this.flush();
     this.closed = true;
     this.onMessage = undefined;
+    this.stopBatchedReceive?.();
+    this.stopBatchedReceive = undefined;
     try {
       this.socket.close();
     } catch {

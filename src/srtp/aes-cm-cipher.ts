@@ -6,7 +6,7 @@
  */
 import { addonFor, type CipherEngine, NativeCm } from '../common/native.js';
 import { AesCmKeystream, type IvSource, type KeystreamBatch, xorInto } from './aes-cm.js';
-import type { SrtpCipher } from './cipher.js';
+import { PROTECT_HEADROOM, type SrtpCipher } from './cipher.js';
 import { HmacSha1, tagsEqual } from './hmac-sha1.js';
 import { deriveSessionKey, LABEL } from './kdf.js';
 import type { SrtpProfile } from './profiles.js';
@@ -16,6 +16,8 @@ const TRAILER = 4; // E flag + 31-bit SRTCP index
 export class AesCmHmacCipher implements SrtpCipher, IvSource {
   readonly rtpTagLength: number;
   readonly rtcpOverhead: number;
+  /** The JavaScript HMAC pads in front of the packet; the native engine needs no scratch. */
+  readonly protectHeadroom: number;
   private readonly rtcpTagLength: number;
   private readonly rtpSalt: Uint8Array;
   private readonly rtcpSalt: Uint8Array;
@@ -50,6 +52,7 @@ export class AesCmHmacCipher implements SrtpCipher, IvSource {
       this.rtpMac = new HmacSha1(rtpAuth);
       this.rtcpMac = new HmacSha1(rtcpAuth);
     }
+    this.protectHeadroom = addon ? 0 : PROTECT_HEADROOM;
   }
 
   /** True when packets go through the native addon. */

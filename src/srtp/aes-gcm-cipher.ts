@@ -105,6 +105,7 @@ export interface AesGcmCipherOptions {
 export class AesGcmCipher implements SrtpCipher, IvSource {
   readonly rtpTagLength = TAG;
   readonly rtcpOverhead = TAG + TRAILER;
+  readonly protectHeadroom = 0;
   /** Native engine, when in use; otherwise the JavaScript/node:crypto keys below. */
   private readonly nativeRtp: NativeGcmKey | undefined;
   private readonly nativeRtcp: NativeGcmKey | undefined;
@@ -209,6 +210,26 @@ export class AesGcmCipher implements SrtpCipher, IvSource {
     out.set(c.update(out.subarray(start + headerLength, start + length)), start + headerLength);
     c.final();
     out.set(c.getAuthTag(), start + length);
+    return length + TAG;
+  }
+
+  /**
+   * Native engine only (`isNative`): protect src[0, length) into out[0, length + 16) without copying it
+   * first: the header is copied, the payload sealed from `src` straight into `out`. Same bytes as
+   * protectRtp; `src` is not modified.
+   */
+  protectRtpFrom(
+    src: Uint8Array,
+    out: Uint8Array,
+    headerLength: number,
+    length: number,
+    ssrc: number,
+    index: number,
+  ): number {
+    const native = this.nativeRtp!;
+    for (let i = 0; i < headerLength; i++) out[i] = src[i]!;
+    rtpIv(native.aead.nonce, native.salt, ssrc, index);
+    native.aead.seal(src, headerLength, length - headerLength, out, headerLength, 0, headerLength);
     return length + TAG;
   }
 

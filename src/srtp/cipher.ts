@@ -6,9 +6,11 @@ export interface SrtpCipher {
   readonly rtpTagLength: number;
   /** Bytes added to an RTCP packet (tag plus the 4-byte E flag and index). */
   readonly rtcpOverhead: number;
+  /** Scratch bytes protectRtp/protectRtcp use before `start` (PROTECT_HEADROOM or 0). */
+  readonly protectHeadroom: number;
   /**
    * Encrypt and authenticate the RTP packet at out[start, start + length) in place, writing the tag after
-   * it. out[start - 64, start) is scratch space. `batch` (the stream's) lets the keystream be precomputed
+   * it. out[start - protectHeadroom, start) is scratch space. `batch` (the stream's) lets the keystream be precomputed
    * for the following indices. Returns the protected length.
    */
   protectRtp(

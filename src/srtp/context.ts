@@ -3,9 +3,11 @@
  * estimation), replay protection and statistics around the profile's cipher. Unprotect never throws on
  * network input: a bad packet is dropped (undefined) and counted.
  */
+import type { CipherEngine } from '../common/native.js';
+import { ByteSlab } from '../common/slab.js';
 import { AesCmHmacCipher } from './aes-cm-cipher.js';
 import { AesGcmCipher } from './aes-gcm-cipher.js';
-import { PROTECT_HEADROOM, type SrtpCipher } from './cipher.js';
+import type { SrtpCipher } from './cipher.js';
 import { type SrtpProfile, type SrtpProfileName, srtpProfile } from './profiles.js';
 import { estimateIndex, StreamTable } from './stream-table.js';
 
@@ -27,6 +29,8 @@ export interface SrtpContextOptions {
   direction?: 'inbound' | 'outbound';
   /** AEAD only: largest encrypted length handled by the JavaScript GHASH engine (tuning; see docs). */
   gcmJsMaxLength?: number;
+  /** 'auto' (default: the native addon per TSRTC_NATIVE), 'native' or 'typescript' (tests compare both). */
+  engine?: CipherEngine;
 }
 
 export interface SrtpStats {
@@ -45,9 +49,18 @@ export interface SrtpStats {
 const RTP_HEADER = 12;
 const RTCP_HEADER = 8;
 
+/**
+ * Protected packets are carved from slabs (src/common/slab.ts): one small view per packet instead of a
+ * pooled Buffer (whose allocation and the garbage of its 8 KiB pools cost as much as the native seal).
+ * Each region is handed out once and every byte of the returned view is written.
+ */
+const slab = new ByteSlab();
+
 export class SrtpContext {
   readonly profile: SrtpProfile;
   private readonly cipher: SrtpCipher;
+  /** A native GCM cipher seals from the caller's packet straight into the output (no copy first). */
+  private readonly sealsFromSource: AesGcmCipher | undefined;
   private readonly streams: StreamTable;
   private readonly counters: SrtpStats = {
     rtpPackets: 0,
@@ -68,8 +81,16 @@ export class SrtpContext {
     }
     this.profile = p;
     this.cipher = p.aead
-      ? AesGcmCipher.fromMaster(p, options.masterKey, options.masterSalt, options.gcmJsMaxLength)
-      : new AesCmHmacCipher(p, options.masterKey, options.masterSalt);
+      ? AesGcmCipher.fromMaster(
+          p,
+          options.masterKey,
+          options.masterSalt,
+          options.gcmJsMaxLength,
+          options.engine,
+        )
+      : new AesCmHmacCipher(p, options.masterKey, options.masterSalt, options.engine);
+    this.sealsFromSource =
+      this.cipher instanceof AesGcmCipher && this.cipher.isNative ? this.cipher : undefined;
     this.streams = new StreamTable(
       options.maxStreams ?? 1024,
       options.replayWindowSize ?? 1024,
@@ -88,7 +109,7 @@ export class SrtpContext {
   }
 
   /**
-   * Protect an RTP packet; returns a new buffer. Throws TypeError when `packet` is not RTP, and RangeError
+   * Protect an RTP packet; returns new memory (the caller may keep it; `packet` is not touched). Throws TypeError when `packet` is not RTP, and RangeError
    * for a new SSRC when an outbound context already holds `maxStreams` senders.
    */
   protectRtp(packet: Uint8Array): Uint8Array {
@@ -101,19 +122,20 @@ export class SrtpContext {
     if (index < 0) index += 0x10000; // sender went backwards across ROC 0: keep the same ROC
     if (index > state.rtpHighest) state.rtpHighest = index;
     const len = packet.byteLength;
-    const out = Buffer.allocUnsafe(PROTECT_HEADROOM + len + this.cipher.rtpTagLength + 4);
-    out.set(packet, PROTECT_HEADROOM);
-    const n = this.cipher.protectRtp(
-      out,
-      PROTECT_HEADROOM,
-      headerLength,
-      len,
-      ssrc,
-      index,
-      state.rtpKeystream,
-    );
+    const cipher = this.cipher;
+    const fromSource = this.sealsFromSource;
+    if (fromSource) {
+      const out = slab.take(len + cipher.rtpTagLength);
+      fromSource.protectRtpFrom(packet, out, headerLength, len, ssrc, index);
+      this.counters.rtpPackets++;
+      return out;
+    }
+    const headroom = cipher.protectHeadroom;
+    const out = slab.take(headroom + len + cipher.rtpTagLength);
+    out.set(packet, headroom);
+    const n = cipher.protectRtp(out, headroom, headerLength, len, ssrc, index, state.rtpKeystream);
     this.counters.rtpPackets++;
-    return plainView(out, n);
+    return headroom === 0 ? out : protectedView(out, headroom, n);
   }
 
   /**
@@ -154,7 +176,7 @@ export class SrtpContext {
   }
 
   /**
-   * Protect an RTCP (compound) packet; returns a new buffer. Throws TypeError when not RTCP, and RangeError
+   * Protect an RTCP (compound) packet; returns new memory. Throws TypeError when not RTCP, and RangeError
    * as protectRtp for one SSRC too many.
    */
   protectRtcp(packet: Uint8Array): Uint8Array {
@@ -165,11 +187,13 @@ export class SrtpContext {
     if (index > 0x7fffffff) throw new RangeError('SRTCP index exhausted: the session must be re-keyed');
     state.rtcpNextIndex++;
     const len = packet.byteLength;
-    const out = Buffer.allocUnsafe(PROTECT_HEADROOM + len + this.cipher.rtcpOverhead);
-    out.set(packet, PROTECT_HEADROOM);
-    const n = this.cipher.protectRtcp(out, PROTECT_HEADROOM, len, ssrc, index);
+    const cipher = this.cipher;
+    const headroom = cipher.protectHeadroom;
+    const out = slab.take(headroom + len + cipher.rtcpOverhead);
+    out.set(packet, headroom);
+    const n = cipher.protectRtcp(out, headroom, len, ssrc, index);
     this.counters.rtcpPackets++;
-    return plainView(out, n);
+    return headroom === 0 ? out : protectedView(out, headroom, n);
   }
 
   /** Verify, replay-check and decrypt an SRTCP packet in place; undefined when dropped (counted). */
@@ -218,9 +242,9 @@ function rtpHeaderLength(p: Uint8Array): number {
   return at > len ? -1 : at;
 }
 
-/** A plain Uint8Array (not a Buffer, whose slice() would not copy) over the protected bytes. */
-function plainView(out: Buffer, length: number): Uint8Array {
-  return new Uint8Array(out.buffer, out.byteOffset + PROTECT_HEADROOM, length);
+/** The protected bytes after the cipher's scratch headroom. */
+function protectedView(out: Uint8Array, headroom: number, length: number): Uint8Array {
+  return new Uint8Array(out.buffer, out.byteOffset + headroom, length);
 }
 
 function readU32(b: Uint8Array, at: number): number {

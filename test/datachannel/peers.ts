@@ -1,7 +1,8 @@
 /**
  * Data channel endpoints of every library under one small interface, for the benchmark (and interop):
- * tsrtc over an in-memory DTLS pair, tsrtc over real DTLS + UDP loopback, node-datachannel's W3C polyfill,
- * @roamhq/wrtc and werift. Each can connect in one process (`pair`) or across processes (`offer` /
+ * tsrtc's RTCPeerConnection (ICE + DTLS + SCTP on the runtime's sockets, the path users get), tsrtc over
+ * an in-memory DTLS pair, tsrtc's DTLS + SCTP over a bare connected UDP socket (no ICE), node-datachannel's
+ * W3C polyfill, @roamhq/wrtc and werift. Each can connect in one process (`pair`) or across processes (`offer` /
  * `answer` with JSON signalling). The W3C peers exchange complete (non-trickle) SDP.
  */
 import { RTCDataChannel } from '../../src/datachannel/data-channel.js';
@@ -12,6 +13,7 @@ import {
   RTCDtlsParameters,
   RTCDtlsTransport,
 } from '../../src/dtls/index.js';
+import { RTCPeerConnection as TsrtcPeerConnection } from '../../src/peerconnection/peer-connection.js';
 import { memoryDtlsPair } from './memory-dtls.js';
 import { UdpLink } from './udp-link.js';
 
@@ -35,7 +37,9 @@ export interface Signal {
   onMessage(l: (m: unknown) => void): void;
 }
 
-export type LibName = 'tsrtc-memory' | 'tsrtc' | 'node-datachannel' | 'wrtc' | 'werift';
+export type LibName = 'tsrtc-memory' | 'tsrtc-dtls' | 'tsrtc' | 'node-datachannel' | 'wrtc' | 'werift';
+/** The libraries driven through their W3C RTCPeerConnection. */
+type W3cLib = 'tsrtc' | 'node-datachannel' | 'wrtc' | 'werift';
 
 /** The far end: counts bytes and answers `done`, or echoes binary messages back. */
 export function respond(ch: BenchChannel): void {
@@ -266,7 +270,8 @@ interface W3cPeer {
 
 type Sdp = { type: string; sdp: string };
 
-async function makePeer(lib: 'node-datachannel' | 'wrtc' | 'werift'): Promise<W3cPeer> {
+async function makePeer(lib: W3cLib): Promise<W3cPeer> {
+  if (lib === 'tsrtc') return new TsrtcPeerConnection({ iceLoopbackOnly: true }) as unknown as W3cPeer;
   if (lib === 'node-datachannel') {
     const { RTCPeerConnection } = await import('node-datachannel/polyfill');
     // bindAddress is a libdatachannel option the polyfill passes through; its typings do not list it.
@@ -309,7 +314,7 @@ function polled(dc: W3cChannel): BenchChannel {
   };
 }
 
-function adapt(lib: 'node-datachannel' | 'wrtc' | 'werift', channel: unknown): BenchChannel {
+function adapt(lib: W3cLib, channel: unknown): BenchChannel {
   if (lib === 'wrtc') return polled(channel as W3cChannel);
   if (lib !== 'werift') return w3c(channel as W3cChannel);
   const dc = channel as WeriftChannel;
@@ -345,10 +350,7 @@ async function gathered(pc: W3cPeer): Promise<Sdp> {
   return { type: d.type, sdp: d.sdp };
 }
 
-async function w3cOfferSide(
-  lib: 'node-datachannel' | 'wrtc' | 'werift',
-  exchange: (offer: Sdp) => Promise<Sdp>,
-) {
+async function w3cOfferSide(lib: W3cLib, exchange: (offer: Sdp) => Promise<Sdp>) {
   const pc = await makePeer(lib);
   const dc = pc.createDataChannel('bench');
   await pc.setLocalDescription(await pc.createOffer());
@@ -358,7 +360,7 @@ async function w3cOfferSide(
   return { pc, tx: adapt(lib, dc) };
 }
 
-async function w3cAnswerSide(lib: 'node-datachannel' | 'wrtc' | 'werift', offer: Sdp) {
+async function w3cAnswerSide(lib: W3cLib, offer: Sdp) {
   const pc = await makePeer(lib);
   const channel = new Promise<unknown>((resolve) => {
     pc.ondatachannel = (e) => resolve(e.channel);
@@ -368,7 +370,7 @@ async function w3cAnswerSide(lib: 'node-datachannel' | 'wrtc' | 'werift', offer:
   return { pc, answer: await gathered(pc), channel };
 }
 
-function w3cLib(lib: 'node-datachannel' | 'wrtc' | 'werift') {
+function w3cLib(lib: W3cLib) {
   return {
     async pair(): Promise<ConnectedPair> {
       let far: Awaited<ReturnType<typeof w3cAnswerSide>> | undefined;
@@ -423,7 +425,8 @@ export const LIBRARIES: Record<
     offer: () => Promise.reject(new Error('in-process only')),
     answer: () => Promise.reject(new Error('in-process only')),
   },
-  tsrtc: { pair: tsrtcUdpPair, offer: tsrtcOffer, answer: tsrtcAnswer },
+  'tsrtc-dtls': { pair: tsrtcUdpPair, offer: tsrtcOffer, answer: tsrtcAnswer },
+  tsrtc: w3cLib('tsrtc'),
   'node-datachannel': w3cLib('node-datachannel'),
   wrtc: w3cLib('wrtc'),
   werift: w3cLib('werift'),
