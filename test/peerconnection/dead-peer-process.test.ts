@@ -1,0 +1,73 @@
+/**
+ * A dead peer over real sockets: the other side is a tsrtc process (datachannel-cli) killed with SIGKILL mid-call,
+ * so no SCTP ABORT, DTLS close_notify or signaling BYE ever comes. Consent freshness alone must notice, at
+ * libwebrtc's defaults: `disconnected` about 5 s after the last response, `failed` about 15 s, and the failed
+ * connection closes its data channels. (The same timeline in virtual time: sim-connection.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { consumeSignaling, createSignaling, DescriptionSender } from '../../src/contrib/signaling/index.js';
+import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
+import { freePort, startCli } from '../cli/processes.js';
+
+it('a peer process killed mid-call: disconnected after ~5 s, failed after ~15 s, its channel closed', async () => {
+  const port = await freePort();
+  const signalingArgs = ['-s', 'tcp-socket', '--signaling-port', String(port), '--loopback'];
+  const peer = startCli('datachannel-cli', ['answer', ...signalingArgs], { timeoutMs: 90_000 });
+  const signaling = createSignaling({ signaling: 'tcp-socket', port });
+  const pc = new RTCPeerConnection({ iceLoopbackOnly: true });
+  try {
+    const sender = new DescriptionSender(pc, signaling, false);
+    await signaling.connect();
+    const channel = pc.createDataChannel('chat');
+    const pong = new Promise<string>((resolve) => {
+      channel.onmessage = (e) => resolve(String(e.data));
+    });
+    channel.onopen = () => channel.send('ping 1');
+    await pc.setLocalDescription();
+    await sender.send();
+    void consumeSignaling(pc, signaling, sender, { onSignalingError: () => undefined }).catch(
+      () => undefined,
+    );
+    assert.equal(await pong, 'pong 1', 'the call works before the peer dies');
+
+    const states: { state: string; ms: number }[] = [];
+    let channelClosedMs = -1;
+    channel.onclose = () => {
+      channelClosedMs = performance.now() - killedAt;
+    };
+    const failed = new Promise<void>((resolve) => {
+      pc.onconnectionstatechange = () => {
+        states.push({ state: pc.connectionState, ms: performance.now() - killedAt });
+        if (pc.connectionState === 'failed') resolve();
+      };
+    });
+    peer.child.kill('SIGKILL');
+    const killedAt = performance.now();
+    await Promise.race([
+      failed,
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`states ${JSON.stringify(states)}`)), 25_000),
+      ),
+    ]);
+    await new Promise((r) => setImmediate(r));
+    const at = (s: string): number => states.find((x) => x.state === s)?.ms ?? -1;
+    console.log(
+      `dead peer: disconnected after ${at('disconnected').toFixed(0)} ms, failed after ${at('failed').toFixed(0)} ms, channel closed after ${channelClosedMs.toFixed(0)} ms`,
+    );
+    // Consent checks every 2.5 s (±20 %): the last answered one is up to ~3 s before the kill.
+    assert.ok(at('disconnected') > 2_000 && at('disconnected') < 8_000, JSON.stringify(states));
+    assert.ok(at('failed') > 12_000 && at('failed') < 18_000, JSON.stringify(states));
+    assert.deepEqual(
+      states.map((s) => s.state),
+      ['disconnected', 'failed'],
+    );
+    assert.equal(channel.readyState, 'closed');
+    assert.ok(channelClosedMs >= at('failed'), 'the channel closes when the connection fails');
+  } finally {
+    pc.close();
+    await signaling.close().catch(() => undefined);
+    peer.child.kill('SIGKILL');
+    await peer.finished;
+  }
+});
