@@ -6,8 +6,9 @@
  *   video must be sent at ≥ 2 Mbit/s within 10 s of connecting.
  * - tsrtc → Chromium over a 1 Mbit/s cap made by the kernel (an HTB class with a 500 ms byte FIFO, for UDP
  *   to Chromium's port only): frames keep flowing, our estimate settles under 1.2 Mbit/s, delay stays bounded.
+ * - tsrtc → tsrtc over the same cap (off by default, see below): a 1280×720 sender is limited by bandwidth.
  *
- * Both run only inside the loopback namespace (/work/shared/scripts/netns.sh), where `tc` is permitted.
+ * They run only inside the loopback namespace (/work/shared/scripts/netns.sh), where `tc` is permitted.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -300,6 +301,77 @@ describe('congestion control with Chromium', { skip }, () => {
       track.stop();
       pc.close();
       await page?.close();
+      await cap.remove();
+    }
+  });
+});
+
+/**
+ * Off by default: in 1 of 4 runs the sender sent almost nothing for 15 s (estimate 88–152 kbit/s, the encoder's
+ * output 4–64 kbit/s at 854×480; docs/bwe.md, "Real networks"). TSRTC_BWE_TSRTC=1 runs it.
+ */
+const tsrtcCapSkip =
+  process.env.TSRTC_BWE_TSRTC === '1'
+    ? tcSkipReason()
+    : 'tsrtc → tsrtc at a cap is not reliable yet (a stalled sender in 1 of 4 runs): set TSRTC_BWE_TSRTC=1';
+
+describe('congestion control between two tsrtc peers', () => {
+  it('tsrtc → tsrtc at a 1 Mbit/s cap: a 1280×720 sender adapts its size and rate to the link', {
+    skip: tsrtcCapSkip,
+  }, async () => {
+    const sender = new RTCPeerConnection({ iceLoopbackOnly: true });
+    const receiver = new RTCPeerConnection({ iceLoopbackOnly: true });
+    const cap = new LinkCap(1_000_000, 500);
+    const track = new NoiseTrack(1280, 720);
+    try {
+      // the receiver's candidates reach the sender only once UDP to their ports is capped
+      receiver.onicecandidate = (e) => {
+        const c = e.candidate?.toJSON();
+        void (c ? cap.limitTo(c) : Promise.resolve())
+          .then(() => sender.addIceCandidate(c))
+          .catch(() => undefined);
+      };
+      sender.onicecandidate = (e) =>
+        void receiver.addIceCandidate(e.candidate?.toJSON()).catch(() => undefined);
+      sender.addTransceiver(track, { direction: 'sendonly' });
+      await sender.setLocalDescription();
+      await receiver.setRemoteDescription(sender.localDescription!.toJSON());
+      await receiver.setLocalDescription();
+      await sender.setRemoteDescription(receiver.localDescription!.toJSON());
+      await waitConnected(sender);
+      const started = Date.now();
+      const rows: (Awaited<ReturnType<typeof ourStats>> & { at: number; target: number | undefined })[] = [];
+      while (Date.now() - started < 15_000) {
+        await sleep(1000);
+        let target: number | undefined;
+        for (const s of (await sender.getStats()).values() as Iterable<Record<string, unknown>>)
+          if (s.type === 'outbound-rtp' && typeof s.targetBitrate === 'number') target = s.targetBitrate;
+        rows.push({ at: Date.now() - started, target, ...(await ourStats(sender)) });
+      }
+      const table = rows.map((r, i) => {
+        const p = rows[i - 1];
+        const out = p ? kbps(((r.sent - p.sent) * 1000) / (r.at - p.at)) : 0;
+        return `${Math.round(r.at / 1000)}s out ${out}k est ${kbps(r.estimate ?? 0)}k target ${kbps(r.target ?? 0)}k ${r.width}px ${r.limitation} rtt ${r.rtt === undefined ? '-' : Math.round(r.rtt * 1000)}ms`;
+      });
+      const qdisc = await cap.summary();
+      console.log(`tsrtc → tsrtc at 1 Mbit/s:\n  ${table.join('\n  ')}\n  ${qdisc}`);
+      assert.ok(
+        Number(/Sent (\d+) bytes/.exec(qdisc)?.[1] ?? 0) > 400_000,
+        `the cap carried little: ${qdisc}`,
+      );
+      // 1280×720 needs ~830 kbit/s (docs/bwe.md, Targets): under the cap the layer is sent smaller, and says why
+      const late = rows.slice(-8);
+      assert.ok(
+        late.some((r) => r.limitation === 'bandwidth' && (r.width ?? 1280) < 1280),
+        `never limited by bandwidth: ${table.join('; ')}`,
+      );
+      const median = (v: number[]) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+      const target = median(late.map((r) => r.target ?? Number.POSITIVE_INFINITY));
+      assert.ok(target < 1.2e6, `encoder target median ${target} over the last 8 s`);
+    } finally {
+      track.stop();
+      sender.close();
+      receiver.close();
       await cap.remove();
     }
   });
