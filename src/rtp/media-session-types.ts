@@ -285,6 +285,8 @@ export interface BandwidthStats extends BandwidthEstimatorStats {
   sendPressure: boolean;
   /** Video frames refused by writeFrame because the queue was over maxQueueMs. */
   framesRefused: number;
+  /** Retransmissions not sent because they would have exceeded the estimate (over a 1 s window). */
+  retransmissionsLimited: number;
 }
 
 export interface MediaSessionStats {

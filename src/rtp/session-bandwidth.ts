@@ -53,6 +53,11 @@ export class SendBandwidth {
   readonly maxQueueMs: number;
   /** Video frames refused because the pacer's queue was too long. */
   framesRefused = 0;
+  /** Retransmissions refused by the budget below. */
+  retransmissionsLimited = 0;
+  /** Retransmission budget (bytes): refilled at the estimate, at most one second of it (libwebrtc's limit). */
+  private retransmitTokens = 0;
+  private retransmitRefilledAt: number | undefined;
 
   constructor(
     private readonly options: BandwidthOptions | false | undefined,
@@ -63,6 +68,29 @@ export class SendBandwidth {
     this.pacingFactor = o.pacingFactor ?? 2.5;
     this.pressureQueueMs = o.pressureQueueMs ?? 250;
     this.maxQueueMs = o.maxQueueMs ?? 1000;
+  }
+
+  /**
+   * May a retransmission of `bytes` go? Retransmissions together stay within the estimate over a second:
+   * at a tight link, NACKs for what the overflow dropped would otherwise refill the queue they came from.
+   * Without an estimator (no transport-cc or REMB) there is no limit.
+   */
+  admitRetransmission(now: number, bytes: number): boolean {
+    const e = this.estimator;
+    if (!e) return true;
+    const perMs = e.targetBitrate / 8000;
+    const last = this.retransmitRefilledAt;
+    this.retransmitTokens =
+      last === undefined
+        ? perMs * 1000
+        : Math.min(perMs * 1000, this.retransmitTokens + (now - last) * perMs);
+    this.retransmitRefilledAt = now;
+    if (bytes > this.retransmitTokens) {
+      this.retransmissionsLimited++;
+      return false;
+    }
+    this.retransmitTokens -= bytes;
+    return true;
   }
 
   /** After a negotiation: which feedback the send streams have decides whether an estimator runs. */
@@ -185,6 +213,7 @@ export class SendBandwidth {
       queueTimeMs: this.pacer.queueTimeMs(),
       sendPressure: this.pressure,
       framesRefused: this.framesRefused,
+      retransmissionsLimited: this.retransmissionsLimited,
       ...e.stats(),
     };
   }

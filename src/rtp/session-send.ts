@@ -219,7 +219,7 @@ export class SendSide {
               packet: undefined,
               bytes: r.bytes,
             };
-      this.pacer.enqueue(item, 'retransmission');
+      if (this.bandwidth.admitRetransmission(now, item.size)) this.pacer.enqueue(item, 'retransmission');
     }
     return true;
   }

@@ -23,7 +23,10 @@ export function chromiumSkipReason(): string | undefined {
   }
 }
 
-export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+/** `extraArgs`: more command-line switches (e.g. logging while a test is investigated). */
+export async function launchChromium(
+  extraArgs: string[] = [],
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const { chromium } = await import('playwright-core');
   const dir = mkdtempSync(join(tmpdir(), 'tsrtc-chromium-'));
   const context = await chromium.launchPersistentContext(dir, {
@@ -42,6 +45,7 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
       '--autoplay-policy=no-user-gesture-required',
+      ...extraArgs,
     ],
   });
   return {

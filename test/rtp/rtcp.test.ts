@@ -167,6 +167,24 @@ describe('RTCP', () => {
     assert.equal(toHex(serializeRtcp(ok)), '80cc0003000000017465737401020304');
   });
 
+  it('accepts transport-wide CC feedback padded with 1–3 bytes, as libwebrtc sends it', () => {
+    // 3 small deltas (3 bytes) end the packet off a word boundary: Chromium sets P and pads 3 bytes
+    const hex =
+      'afcd0006' + '00000001' + '00000002' + '0001' + '0003' + '000010' + '07' + '2003' + '04080c' + '000003';
+    const [p] = parseRtcp(fromHex(hex));
+    assert.ok(p?.type === 'twcc');
+    assert.equal(p.baseSequenceNumber, 1);
+    assert.equal(p.referenceTime, 16);
+    assert.equal(p.fbPktCount, 7);
+    assert.deepEqual(p.received, [
+      { sequenceNumber: 1, deltaUs: 1000 },
+      { sequenceNumber: 2, deltaUs: 2000 },
+      { sequenceNumber: 3, deltaUs: 3000 },
+    ]);
+    // still only the last packet of a compound may be padded, and by no more than its body
+    assert.equal(tryParseRtcp(fromHex('afcd0001' + '00000001' + '00000009')), undefined);
+  });
+
   it('rejects malformed compounds with ProtocolError', () => {
     const bad = [
       '80c8', // short

@@ -42,9 +42,11 @@ export function parseRtcp(data: Uint8Array): RtcpPacket[] {
     if (b0 & 0x20) {
       // only the last packet of a compound may be padded (RFC 3550 §6.4.1)
       const pad = data[bodyEnd - 1]!;
-      // the count covers whole 32-bit words of the body: every RTCP packet's content is word-aligned, and a
-      // body left unaligned would yield a packet (APP, unknown) that serializeRtcp refuses
-      if (pad === 0 || bodyEnd !== data.byteLength || pad > length - RTCP_HEADER_SIZE || pad & 3) {
+      // Transport-wide CC feedback ends in one-byte receive deltas, and libwebrtc pads it with 1–3 bytes to
+      // the next word (every Chromium feedback whose deltas are not word-sized); other packets' content is
+      // word-aligned, and a body left unaligned would yield a packet (APP, unknown) that serializeRtcp refuses
+      const twcc = data[at + 1] === RTCP_PT.RTPFB && (b0 & 0x1f) === RTPFB_FMT.TWCC;
+      if (pad === 0 || bodyEnd !== data.byteLength || pad > length - RTCP_HEADER_SIZE || (pad & 3 && !twcc)) {
         throw new ProtocolError('RTCP padding is invalid');
       }
       bodyEnd -= pad;
