@@ -168,7 +168,10 @@ export async function runSuite(
   }
   const rateStart = performance.now();
   const small = options.smallMessages;
-  if (wants('messages') && (await step('messages-100B', () => throughput(pair.tx, inbox, 100, small * 100)))) {
+  if (
+    wants('messages') &&
+    (await step('messages-100B', () => throughput(pair.tx, inbox, 100, small * 100)))
+  ) {
     add('messages-100B', small / ((performance.now() - rateStart) / 1000), 'msg/s');
   }
   if (!wants('pingpong')) return out;
