@@ -202,7 +202,8 @@ export class DtlsEngine {
         this.stats.malformedRecords++;
         return;
       }
-      this.processRecord(datagram.subarray(offset, next));
+      // One record per datagram is the common case: no view for it.
+      this.processRecord(offset === 0 && next === datagram.byteLength ? datagram : datagram.subarray(offset, next));
       offset = next;
       if (this.isEnded()) return;
     }
