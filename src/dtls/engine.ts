@@ -203,7 +203,9 @@ export class DtlsEngine {
         return;
       }
       // One record per datagram is the common case: no view for it.
-      this.processRecord(offset === 0 && next === datagram.byteLength ? datagram : datagram.subarray(offset, next));
+      this.processRecord(
+        offset === 0 && next === datagram.byteLength ? datagram : datagram.subarray(offset, next),
+      );
       offset = next;
       if (this.isEnded()) return;
     }

@@ -167,7 +167,8 @@ class AeadProtection implements RecordProtection {
     if (this.explicit) for (let i = 0; i < 8; i++) this.nonce[4 + i] = record[offset + i]!;
     if (this.native) {
       const out = slab.take(length);
-      if (this.native.open(record, offset + this.explicit, length, out, 0, INLINE_AAD, AAD_LENGTH)) return out;
+      if (this.native.open(record, offset + this.explicit, length, out, 0, INLINE_AAD, AAD_LENGTH))
+        return out;
       slab.giveBack(out);
       return undefined;
     }

@@ -107,7 +107,8 @@ export class PacketBuilder {
     }
     this.buf = this.slab;
     this.view = this.slabView;
-    const at = (this.base = this.slabOffset);
+    const at = this.slabOffset;
+    this.base = at;
     this.view.setUint16(at, this.sourcePort);
     this.view.setUint16(at + 2, this.destinationPort);
     this.view.setUint32(at + 4, verificationTag);

@@ -41,7 +41,7 @@ class Partial {
     let map = this.byIndex;
     if (!map) {
       const prev = list[list.length - 1];
-      if (prev === undefined || f.index === ((prev.index + 1) >>> 0)) list.push(f);
+      if (prev === undefined || f.index === (prev.index + 1) >>> 0) list.push(f);
       else {
         map = this.byIndex = new Map();
         for (const g of list) map.set(g.index, g);
