@@ -206,7 +206,7 @@ export abstract class AssociationCore {
     // A delayed SACK rides along with anything else that goes out; alone it waits for its timer.
     const sackPending = this.sackNow || (this.delayedSackAt !== undefined && (hasData || !b.empty));
     if (sackPending && this.receiver) {
-      b.addChunk(this.receiver.buildSack());
+      this.receiver.writeSack(b);
       this.sackNow = false;
       this.delayedSackAt = undefined;
       this.packetsSinceSack = 0;

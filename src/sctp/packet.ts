@@ -137,6 +137,19 @@ export class PacketBuilder {
     this.chunks++;
   }
 
+  /** Add a SACK without gap blocks or duplicate TSNs (the common one), written in place. */
+  addPlainSack(cumulativeTsnAck: number, window: number): void {
+    this.ensure(16);
+    const v = this.view;
+    const at = this.base + this.offset;
+    v.setUint32(at, 0x03000010); // type SACK (3), flags 0, length 16
+    v.setUint32(at + 4, cumulativeTsnAck);
+    v.setUint32(at + 8, window);
+    v.setUint32(at + 12, 0); // no gap blocks, no duplicates
+    this.offset += 16;
+    this.chunks++;
+  }
+
   /** Add a DATA (16-byte header) or I-DATA (20-byte header) chunk straight from the payload view. */
   addData(
     interleaved: boolean,
