@@ -66,6 +66,9 @@ export abstract class AssociationCore {
     checksum: 0,
   };
   protected readonly spans = new ChunkSpans();
+  /** The buffer of the last packet read and a DataView over all of it (reused while packets share it). */
+  protected viewBuffer: ArrayBufferLike | undefined;
+  protected bufferView: DataView = new DataView(new ArrayBuffer(0));
   protected initChunk: Uint8Array | undefined;
   protected cookieEcho: Uint8Array | undefined;
   protected t1At: number | undefined;

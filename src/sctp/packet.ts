@@ -26,28 +26,30 @@ export class ChunkSpans {
 export type ScanResult = 'ok' | 'short' | 'bad-chunk-length';
 
 /**
- * Reads the common header into `header` and the chunk framing into `spans`. Fails when the packet is
- * shorter than a header or a chunk length is below 4 or runs past the end of the packet.
+ * Reads the common header into `header` and the chunk framing into `spans` (offsets relative to the
+ * packet, which starts at `base` in `view`). Fails when the packet is shorter than a header or a chunk
+ * length is below 4 or runs past the end of the packet.
  */
 export function scanPacket(
   view: DataView,
   length: number,
   header: PacketHeader,
   spans: ChunkSpans,
+  base = 0,
 ): ScanResult {
   spans.count = 0;
   if (length < COMMON_HEADER_SIZE + 4) return 'short';
-  header.sourcePort = view.getUint16(0);
-  header.destinationPort = view.getUint16(2);
-  header.verificationTag = view.getUint32(4);
-  header.checksum = view.getUint32(8, true);
+  header.sourcePort = view.getUint16(base);
+  header.destinationPort = view.getUint16(base + 2);
+  header.verificationTag = view.getUint32(base + 4);
+  header.checksum = view.getUint32(base + 8, true);
   let offset = COMMON_HEADER_SIZE;
   while (offset + 4 <= length) {
-    const chunkLength = view.getUint16(offset + 2);
+    const chunkLength = view.getUint16(base + offset + 2);
     if (chunkLength < 4 || offset + chunkLength > length) return 'bad-chunk-length';
     const i = spans.count++;
-    spans.types[i] = view.getUint8(offset);
-    spans.flags[i] = view.getUint8(offset + 1);
+    spans.types[i] = view.getUint8(base + offset);
+    spans.flags[i] = view.getUint8(base + offset + 1);
     spans.offsets[i] = offset;
     spans.lengths[i] = chunkLength;
     offset += (chunkLength + 3) & ~3;
