@@ -117,7 +117,14 @@ async function pingPong(ch: BenchChannel, inbox: Inbox, rounds: number): Promise
  */
 export async function runSuite(
   pair: ConnectedPair,
-  options: { volumeMiB: number; smallMessages: number; rounds: number; remoteUsage?: () => Promise<Usage> },
+  options: {
+    volumeMiB: number;
+    smallMessages: number;
+    rounds: number;
+    remoteUsage?: () => Promise<Usage>;
+    /** Steps to run (after the warm-up): `throughput`, `messages`, `pingpong`; all when absent. */
+    steps?: readonly string[];
+  },
   onError: (metric: string, error: string) => void,
 ): Promise<Result[]> {
   const inbox = new Inbox(pair.tx);
@@ -145,7 +152,8 @@ export async function runSuite(
   const volume = options.volumeMiB * MB;
   // Warm up the path (JIT, cwnd) before measuring.
   await step('warm-up', () => throughput(pair.tx, inbox, 16 * 1024, 2 * MB));
-  for (const size of [16, 64]) {
+  const wants = (name: string) => !options.steps || options.steps.includes(name);
+  for (const size of wants('throughput') ? [16, 64] : []) {
     const name = `${size}KiB`;
     const [l0, r0] = await sample();
     const rate = await step(`throughput-${name}`, () => throughput(pair.tx, inbox, size * 1024, volume));
@@ -160,9 +168,13 @@ export async function runSuite(
   }
   const rateStart = performance.now();
   const small = options.smallMessages;
-  if (await step('messages-100B', () => throughput(pair.tx, inbox, 100, small * 100))) {
+  if (
+    wants('messages') &&
+    (await step('messages-100B', () => throughput(pair.tx, inbox, 100, small * 100)))
+  ) {
     add('messages-100B', small / ((performance.now() - rateStart) / 1000), 'msg/s');
   }
+  if (!wants('pingpong')) return out;
   const [l0, r0] = await sample();
   const samples = await step('pingpong-5000B', () => pingPong(pair.tx, inbox, options.rounds));
   const [l1, r1] = await sample();

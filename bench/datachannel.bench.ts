@@ -16,7 +16,10 @@
  *   BENCH_PROCESSES=1,2,2p              modes
  *   BENCH_NATIVE=1,0                    tsrtc engines (default: both when the addon loads, else 0)
  *   BENCH_REPEAT=3  BENCH_QUICK=1       rounds; smaller volumes
+ *   BENCH_STEPS=pingpong                steps after the warm-up (throughput, messages, pingpong; default all)
+ *   BENCH_ROUNDS=1000                   ping-pong round trips
  *   BENCH_CPU_PROF=<dir>                --cpu-prof every driver and child into <dir>
+ *   BENCH_NODE_FLAGS='--trace-gc'       more node flags for every driver and child
  */
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -38,7 +41,8 @@ const CONFIG_LIMIT_MS = 300_000;
 
 function profileArgs(): string[] {
   const dir = process.env.BENCH_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  const extra = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra];
 }
 
 // ---- the child: the far end of a two-process pair ----
@@ -114,7 +118,8 @@ async function driverMain(lib: LibName, mode: Mode): Promise<void> {
       {
         volumeMiB: QUICK || slow ? 8 : 32,
         smallMessages: QUICK || slow ? 5_000 : 40_000,
-        rounds: QUICK || slow ? 200 : 1000,
+        rounds: Number(process.env.BENCH_ROUNDS ?? (QUICK || slow ? 200 : 1000)),
+        ...(process.env.BENCH_STEPS ? { steps: process.env.BENCH_STEPS.split(',') } : {}),
         ...(remoteUsage ? { remoteUsage } : {}),
       },
       (metric, error) => emit({ metric, error }),

@@ -6,6 +6,7 @@
  * ratios to node-datachannel from the same run (setup and RTT: ours / reference, below 1.0 = faster).
  *
  *   npm run bench -- peerconnection   (inside netns.sh; BENCH_RUNS=20, BENCH_STACKS=…, BENCH_NATIVE=1,0)
+ *   BENCH_STACKS=tsrtc>node-datachannel,node-datachannel>tsrtc   mixed pairs (offerer>answerer), setup only
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -46,17 +47,17 @@ interface Channel {
   send(data: Uint8Array | string): void;
 }
 
-async function setupOnce(make: () => Promise<AnyPeer>): Promise<number> {
-  const c = await connect(make);
+async function setupOnce(make: () => Promise<AnyPeer>, makeB = make): Promise<number> {
+  const c = await connect(make, makeB);
   await c.a.close();
   await c.b.close();
   return c.ms;
 }
 
-async function connect(make: () => Promise<AnyPeer>): Promise<Connected> {
+async function connect(make: () => Promise<AnyPeer>, makeB = make): Promise<Connected> {
   const t0 = performance.now();
   const a = await make();
-  const b = await make();
+  const b = await makeB();
   listen<{ candidate: unknown }>(a, 'icecandidate', (e) => {
     if (e.candidate) void b.addIceCandidate(e.candidate as never).catch(() => undefined);
   });
@@ -132,18 +133,30 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-async function measure(name: string, make: () => Promise<AnyPeer>): Promise<number | undefined> {
+async function measure(
+  name: string,
+  make: () => Promise<AnyPeer>,
+  makeB = make,
+): Promise<number | undefined> {
   const times: number[] = [];
   try {
-    await setupOnce(make); // warm-up (module loading, JIT)
-    for (let i = 0; i < RUNS; i++) times.push(await setupOnce(make));
+    await setupOnce(make, makeB); // warm-up (module loading, JIT)
+    for (let i = 0; i < RUNS; i++) times.push(await setupOnce(make, makeB));
   } catch (err) {
     console.log(JSON.stringify({ bench: 'pc.setup_to_open', stack: name, error: (err as Error).message }));
     return undefined;
   }
   const m = median(times);
+  const sorted = [...times].sort((x, y) => x - y);
   console.log(
-    JSON.stringify({ bench: 'pc.setup_to_open', stack: name, runs: RUNS, median_ms: +m.toFixed(2) }),
+    JSON.stringify({
+      bench: 'pc.setup_to_open',
+      stack: name,
+      runs: RUNS,
+      median_ms: +m.toFixed(2),
+      min_ms: +sorted[0]!.toFixed(2),
+      max_ms: +sorted[sorted.length - 1]!.toFixed(2),
+    }),
   );
   return m;
 }
@@ -183,8 +196,13 @@ async function transfer(name: string, make: () => Promise<AnyPeer>): Promise<Tra
   }
 }
 
-type StackName = 'tsrtc' | 'node-datachannel' | '@roamhq/wrtc' | 'werift';
-const STACKS: Record<StackName, () => Promise<AnyPeer>> = {
+type StackName =
+  | 'tsrtc'
+  | 'node-datachannel'
+  | '@roamhq/wrtc'
+  | 'werift'
+  | `${'tsrtc' | 'node-datachannel'}>${'tsrtc' | 'node-datachannel'}`;
+const STACKS: Record<string, () => Promise<AnyPeer>> = {
   tsrtc: async () => new RTCPeerConnection({ iceLoopbackOnly: true }) as unknown as AnyPeer,
   'node-datachannel': async () => (await NODE_DATACHANNEL.create()) as unknown as AnyPeer,
   '@roamhq/wrtc': async () => (await ROAMHQ_WRTC.create()) as unknown as AnyPeer,
@@ -195,6 +213,13 @@ const STACKS: Record<StackName, () => Promise<AnyPeer>> = {
 async function stackMain(name: StackName): Promise<void> {
   // Native peers' threads do not keep Node's event loop alive while we await them.
   const keepAlive = setInterval(() => {}, 1000);
+  if (name.includes('>')) {
+    // A mixed pair, offerer>answerer: setup only.
+    const [offerer, answerer] = name.split('>') as [StackName, StackName];
+    await measure(name, STACKS[offerer], STACKS[answerer]);
+    clearInterval(keepAlive);
+    process.exit(0);
+  }
   await measure(name, STACKS[name]);
   await transfer(name, STACKS[name]);
   clearInterval(keepAlive);
@@ -253,7 +278,7 @@ async function main(): Promise<void> {
   const refTransfer = reference.find((l) => l.mb_per_s !== undefined);
   for (const name of wanted) {
     if (name === 'node-datachannel') continue;
-    if (name !== 'tsrtc') {
+    if (name !== 'tsrtc' && !(name.includes('>') && name.includes('tsrtc'))) {
       runStack(name);
       continue;
     }

@@ -5,9 +5,10 @@
  * full packets, and after a burst of input so one SACK covers the burst.
  */
 
-import { copyBytes } from '../common/bytes.js';
 import { invalidState, operationError } from '../common/errors.js';
 import { type EventHandler, type EventInit, RtcEventTarget } from '../common/events.js';
+import { queueLightMicrotask } from '../common/microtask.js';
+import { ByteSlab } from '../common/slab.js';
 import type { DtlsTransportLike } from '../common/transport.js';
 import { nodeRuntime, type Runtime, type RuntimeOptions } from '../net/runtime.js';
 import { type WakeRegistration, WakeScheduler } from '../net/wake-scheduler.js';
@@ -257,11 +258,10 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
   sendMessage(channel: RTCDataChannel, ppid: number, data: Uint8Array): boolean {
     const engine = this.engine;
     if (!engine || channel.id === null) return false;
-    // The caller may reuse its buffer after send() returns (W3C), so the engine gets its own copy.
+    // The caller may reuse its buffer after send() returns (W3C), so the engine gets its own copy:
+    // small messages in a shared slab (one view object instead of an ArrayBuffer and a view).
     const bytes =
-      ppid === PPID.STRING || ppid === PPID.STRING_EMPTY || ppid === PPID.BINARY_EMPTY
-        ? data
-        : copyBytes(data);
+      ppid === PPID.STRING || ppid === PPID.STRING_EMPTY || ppid === PPID.BINARY_EMPTY ? data : copyOut(data);
     const ok = engine.send(this.now(), channel.id, ppid, bytes);
     if (ok) this.requestFlush();
     return ok;
@@ -298,7 +298,7 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
   private requestFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    queueMicrotask(this.flush);
+    queueLightMicrotask(this.flush);
   }
 
   private readonly flush = (): void => {
@@ -413,4 +413,13 @@ function settingsOf(ch: RTCDataChannel): ChannelSettings {
     priority: PRIORITY[ch.priority],
     negotiated: ch.negotiated,
   };
+}
+
+/** Copies of outgoing messages: views never handed out twice, kept by SCTP until acknowledged. */
+const outgoing = new ByteSlab();
+
+function copyOut(data: Uint8Array): Uint8Array {
+  const copy = outgoing.take(data.byteLength);
+  copy.set(data);
+  return copy;
 }

@@ -124,9 +124,19 @@ export class DtlsEngine {
 
   /** Encrypt and queue one application data record. False when not connected or too large. */
   send(data: Uint8Array): boolean {
-    if (this.state !== 'connected' || data.byteLength > MAX_PLAINTEXT) return false;
-    this.transmits.push(this.records.seal(ContentType.applicationData, 1, data));
+    const record = this.sealApplicationData(data);
+    if (!record) return false;
+    this.transmits.push(record);
     return true;
+  }
+
+  /**
+   * Encrypt one application data record and return it instead of queueing it (the caller sends it after
+   * whatever `pollTransmit` still holds). Undefined when not connected or too large.
+   */
+  sealApplicationData(data: Uint8Array): Uint8Array | undefined {
+    if (this.state !== 'connected' || data.byteLength > MAX_PLAINTEXT) return undefined;
+    return this.records.seal(ContentType.applicationData, 1, data);
   }
 
   /** Send close_notify and close. */
@@ -202,7 +212,10 @@ export class DtlsEngine {
         this.stats.malformedRecords++;
         return;
       }
-      this.processRecord(datagram.subarray(offset, next));
+      // One record per datagram is the common case: no view for it.
+      this.processRecord(
+        offset === 0 && next === datagram.byteLength ? datagram : datagram.subarray(offset, next),
+      );
       offset = next;
       if (this.isEnded()) return;
     }

@@ -97,7 +97,14 @@ export class CbcProtection implements RecordProtection {
     return out;
   }
 
-  open(type: number, epoch: number, sequence: number, fragment: Uint8Array): Uint8Array | undefined {
+  open(
+    type: number,
+    epoch: number,
+    sequence: number,
+    record: Uint8Array,
+    offset = 0,
+  ): Uint8Array | undefined {
+    const fragment = offset === 0 ? record : record.subarray(offset);
     if (fragment.byteLength < BLOCK * 3 || fragment.byteLength % BLOCK !== 0) return undefined;
     // The first block decrypts against the previous record's chain: garbage, and dropped.
     const plain = this.decipher.update(fragment).subarray(BLOCK);

@@ -33,10 +33,17 @@ export interface RecordProtection {
    */
   seal(type: number, epoch: number, sequence: number, plaintext: Uint8Array): Uint8Array;
   /**
-   * Decrypt a record fragment; undefined when it does not authenticate. The plaintext is new memory
-   * (the fragment is neither kept nor changed), the caller's to keep.
+   * Decrypt a record fragment (`fragment` from `offset` on: the whole record can be passed with the
+   * header length, saving a view per record); undefined when it does not authenticate. The plaintext is
+   * new memory (the fragment is neither kept nor changed), the caller's to keep.
    */
-  open(type: number, epoch: number, sequence: number, fragment: Uint8Array): Uint8Array | undefined;
+  open(
+    type: number,
+    epoch: number,
+    sequence: number,
+    fragment: Uint8Array,
+    offset?: number,
+  ): Uint8Array | undefined;
   /** Bytes a record grows by at most (header excluded), for MTU budgeting. */
   readonly overhead: number;
 }
@@ -147,17 +154,25 @@ class AeadProtection implements RecordProtection {
     return out;
   }
 
-  open(type: number, epoch: number, sequence: number, fragment: Uint8Array): Uint8Array | undefined {
-    const length = fragment.byteLength - this.explicit - TAG;
-    if (length < 0) return undefined;
+  open(
+    type: number,
+    epoch: number,
+    sequence: number,
+    record: Uint8Array,
+    offset = 0,
+  ): Uint8Array | undefined {
+    const length = record.byteLength - offset - this.explicit - TAG;
+    if (length < 0 || offset < 0) return undefined;
     this.prepare(type, epoch, sequence, length);
-    if (this.explicit) for (let i = 0; i < 8; i++) this.nonce[4 + i] = fragment[i]!;
+    if (this.explicit) for (let i = 0; i < 8; i++) this.nonce[4 + i] = record[offset + i]!;
     if (this.native) {
       const out = slab.take(length);
-      if (this.native.open(fragment, this.explicit, length, out, 0, INLINE_AAD, AAD_LENGTH)) return out;
+      if (this.native.open(record, offset + this.explicit, length, out, 0, INLINE_AAD, AAD_LENGTH))
+        return out;
       slab.giveBack(out);
       return undefined;
     }
+    const fragment = offset === 0 ? record : record.subarray(offset);
     try {
       const decipher = aeadDecipher(this.algorithm, this.key!, this.nonce);
       decipher.setAuthTag(fragment.subarray(fragment.byteLength - TAG));

@@ -83,14 +83,13 @@ export class RecordLayer {
    * belongs to the next epoch and may be read after ChangeCipherSpec, or 'dropped'.
    */
   open(h: RecordHeader, record: Uint8Array, handshaking: boolean): OpenResult {
-    const fragment = record.subarray(RECORD_HEADER_LENGTH);
-    if (h.epoch === 0) return fragment;
+    if (h.epoch === 0) return record.subarray(RECORD_HEADER_LENGTH);
     if (h.epoch === this.readEpoch && this.readProtection) {
       if (!this.replay.check(h.sequence)) {
         this.stats.replayedRecords++;
         return 'dropped';
       }
-      const opened = this.readProtection.open(h.type, h.epoch, h.sequence, fragment);
+      const opened = this.readProtection.open(h.type, h.epoch, h.sequence, record, RECORD_HEADER_LENGTH);
       if (!opened) {
         // Records that fail authentication are dropped silently (RFC 6347 §4.1.2.7).
         this.stats.authFailures++;

@@ -211,8 +211,11 @@ export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> impl
   send(data: Uint8Array): void {
     const engine = this.engine;
     if (!engine || this.currentState !== 'connected') return;
-    if (!engine.send(data)) return;
+    // Sealed and sent directly, not through the engine's queue (an array push and shift per record).
+    const record = engine.sealApplicationData(data);
+    if (!record) return;
     for (let d = engine.pollTransmit(); d; d = engine.pollTransmit()) this.iceTransport.send(d);
+    this.iceTransport.send(record);
   }
 
   /** Send an already protected SRTP/SRTCP packet down the ICE transport. */

@@ -3,6 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import type { TransportAddress } from '../common/engine.js';
+import { queueLightMicrotask } from '../common/microtask.js';
 import { nativeAddon } from '../common/native.js';
 import type { DatagramSocket } from './runtime.js';
 
@@ -224,7 +225,7 @@ export class UdpSocket implements DatagramSocket {
     this.pending.push(data);
     if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(this.flush);
+      queueLightMicrotask(this.flush);
     }
   }
 

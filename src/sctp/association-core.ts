@@ -66,6 +66,9 @@ export abstract class AssociationCore {
     checksum: 0,
   };
   protected readonly spans = new ChunkSpans();
+  /** The buffer of the last packet read and a DataView over all of it (reused while packets share it). */
+  protected viewBuffer: ArrayBufferLike | undefined;
+  protected bufferView: DataView = new DataView(new ArrayBuffer(0));
   protected initChunk: Uint8Array | undefined;
   protected cookieEcho: Uint8Array | undefined;
   protected t1At: number | undefined;
@@ -206,7 +209,7 @@ export abstract class AssociationCore {
     // A delayed SACK rides along with anything else that goes out; alone it waits for its timer.
     const sackPending = this.sackNow || (this.delayedSackAt !== undefined && (hasData || !b.empty));
     if (sackPending && this.receiver) {
-      b.addChunk(this.receiver.buildSack());
+      this.receiver.writeSack(b);
       this.sackNow = false;
       this.delayedSackAt = undefined;
       this.packetsSinceSack = 0;

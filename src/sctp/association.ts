@@ -116,10 +116,16 @@ export class Association extends AssociationCore {
   handleInput(now: number, packet: Uint8Array): void {
     this.now = now;
     this.stats.packetsReceived++;
-    const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+    // One DataView per underlying buffer (packets arrive as views into shared slabs), not one per packet.
+    if (packet.buffer !== this.viewBuffer) {
+      this.viewBuffer = packet.buffer;
+      this.bufferView = new DataView(packet.buffer);
+    }
+    const view = this.bufferView;
+    const base = packet.byteOffset;
     const h = this.header;
     const spans = this.spans;
-    if (scanPacket(view, packet.byteLength, h, spans) !== 'ok') {
+    if (scanPacket(view, packet.byteLength, h, spans, base) !== 'ok') {
       this.stats.dropped.malformed++;
       return;
     }
@@ -137,7 +143,7 @@ export class Association extends AssociationCore {
       return;
     }
     try {
-      this.processChunks(now, packet, view);
+      this.processChunks(now, packet, view, base);
     } catch (e) {
       // Truncated or inconsistent chunk bodies: drop the rest of the packet.
       this.stats.dropped.malformed++;
@@ -155,7 +161,8 @@ export class Association extends AssociationCore {
     return tag === this.localTag;
   }
 
-  protected processChunks(now: number, packet: Uint8Array, view: DataView): void {
+  /** `view` covers `packet.buffer`; `base` is where the packet starts in it. */
+  protected processChunks(now: number, packet: Uint8Array, view: DataView, base: number): void {
     const spans = this.spans;
     let hadData = false;
     let immediate = false;
@@ -168,11 +175,11 @@ export class Association extends AssociationCore {
       if (type === ChunkType.DATA || type === ChunkType.I_DATA) {
         hadData = true;
         if (flags & DATA_IMMEDIATE) immediate = true;
-        this.onDataChunk(type, flags, view, packet, offset, length);
+        this.onDataChunk(type, flags, view, base, packet, offset, length);
         continue;
       }
       const body = new ByteReader(packet, offset + 4, length - 4);
-      if (!this.onControlChunk(now, type, body, packet.subarray(offset, offset + length))) return;
+      if (!this.onControlChunk(now, type, body, packet, offset, length)) return;
       if (this.state === 'closed' && !this.sender) return;
     }
     if (hadData && this.receiver) {
@@ -196,6 +203,7 @@ export class Association extends AssociationCore {
     type: number,
     flags: number,
     view: DataView,
+    base: number,
     packet: Uint8Array,
     offset: number,
     length: number,
@@ -207,21 +215,30 @@ export class Association extends AssociationCore {
       this.stats.dropped.state++;
       return;
     }
-    const tsn = view.getUint32(offset + 4);
-    const streamId = view.getUint16(offset + 8);
+    const at = base + offset;
+    const tsn = view.getUint32(at + 4);
+    const streamId = view.getUint16(at + 8);
     const payload = packet.subarray(offset + headerSize, offset + length);
     if (interleaved) {
-      const mid = view.getUint32(offset + 12);
-      const ppidOrFsn = view.getUint32(offset + 16);
+      const mid = view.getUint32(at + 12);
+      const ppidOrFsn = view.getUint32(at + 16);
       const begin = (flags & 0x02) !== 0;
       r.onData(tsn, flags, streamId, mid, begin ? 0 : ppidOrFsn, begin ? ppidOrFsn : 0, payload);
     } else {
-      r.onData(tsn, flags, streamId, view.getUint16(offset + 10), tsn, view.getUint32(offset + 12), payload);
+      r.onData(tsn, flags, streamId, view.getUint16(at + 10), tsn, view.getUint32(at + 12), payload);
     }
   }
 
   /** Returns false to stop processing the rest of the packet. */
-  protected onControlChunk(now: number, type: number, body: ByteReader, raw: Uint8Array): boolean {
+  /** `packet[offset, offset + length)` is the whole chunk (only an unknown chunk needs it as bytes). */
+  protected onControlChunk(
+    now: number,
+    type: number,
+    body: ByteReader,
+    packet: Uint8Array,
+    offset: number,
+    length: number,
+  ): boolean {
     switch (type) {
       case ChunkType.INIT:
         this.onInit(decodeInit(body));
@@ -274,7 +291,7 @@ export class Association extends AssociationCore {
         if (this.sender && this.receiver) this.reconfig.onChunk(now, body);
         return true;
       default:
-        return this.onUnknownChunk(type, raw);
+        return this.onUnknownChunk(type, packet.subarray(offset, offset + length));
     }
   }
 

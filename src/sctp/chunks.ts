@@ -146,8 +146,8 @@ export function encodeSack(
     .u32(window)
     .u16(gaps.length / 2)
     .u16(duplicates.length);
-  for (const g of gaps) w.u16(g);
-  for (const d of duplicates) w.u32(d);
+  for (let i = 0; i < gaps.length; i++) w.u16(gaps[i]!);
+  for (let i = 0; i < duplicates.length; i++) w.u32(duplicates[i]!);
   return endChunk(w);
 }
 

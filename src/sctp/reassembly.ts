@@ -24,16 +24,32 @@ export interface InboundMessage {
   unordered: boolean;
 }
 
-/** A message being put together. */
+/**
+ * A message being put together. Fragments that arrive in index order (the common case) are kept in an
+ * array, without a Map; the first one out of order moves them into a Map keyed by index.
+ */
 class Partial {
-  readonly fragments = new Map<number, Fragment>();
+  private list: Fragment[] = [];
+  private byIndex: Map<number, Fragment> | undefined;
   first: number | undefined;
   last: number | undefined;
   bytes = 0;
   ppid = 0;
 
   add(f: Fragment): void {
-    this.fragments.set(f.index, f);
+    const list = this.list;
+    let map = this.byIndex;
+    if (!map) {
+      const prev = list[list.length - 1];
+      if (prev === undefined || f.index === (prev.index + 1) >>> 0) list.push(f);
+      else {
+        map = this.byIndex = new Map();
+        for (const g of list) map.set(g.index, g);
+        this.list = [];
+      }
+    }
+    // A repeated index replaces the earlier fragment; its bytes stay counted until the message leaves.
+    if (map) map.set(f.index, f);
     this.bytes += f.payload.byteLength;
     if (f.flags & DATA_BEGIN) {
       this.first = f.index;
@@ -42,18 +58,28 @@ class Partial {
     if (f.flags & DATA_END) this.last = f.index;
   }
 
+  private get size(): number {
+    return this.byIndex ? this.byIndex.size : this.list.length;
+  }
+
   get complete(): boolean {
     if (this.first === undefined || this.last === undefined) return false;
-    return this.fragments.size === ((this.last - this.first) >>> 0) + 1;
+    if (this.size !== ((this.last - this.first) >>> 0) + 1) return false;
+    // In the array, consecutive indices from the first one: the begin must be the first element.
+    return this.byIndex !== undefined || this.list[0]!.index === this.first;
+  }
+
+  private at(i: number): Fragment {
+    return this.byIndex ? this.byIndex.get(i)! : this.list[(i - this.first!) >>> 0]!;
   }
 
   /** Joins the payloads; a single fragment is returned as is (a view, no copy). */
   assemble(): Uint8Array {
-    if (this.fragments.size === 1) return this.fragments.get(this.first!)!.payload;
+    if (this.size === 1) return this.at(this.first!).payload;
     const out = new Uint8Array(this.bytes);
     let at = 0;
     for (let i = this.first!; ; i = (i + 1) >>> 0) {
-      const p = this.fragments.get(i)!.payload;
+      const p = this.at(i).payload;
       out.set(p, at);
       at += p.byteLength;
       if (i === this.last) break;
@@ -72,6 +98,11 @@ export class InboundStream {
   private readonly unorderedById = new Map<number, Partial>();
   /** Unordered DATA fragments keyed by TSN (no message id on the wire). */
   private readonly unorderedFragments = new Map<number, Fragment>();
+  /**
+   * The partial ordered message with sequence `nextSequence`, kept outside `ordered`: in-order traffic
+   * then never touches the Maps (whose growing and shrinking allocate on every message).
+   */
+  private head: Partial | undefined;
   /** Complete ordered messages waiting for their turn; SKIPPED marks a discarded one. */
   private readonly ready = new Map<number, InboundMessage | typeof SKIPPED>();
 
@@ -87,6 +118,7 @@ export class InboundStream {
   get idle(): boolean {
     return (
       this.ordered.size === 0 &&
+      this.head === undefined &&
       this.unorderedById.size === 0 &&
       this.unorderedFragments.size === 0 &&
       this.ready.size === 0
@@ -107,6 +139,8 @@ export class InboundStream {
     if (!unordered && (this.seqLt(f.sequence, this.nextSequence) || this.ready.get(f.sequence) === SKIPPED)) {
       return false;
     }
+    if (!unordered && f.sequence === this.nextSequence && (this.head || !this.ordered.has(f.sequence)))
+      return this.addHead(f);
     const map = unordered ? this.unorderedById : this.ordered;
     let p = map.get(f.sequence);
     if (!p) {
@@ -133,6 +167,28 @@ export class InboundStream {
       this.ready.set(f.sequence, message);
       this.flushOrdered();
     }
+    return true;
+  }
+
+  /** A fragment of the next ordered message: assembled in `head`, delivered at once when complete. */
+  private addHead(f: Fragment): boolean {
+    let p = this.head;
+    if (!p) p = this.head = new Partial();
+    p.add(f);
+    if (p.bytes > this.maxMessageSize) {
+      this.head = undefined;
+      this.release(p.bytes);
+      this.ready.set(f.sequence, SKIPPED);
+      this.refuse(this.streamId);
+      this.flushOrdered();
+      return true;
+    }
+    if (!p.complete) return true;
+    this.head = undefined;
+    this.nextSequence = this.nextOf(this.nextSequence);
+    this.release(p.bytes);
+    this.deliver({ streamId: this.streamId, ppid: p.ppid, data: p.assemble(), unordered: false });
+    if (this.ready.size > 0) this.flushOrdered();
     return true;
   }
 
@@ -184,6 +240,10 @@ export class InboundStream {
 
   /** FORWARD-TSN / I-FORWARD-TSN: give up on ordered messages up to and including `sequence`. */
   skipOrdered(sequence: number): void {
+    if (this.head && !this.seqLt(sequence, this.nextSequence)) {
+      this.release(this.head.bytes);
+      this.head = undefined;
+    }
     for (const [seq, p] of this.ordered) {
       if (!this.seqLt(sequence, seq)) {
         this.ordered.delete(seq);
@@ -231,6 +291,8 @@ export class InboundStream {
   /** RFC 6525 incoming reset: sequence numbers restart at 0; partial data is dropped. */
   reset(): void {
     for (const p of this.ordered.values()) this.release(p.bytes);
+    if (this.head) this.release(this.head.bytes);
+    this.head = undefined;
     for (const p of this.unorderedById.values()) this.release(p.bytes);
     for (const f of this.unorderedFragments.values()) this.release(f.payload.byteLength);
     for (const m of this.ready.values()) if (m) this.release(m.data.byteLength);

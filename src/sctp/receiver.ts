@@ -6,6 +6,7 @@
 
 import { encodeSack, type ForwardTsnChunk } from './chunks.js';
 import { DATA_UNORDERED } from './constants.js';
+import type { PacketBuilder } from './packet.js';
 import { type Fragment, type InboundMessage, InboundStream } from './reassembly.js';
 import { tsnGt, tsnLte } from './serial.js';
 
@@ -159,6 +160,13 @@ export class Receiver {
   }
 
   /** Build a SACK and clear the duplicate list. */
+  /** Add the SACK to the packet being built (in place when it has no gaps or duplicates). */
+  writeSack(b: PacketBuilder): void {
+    if (this.above.size === 0 && this.duplicates.length === 0)
+      b.addPlainSack(this.cumulativeTsn, this.advertisedWindow);
+    else b.addChunk(this.buildSack());
+  }
+
   buildSack(): Uint8Array {
     let gaps: number[] = EMPTY;
     if (this.above.size > 0) {
