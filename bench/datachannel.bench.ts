@@ -11,7 +11,7 @@
  * and mode (higher is better: for MB/s and msg/s ours/reference, for ms and ms/MiB reference/ours). With
  * BENCH_REPEAT=n the rounds repeat and a `summary` line per figure gives the range over the rounds.
  *
- *   npm run bench -- datachannel     (inside /work/shared/scripts/netns.sh)
+ *   npm run bench -- datachannel     (inside ../shared/scripts/netns.sh)
  *   BENCH_LIBS=node-datachannel,tsrtc   libraries (also tsrtc-memory, tsrtc-dtls, wrtc, werift)
  *   BENCH_PROCESSES=1,2,2p              modes
  *   BENCH_NATIVE=1,0                    tsrtc engines (default: both when the addon loads, else 0)

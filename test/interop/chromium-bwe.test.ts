@@ -9,7 +9,7 @@
  *   to Chromium's port only): frames keep flowing, our estimate settles under 1.2 Mbit/s, delay stays bounded.
  * - tsrtc → tsrtc over the same cap (off by default, see below): a 1280×720 sender is limited by bandwidth.
  *
- * They run only inside the loopback namespace (/work/shared/scripts/netns.sh), where `tc` is permitted.
+ * They run only inside the loopback namespace (../shared/scripts/netns.sh), where `tc` is permitted.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';

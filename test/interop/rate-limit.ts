@@ -26,7 +26,7 @@ export function tcSkipReason(): string | undefined {
     execFileSync(TC, ['qdisc', 'del', 'dev', 'lo', 'root'], { stdio: 'pipe' });
     return undefined;
   } catch (e) {
-    return `\`tc\` may not change lo here (run inside /work/shared/scripts/netns.sh): ${(e as Error).message.split('\n')[0]}`;
+    return `\`tc\` may not change lo here (run inside ../shared/scripts/netns.sh): ${(e as Error).message.split('\n')[0]}`;
   }
 }
 

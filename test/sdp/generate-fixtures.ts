@@ -1,7 +1,7 @@
 /**
  * Writes the npm peers' and Chromium's real SDP into test/sdp/fixtures/ (`<peer>-<scenario>-<offer|answer>[-gathered].sdp`).
  * Run inside the loopback-only namespace:
- *   /work/shared/scripts/netns.sh npx tsx test/sdp/generate-fixtures.ts
+ *   ../shared/scripts/netns.sh npx tsx test/sdp/generate-fixtures.ts
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
  * of our own that rate-limits one direction (1 Mbit/s, a 200 ms drop-tail queue, as `tc tbf` would), with
  * the synthetic encoder following the target. The estimate converges to the cap (0.90–0.94 of it on a quiet
  * machine; timer lateness on a loaded one reads as queueing and holds it lower).
- * Run inside the loopback-only namespace: /work/shared/scripts/netns.sh npm test -- test/rtp/bwe/real-socket.test.ts
+ * Run inside the loopback-only namespace: ../shared/scripts/netns.sh npm test -- test/rtp/bwe/real-socket.test.ts
  */
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
