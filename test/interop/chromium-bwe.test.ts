@@ -302,10 +302,17 @@ describe('congestion control with Chromium', { skip }, () => {
       const estimate = median(late.map((r) => r.estimate ?? Number.POSITIVE_INFINITY));
       assert.ok(estimate < 1.2e6 && estimate > 0.15e6, `estimate median ${estimate} over the last 8 s`);
       assert.ok(estimates.length > 0, 'bandwidthestimate events fired');
-      // delay: the RTT our RTCP measures crosses the capped queue; a sender that ignored the cap would fill
-      // its 500 ms. Its median over the last 8 s stays under 200 ms.
-      const rtt = median(late.map((r) => r.rtt ?? Number.POSITIVE_INFINITY));
-      assert.ok(rtt < 0.2, `RTT median ${rtt} s over the last 8 s`);
+      // delay: the RTT our RTCP measures crosses the capped queue; a sender that ignored the cap would keep
+      // its 500 ms full. Over the last 8 s the queue drains (an RTT under 100 ms) and the median stays under
+      // 400 ms (usually well under 200 ms; an encoder overshooting a low target on this noise keeps it
+      // higher for seconds at a time, docs/bwe.md).
+      const rtts = late.map((r) => r.rtt ?? Number.POSITIVE_INFINITY);
+      const rtt = median([...rtts]);
+      assert.ok(
+        Math.min(...rtts) < 0.1,
+        `the queue never drained: RTTs ${rtts.join(', ')} s over the last 8 s`,
+      );
+      assert.ok(rtt < 0.4, `RTT median ${rtt} s over the last 8 s`);
     } finally {
       stalls.stop();
       track.stop();
