@@ -53,7 +53,7 @@ export type RTCSctpTransportOptions = Omit<AssociationOptions, 'localPort' | 're
   RuntimeOptions;
 
 const DEFAULT_MAX_MESSAGE_SIZE = 262_144;
-/** The SCTP error cause of a user-initiated ABORT (RFC 4960 §3.3.10.12). */
+/** The SCTP error cause of a user-initiated ABORT (RFC 4960 section 3.3.10, cause 12). */
 const USER_INITIATED_ABORT = 12;
 
 export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> implements DataChannelHost {

@@ -1,5 +1,5 @@
 /**
- * The W3C [[Operations]] chain of a peer connection (webrtc-pc §4.4.1.2): createOffer, createAnswer,
+ * The W3C [[Operations]] chain of a peer connection (webrtc-pc, "operations chain"): createOffer, createAnswer,
  * setLocalDescription, setRemoteDescription and addIceCandidate run one after the other. On a closed
  * connection a new operation rejects at once; one that finds the connection closed when it starts or ends
  * never settles (the W3C steps abort), so a close() leaves no rejection for anyone to handle.

@@ -134,7 +134,7 @@ export class ConnectionTransports {
     return [...new Set(this.committed.values())];
   }
 
-  /** Has any DTLS session started (its peer certificate may not change)? */
+  /** Has a DTLS session started (its peer certificate may not change)? */
   get dtlsStarted(): boolean {
     return this.live.some((t) => t.dtlsState !== 'new');
   }

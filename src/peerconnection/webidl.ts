@@ -66,7 +66,7 @@ export function toDictionary(value: unknown, what: string): Record<string, unkno
   return value as Record<string, unknown>;
 }
 
-/** A sequence<T>: any iterable object, converted element by element. */
+/** A WebIDL sequence: every iterable object, converted element by element. */
 export function toSequence<T>(value: unknown, what: string, convert: (item: unknown, i: number) => T): T[] {
   if (
     value === null ||

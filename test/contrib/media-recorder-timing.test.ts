@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { MediaPlayer, MediaRecorder } from '../../src/contrib/media/index.js';
 import { createVideoEncoder } from '../../src/media/codecs/index.js';
 import type { EncodedFrame } from '../../src/media/encoded-frame.js';
@@ -15,49 +14,14 @@ import { type MediaFrame, MediaStreamTrack } from '../../src/media/track.js';
 import {
   assertDecodesCleanly,
   colourFrames,
-  ffmpeg,
   ffprobe,
   requireMedia,
   ScriptedTrack,
-  TWO_COLOURS,
-  tempDir,
   toneFrames,
 } from './media-fixtures.js';
+import { recorderFixtures } from './recorder-fixtures.js';
 
-const { dir, cleanup } = tempDir('recorder-timing');
-after(cleanup);
-const path = (name: string): string => join(dir, name);
-
-before(() => {
-  try {
-    const av = [
-      '-f',
-      'lavfi',
-      '-i',
-      TWO_COLOURS,
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=1000:sample_rate=48000',
-    ];
-    const x264 = ['-c:v', 'libx264', '-profile:v', 'baseline', '-g', '15'];
-    ffmpeg([...av, '-t', '2', ...x264, '-c:a', 'aac', path('src.mp4')]);
-    ffmpeg([...av, '-t', '2', '-c:v', 'libvpx', '-g', '15', '-c:a', 'libopus', path('src.webm')]);
-  } catch {
-    // requireMedia() skips the tests when the CLI is missing.
-  }
-});
-
-const duration = (file: string): number => Number(ffprobe(file).format.duration);
-
-async function record(file: string, tracks: (MediaStreamTrack | null)[]): Promise<MediaRecorder> {
-  const recorder = new MediaRecorder(file);
-  for (const t of tracks) if (t) recorder.addTrack(t);
-  await recorder.start();
-  await recorder.finished; // the tracks end: the file is finalised without stop()
-  assert.equal(recorder.error, null);
-  return recorder;
-}
+const { path, duration, record } = recorderFixtures('recorder-timing');
 
 describe('MediaRecorder timestamps', () => {
   it('video pts start at 0 and keep a 2 s gap; audio gaps become silence', async (t) => {

@@ -6,57 +6,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { MediaPlayer, MediaRecorder } from '../../src/contrib/media/index.js';
-import type { MediaStreamTrack } from '../../src/media/track.js';
-import {
-  assertDecodesCleanly,
-  ffmpeg,
-  ffprobe,
-  frameMd5s,
-  packets,
-  requireMedia,
-  TWO_COLOURS,
-  tempDir,
-} from './media-fixtures.js';
+import { describe, it } from 'node:test';
+import { MediaPlayer } from '../../src/contrib/media/index.js';
+import { assertDecodesCleanly, ffprobe, frameMd5s, packets, requireMedia } from './media-fixtures.js';
+import { recorderFixtures } from './recorder-fixtures.js';
 
-const { dir, cleanup } = tempDir('recorder');
-after(cleanup);
-const path = (name: string): string => join(dir, name);
-
-before(() => {
-  try {
-    const av = [
-      '-f',
-      'lavfi',
-      '-i',
-      TWO_COLOURS,
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=1000:sample_rate=48000',
-    ];
-    const x264 = ['-c:v', 'libx264', '-profile:v', 'baseline', '-g', '15'];
-    ffmpeg([...av, '-t', '2', ...x264, '-c:a', 'aac', path('src.mp4')]);
-    ffmpeg([...av, '-t', '2', '-c:v', 'libvpx', '-g', '15', '-c:a', 'libopus', path('src.webm')]);
-    const high = ['-c:v', 'libx264', '-profile:v', 'high', '-bf', '3', '-g', '15', '-pix_fmt', 'yuv420p'];
-    ffmpeg(['-f', 'lavfi', '-i', TWO_COLOURS, '-t', '2', ...high, path('bframes.mp4')]);
-  } catch {
-    // requireMedia() skips the tests when the CLI is missing.
-  }
-});
-
-const duration = (file: string): number => Number(ffprobe(file).format.duration);
-
-async function record(file: string, tracks: (MediaStreamTrack | null)[]): Promise<MediaRecorder> {
-  const recorder = new MediaRecorder(file);
-  for (const t of tracks) if (t) recorder.addTrack(t);
-  await recorder.start();
-  await recorder.finished; // the tracks end: the file is finalised without stop()
-  assert.equal(recorder.error, null);
-  return recorder;
-}
+const { dir, path, duration, record } = recorderFixtures('recorder', { bframes: true });
 
 describe('MediaRecorder encodes', () => {
   const cases: [string, string | null, string | null][] = [
