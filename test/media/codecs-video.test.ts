@@ -155,6 +155,68 @@ describe('video encoder controls', () => {
     }
   });
 
+  /** 320×240 frames of faint noise: every bit the encoder is allowed buys detail, so its target shows. */
+  function noiseFrames(count: number): VideoFrame[] {
+    let x = 0x2545f491;
+    return Array.from({ length: count }, (_, i) => {
+      const f = new VideoFrame(320, 240, 'yuv420p');
+      for (const plane of f.planes)
+        for (let j = 0; j < plane.data.length; j++) {
+          x ^= x << 13;
+          x ^= x >>> 17;
+          x ^= x << 5;
+          plane.data[j] = 120 + ((x >>> 24) % 16);
+        }
+      f.pts = i * 3000;
+      return f;
+    });
+  }
+  const kbitPerSecond = (sizes: number[]): number =>
+    (sizes.reduce((a, b) => a + b, 0) * 8 * 30) / sizes.length / 1000;
+
+  for (const codec of ['vp8', 'vp9'] as const) {
+    it(`${codec} runs constant bitrate: the first keyframe fits the budget and each second meets the target`, async (t) => {
+      if (!(await requireNodeAv(t))) return;
+      const encoder = createVideoEncoder(codec, { bitrate: 400_000 });
+      try {
+        const sizes: number[] = [];
+        for (const f of noiseFrames(60)) {
+          const out = await encoder.encode(f);
+          sizes.push(out.reduce((n, e) => n + e.data.byteLength, 0));
+        }
+        // VBR (libvpx's default) made the first keyframe of this picture ~40 kB, a second of budget at once.
+        assert.ok(sizes[0]! < 20_000, `first keyframe ${sizes[0]} bytes (about 9 average frames at most)`);
+        const second = kbitPerSecond(sizes.slice(30));
+        assert.ok(
+          second > 250 && second < 480,
+          `second second at ${second.toFixed(0)} kbit/s for a 400 kbit/s target`,
+        );
+      } finally {
+        encoder.close();
+      }
+    });
+  }
+
+  it('a target set while the encoder is being reopened is not lost', async (t) => {
+    if (!(await requireNodeAv(t))) return;
+    const encoder = createVideoEncoder('vp8', { bitrate: 250_000 });
+    try {
+      const frames = noiseFrames(90);
+      const sizes: number[] = [];
+      // The first encode opens the encoder on the worker pool; the new target lands while it opens.
+      const first = encoder.encode(frames[0]!);
+      await new Promise((r) => setTimeout(r, 1));
+      encoder.setTargetBitrate(1_200_000);
+      sizes.push((await first).reduce((n, e) => n + e.data.byteLength, 0));
+      for (const f of frames.slice(1))
+        sizes.push((await encoder.encode(f)).reduce((n, e) => n + e.data.byteLength, 0));
+      const rate = kbitPerSecond(sizes.slice(60));
+      assert.ok(rate > 800, `third second at ${rate.toFixed(0)} kbit/s after a move to 1,200 kbit/s`);
+    } finally {
+      encoder.close();
+    }
+  });
+
   it('refuses a corrupt bitstream without throwing and asks for a keyframe', async (t) => {
     if (!(await requireNodeAv(t))) return;
     const encoder = createVideoEncoder('vp8');

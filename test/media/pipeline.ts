@@ -20,7 +20,11 @@ const TIMESTAMP_OFFSET = 123456;
 export interface NetworkConditions {
   /** Probability a packet is lost on first transmission. */
   loss: number;
-  /** Packets are delivered in windows of this many, shuffled within the window. */
+  /**
+   * Packets are delivered in windows of this many, shuffled within the window; a window that has not filled
+   * after two frame intervals leaves as it is (a network reorders within milliseconds, not packets: small
+   * frames must not be held back for long).
+   */
   reorderWindow: number;
   /** Probability a packet is delivered twice. */
   duplicate: number;
@@ -124,9 +128,12 @@ export async function runPipeline<F extends AudioFrame | VideoFrame>(
   };
 
   const frameMs = kind === 'video' ? 33 : 20;
+  let heldFor = 0;
   for (const frame of source) {
     for (const encoded of await encoder.encode(frame)) send(encoded);
     await flush(false);
+    if (pending.length > 0 && ++heldFor >= 2) await flush(true);
+    if (pending.length === 0) heldFor = 0;
     now += frameMs;
     jb.handleTimeout(now);
     await pump();

@@ -22,6 +22,12 @@ interface VideoCodecProfile {
   maxBitrate: number;
   /** The FFmpeg wrapper re-reads the target bitrate on every frame (only libx264 does). */
   liveBitrate: boolean;
+  /**
+   * Constant-bitrate rate control (libvpx): FFmpeg picks it only when min = max = target rate. libvpx's
+   * default VBR spends what the content asks for: a first keyframe of 131 kB (a whole second's budget) at a
+   * 1 Mbit/s target was measured, which a congested link turns into loss and a burst of queueing delay.
+   */
+  constantBitrate: boolean;
   options: Record<string, string>;
 }
 
@@ -35,11 +41,17 @@ const PROFILES: Record<VideoCodecName, VideoCodecProfile> = {
     minBitrate: 250_000,
     maxBitrate: 1_500_000,
     liveBitrate: false,
+    constantBitrate: true,
     options: {
       deadline: 'realtime',
       'cpu-used': '8',
       'lag-in-frames': '0',
       'error-resilient': '1',
+      // Rate control as real-time WebRTC senders configure libvpx: undershoot freely, overshoot by at most
+      // 15 %, and a keyframe no bigger than 9 average frames.
+      'undershoot-pct': '100',
+      'overshoot-pct': '15',
+      'max-intra-rate': '900',
       qmin: '2',
       qmax: '56',
     },
@@ -51,11 +63,18 @@ const PROFILES: Record<VideoCodecName, VideoCodecProfile> = {
     minBitrate: 250_000,
     maxBitrate: 1_500_000,
     liveBitrate: false,
+    constantBitrate: true,
     options: {
       deadline: 'realtime',
       'cpu-used': '8',
       'lag-in-frames': '0',
       'row-mt': '1',
+      // Rate control as real-time WebRTC senders configure libvpx: undershoot freely, overshoot by at most
+      // 15 %, and a keyframe no bigger than 9 average frames.
+      'undershoot-pct': '100',
+      'overshoot-pct': '15',
+      'max-intra-rate': '900',
+
       'error-resilient': '1',
     },
   },
@@ -66,6 +85,7 @@ const PROFILES: Record<VideoCodecName, VideoCodecProfile> = {
     minBitrate: 500_000,
     maxBitrate: 3_000_000,
     liveBitrate: true,
+    constantBitrate: false,
     // Constrained baseline (profile-level-id 42e01f): no B-frames, no CABAC. Without a global header x264
     // repeats SPS/PPS before every IDR, so a receiver can join at any keyframe.
     options: {
@@ -83,6 +103,7 @@ const PROFILES: Record<VideoCodecName, VideoCodecProfile> = {
     minBitrate: 150_000,
     maxBitrate: 3_000_000,
     liveBitrate: false,
+    constantBitrate: false,
     options: { preset: '10', 'svtav1-params': 'rc=2:pred-struct=1:lp=1' },
   },
 };
@@ -223,6 +244,8 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
    */
   private async open(av: NodeAv, width: number, height: number): Promise<void> {
     const { lib, constants: C } = av;
+    // The target may move while avcodec_open2 runs on the pool: what the encoder was opened with is this.
+    const bitrate = this.bitrate;
     this.release();
     const codec = lib.Codec.findEncoderByName(
       this.profile.encoder as Parameters<typeof lib.Codec.findEncoderByName>[0],
@@ -236,10 +259,17 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
     ctx.pixelFormat = C.AV_PIX_FMT_YUV420P;
     ctx.timeBase = new lib.Rational(1, 90000);
     ctx.framerate = new lib.Rational(this.options.framerate ?? 30, 1);
-    ctx.bitRate = BigInt(this.bitrate);
-    // A VBV buffer of half a second lets libx264 follow bitrate changes within a few frames.
-    ctx.rcMaxRate = BigInt(this.bitrate);
-    ctx.rcBufferSize = Math.round(this.bitrate / 2);
+    ctx.bitRate = BigInt(bitrate);
+    ctx.rcMaxRate = BigInt(bitrate);
+    if (this.profile.constantBitrate) {
+      // libvpx's buffer model as WebRTC senders size it: 1 s, starting half full.
+      ctx.rcMinRate = BigInt(bitrate);
+      ctx.rcBufferSize = bitrate;
+      setOptions(ctx, { rc_init_occupancy: `${Math.round(bitrate / 2)}` }, this.profile.encoder);
+    } else {
+      // A VBV buffer of half a second lets libx264 follow bitrate changes within a few frames.
+      ctx.rcBufferSize = Math.round(bitrate / 2);
+    }
     ctx.gopSize = 3000;
     ctx.maxBFrames = 0;
     ctx.threadCount = this.options.threads ?? (width * height > 640 * 480 ? 2 : 1);
@@ -255,7 +285,7 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
     this.packet = packet;
     this.width = width;
     this.height = height;
-    this.openBitrate = this.bitrate;
+    this.openBitrate = bitrate;
     this.keyframeRequested = false; // a fresh encoder starts with a keyframe
   }
 
