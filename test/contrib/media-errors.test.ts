@@ -199,14 +199,43 @@ describe('MediaPlayer over HTTP (127.0.0.1)', () => {
   });
 });
 
+/** A TCP port nothing listens on now (the kernel's choice, outside any fixed range other files use). */
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** Whether a socket of this namespace listens on TCP `port` (/proc/net/tcp, state 0A). */
+function tcpListening(port: number): boolean {
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state === '0A' && local && Number.parseInt(local.split(':')[1]!, 16) === port) return true;
+    }
+  }
+  return false;
+}
+
 describe('MediaPlayer over RTSP (127.0.0.1)', () => {
   it('receives a stream the FFmpeg CLI pushes to it (RTSP listen mode), unthrottled, and ends with it', async (t) => {
     if (!(await requireMedia(t))) return;
-    const port = 30000 + Math.floor(Math.random() * 20000);
+    const port = await freeTcpPort();
     const url = `rtsp://127.0.0.1:${port}/live`;
     await noUnhandledRejection(async () => {
       const opening = MediaPlayer.open(url, { options: { rtsp_flags: 'listen', listen_timeout: '20' } });
-      await new Promise((r) => setTimeout(r, 300));
+      // The pusher connects once, so the player must be listening first (a fixed wait can be too short on
+      // a loaded machine).
+      const deadline = Date.now() + 20_000;
+      while (!tcpListening(port) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       const pusher = spawn('ffmpeg', [
         ...['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=30'],
         ...['-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-f', 'rtsp', url],

@@ -125,6 +125,8 @@ describe('WebSocketSignaling server against a raw client', () => {
         );
         await waitFor(() => closeCode(client.received()) !== null);
         assert.equal(closeCode(client.received()), code);
+        // The client answers the close frame (RFC 6455 §5.5.1): without it ws waits out its 30 s close timeout.
+        client.socket.write(frame(OP.close, new Uint8Array([code >> 8, code & 0xff])));
         assert.equal(await server.receive(), BYE);
       } finally {
         client.socket.destroy();

@@ -95,9 +95,15 @@ describe('IceAgent interop with libjuice (node-datachannel, loopback)', () => {
     assert.equal(ours.agent.role, 'controlling');
     const before = ours.agent.getStats().find((s) => s.selected)!;
     assert.ok(before.nominated);
-    // libjuice answers our consent checks (every 300 ms ±20 % here).
-    await new Promise((r) => setTimeout(r, 1500));
-    const selected = ours.agent.getStats().find((s) => s.selected)!;
+    // libjuice answers our consent checks (every 300 ms ±20 % here): three answered (about a second; the
+    // bound is for a hang, as timers run late on a loaded machine).
+    const current = () => ours.agent.getStats().find((s) => s.selected)!;
+    await until(
+      () => current().consentRequestsSent >= 3 && current().responsesReceived >= before.responsesReceived + 3,
+      20_000,
+      'three answered consent checks',
+    );
+    const selected = current();
     assert.ok(selected.consentRequestsSent >= 3, `${selected.consentRequestsSent} consent checks`);
     assert.ok(selected.responsesReceived >= before.responsesReceived + 3);
     assert.equal(ours.state === 'connected' || ours.state === 'completed', true);

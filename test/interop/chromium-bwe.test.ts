@@ -142,15 +142,18 @@ describe('congestion control with Chromium', { skip }, () => {
     await new Promise((r) => server?.close(r));
   });
 
-  /** The port of the remote candidate of the selected pair, read from getStats as an application would. */
-  async function selectedRemotePort(pc: RTCPeerConnection): Promise<number | undefined> {
+  /** Address and port of the selected pair's remote candidate, read from getStats as an application would. */
+  async function selectedRemote(
+    pc: RTCPeerConnection,
+  ): Promise<{ address: string; port: number } | undefined> {
     const report = (await pc.getStats()) as Map<string, Record<string, unknown>>;
     for (const t of report.values()) {
       if (t.type !== 'transport' || typeof t.selectedCandidatePairId !== 'string') continue;
       const pair = report.get(t.selectedCandidatePairId);
       const remote =
         typeof pair?.remoteCandidateId === 'string' ? report.get(pair.remoteCandidateId) : undefined;
-      if (typeof remote?.port === 'number') return remote.port;
+      if (typeof remote?.port === 'number' && typeof remote.address === 'string')
+        return { address: remote.address, port: remote.port };
     }
     return undefined;
   }
@@ -253,10 +256,10 @@ describe('congestion control with Chromium', { skip }, () => {
       // Chromium's checks can arrive before its trickled candidate, and ICE then connects through a
       // peer-reflexive one: cap the port in use as well (the first moments go uncapped, which the
       // criteria below do not look at).
-      const inUse = await selectedRemotePort(pc);
+      const inUse = await selectedRemote(pc);
       assert.ok(inUse !== undefined, 'a selected candidate pair once connected');
-      await cap.limitTo({ candidate: `candidate:x 1 udp 1 127.0.0.1 ${inUse} typ host` });
-      assert.ok(cap.ports.includes(inUse), 'the cap covers the port Chromium receives on');
+      await cap.limitTo({ candidate: `candidate:x 1 udp 1 ${inUse.address} ${inUse.port} typ host` });
+      assert.ok(cap.covers(inUse.address, inUse.port), 'the cap covers the address Chromium receives on');
       const started = Date.now();
       const rows: {
         at: number;

@@ -96,8 +96,10 @@ for (const factory of [NODE_DATACHANNEL, ROAMHQ_WRTC] as PeerFactory[]) {
         console.log(
           `setup ${factory.name} tsrtc ${tsrtcOffers ? 'offers' : 'answers'}: ${times.map((t) => t.toFixed(1)).join(', ')} ms`,
         );
-        // A lost or dropped flight costs a 1 s retransmission timer: every run must stay well below it.
-        assert.ok(Math.max(...times) < 500, `setup times ${times.join(', ')} ms`);
+        // A lost or dropped flight costs a 1 s retransmission timer (DTLS, SCTP INIT), so a run with one
+        // takes over a second; without one a run takes 15–300 ms, and a first run on a loaded machine
+        // (JIT, a Chromium file beside it) took 704 ms. The bound is the retransmission itself.
+        assert.ok(Math.max(...times) < 1_000, `setup times ${times.join(', ')} ms`);
       });
     }
 

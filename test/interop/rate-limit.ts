@@ -1,10 +1,14 @@
 /**
  * A rate limit made by the kernel for the real-network congestion tests: on `lo` of the test namespace, an
  * HTB class at `rate` whose leaf is a byte FIFO holding `queueMs` of data at that rate (drop-tail), and u32
- * filters that send only UDP to chosen destination ports (IPv4 and IPv6) through it; everything else
- * leaves unshaped (HTB's direct queue). Plus a video source that always wants more bits than the cap.
+ * filters that send only UDP to chosen destinations (address and port) through it; everything else leaves
+ * unshaped (HTB's direct queue). The namespace is shared by the test files that run at the same time, so a
+ * filter names the exact address and port (a socket of another file can hold the same port on the other
+ * family), and the qdisc goes when the test ends, or at the latest when the process exits. Plus a video
+ * source that always wants more bits than the cap.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { isIP } from 'node:net';
 import { promisify } from 'node:util';
 import type { RTCIceCandidateInit } from '../../src/ice/candidate.js';
 import { VideoStreamTrack } from '../../src/media/stream-tracks.js';
@@ -30,8 +34,14 @@ export function tcSkipReason(): string | undefined {
   }
 }
 
+/** A UDP destination the cap shapes. */
+export interface CapTarget {
+  address: string;
+  port: number;
+}
+
 export class LinkCap {
-  readonly ports: number[] = [];
+  readonly targets: CapTarget[] = [];
   private installed: Promise<void> | undefined;
 
   constructor(
@@ -39,11 +49,18 @@ export class LinkCap {
     readonly queueMs: number,
   ) {}
 
-  /** Shape UDP to the port of `candidate` (a host candidate of the receiving peer). */
+  /** Whether UDP to `address`:`port` goes through the cap. */
+  covers(address: string, port: number): boolean {
+    return this.targets.some((t) => t.address === address && t.port === port);
+  }
+
+  /** Shape UDP to the address and port of `candidate` (a candidate of the receiving peer). */
   async limitTo(candidate: RTCIceCandidateInit): Promise<void> {
-    const port = Number(/ udp (?:\S+ ){2}(\d+) typ /i.exec(candidate.candidate ?? '')?.[1]);
-    if (!Number.isInteger(port) || port <= 0 || this.ports.includes(port)) return;
-    this.ports.push(port);
+    const m = / udp \S+ (\S+) (\d+) typ /i.exec(candidate.candidate ?? '');
+    const address = m?.[1] ?? '';
+    const port = Number(m?.[2]);
+    if (!Number.isInteger(port) || port <= 0 || this.covers(address, port)) return;
+    this.targets.push({ address, port });
     this.installed ??= this.install();
     await this.installed;
     const filter = (proto: 'ip' | 'ipv6', prio: string, match: string[]) =>
@@ -63,34 +80,41 @@ export class LinkCap {
         'flowid',
         '1:1',
       ]);
-    await filter('ip', '1', [
-      'match',
-      'ip',
-      'protocol',
-      '17',
-      '0xff',
-      'match',
-      'ip',
-      'dport',
-      `${port}`,
-      '0xffff',
-    ]);
-    await filter('ipv6', '2', [
-      'match',
-      'ip6',
-      'protocol',
-      '17',
-      '0xff',
-      'match',
-      'ip6',
-      'dport',
-      `${port}`,
-      '0xffff',
-    ]);
+    const family = isIP(address);
+    // A name (an mDNS candidate) cannot be matched by address: the port alone, on both families.
+    if (family !== 6)
+      await filter('ip', '1', [
+        'match',
+        'ip',
+        'protocol',
+        '17',
+        '0xff',
+        ...(family === 4 ? ['match', 'ip', 'dst', `${address}/32`] : []),
+        'match',
+        'ip',
+        'dport',
+        `${port}`,
+        '0xffff',
+      ]);
+    if (family !== 4)
+      await filter('ipv6', '2', [
+        'match',
+        'ip6',
+        'protocol',
+        '17',
+        '0xff',
+        ...(family === 6 ? ['match', 'ip6', 'dst', `${address}/128`] : []),
+        'match',
+        'ip6',
+        'dport',
+        `${port}`,
+        '0xffff',
+      ]);
   }
 
   private async install(): Promise<void> {
     const bytes = Math.round(((this.rate / 8) * this.queueMs) / 1000);
+    process.once('exit', removeAtExit);
     await run(TC, ['qdisc', 'replace', 'dev', 'lo', 'root', 'handle', '1:', 'htb']);
     // burst of 2 packets: the class releases at the rate, not in bursts of lo's 64 KiB MTU
     await run(TC, [
@@ -138,7 +162,17 @@ export class LinkCap {
     if (!this.installed) return;
     await this.installed.catch(() => undefined);
     await run(TC, ['qdisc', 'del', 'dev', 'lo', 'root']).catch(() => undefined);
+    process.off('exit', removeAtExit);
     this.installed = undefined;
+  }
+}
+
+/** A test that never reached its `finally` (a hang ended by the runner) leaves no cap behind. */
+function removeAtExit(): void {
+  try {
+    execFileSync(TC, ['qdisc', 'del', 'dev', 'lo', 'root'], { stdio: 'pipe' });
+  } catch {
+    // already gone
   }
 }
 

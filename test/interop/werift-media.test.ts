@@ -12,7 +12,13 @@ import { VideoFrame } from '../../src/media/video-frame.js';
 import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
 import { RTCRtpSender } from '../../src/peerconnection/transceiver.js';
 import { RtpPacket } from '../../src/rtp/packet.js';
-import { bindLoopback, finish, requireFfmpeg, startFfmpegReceiver } from '../media/ffmpeg-rtp.js';
+import {
+  bindLoopback,
+  finish,
+  freePortPair,
+  requireFfmpeg,
+  startFfmpegReceiver,
+} from '../media/ffmpeg-rtp.js';
 import { requireNodeAv } from '../media/node-av-available.js';
 import { looksLikeQuadrants, QuadrantTrack, ToneTrack, toneFrequency } from '../media/sources.js';
 
@@ -93,8 +99,8 @@ describe('tsrtc ↔ werift RTP (checked with FFmpeg)', () => {
       const { socket, port: forwardFrom } = await bindLoopback();
       try {
         wire(ours, theirs);
-        const { port: ffmpegPort, socket: probe } = await bindLoopback();
-        probe.close(); // a free port for ffmpeg to listen on
+        // ffmpeg listens on the port and the next one (its RTCP): both must be free
+        const ffmpegPort = await freePortPair();
         const pt = 96;
         const receiver = await startFfmpegReceiver(
           `m=${kind} PORT RTP/AVP ${pt}\r\na=rtpmap:${pt} ${spec.rtpmap}`,

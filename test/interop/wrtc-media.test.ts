@@ -159,8 +159,19 @@ describe('tsrtc ↔ @roamhq/wrtc media', () => {
           assert.equal(`${picture!.width}x${picture!.height}`, '320x240');
         } else {
           await until(() => samples.length >= 200);
-          const f = toneFrequency(samples.slice(-100));
-          assert.ok(Math.abs(f - 1000) < 30, `wrtc heard ${f.toFixed(1)} Hz`);
+          // The median of ten 100 ms windows of the last second: libwebrtc conceals a gap (our sender's
+          // event loop stalled on a loaded machine) with a fading tone and then silence, which pulls a
+          // count of zero crossings over the whole second down (892 Hz once); one or two such windows
+          // do not move the median.
+          const last = samples.slice(-100);
+          const windows = Array.from({ length: 10 }, (_, i) =>
+            toneFrequency(last.slice(i * 10, i * 10 + 10)),
+          ).sort((x, y) => x - y);
+          const f = windows[5]!;
+          assert.ok(
+            Math.abs(f - 1000) < 30,
+            `wrtc heard ${f.toFixed(1)} Hz (windows ${windows.map((w) => w.toFixed(0)).join(' ')})`,
+          );
         }
       } finally {
         for (const s of sinks) {

@@ -198,10 +198,19 @@ describe('forwarding without decoding', { concurrency: false }, () => {
     const publisherNacks = async () =>
       statsOf(await publisher.pc.getStats(), 'outbound-rtp').reduce((n, o) => n + (o.nackCount as number), 0);
     const before = await publisherNacks();
+    // Lossy until a NACK was answered (about a second at 30 frames/s; longer when a loaded machine slows the
+    // publisher's encoder), bounded only against a hang.
     lossy = true;
-    await new Promise((r) => setTimeout(r, 3000));
+    const deadline = Date.now() + 20_000;
+    let out = statsOf(await s.edge.getStats(), 'outbound-rtp')[0]!;
+    while (
+      Date.now() < deadline &&
+      !((out.nackCount as number) > 0 && (out.retransmittedPacketsSent as number) > 0)
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+      out = statsOf(await s.edge.getStats(), 'outbound-rtp')[0]!;
+    }
     lossy = false;
-    const out = statsOf(await s.edge.getStats(), 'outbound-rtp')[0]!;
     assert.ok((out.nackCount as number) > 0, 'the subscriber NACKed the forwarder');
     assert.ok((out.retransmittedPacketsSent as number) > 0, 'the forwarder retransmitted from its history');
     assert.equal(await publisherNacks(), before, 'the publisher saw none of it');
@@ -211,7 +220,10 @@ describe('forwarding without decoding', { concurrency: false }, () => {
   it('a subscriber that does not read falls behind alone and resumes at a keyframe', async (t) => {
     if (!nodeAv) return t.skip('node-av is not installed');
     const idle = forwarder.subscribe({ layer: 'q', maxQueue: 10 });
-    await new Promise((r) => setTimeout(r, 1500));
+    // More than 10 frames arrive unread: about 0.4 s at 30 frames/s, longer on a loaded machine.
+    const deadline = Date.now() + 20_000;
+    while (idle.stats.framesDroppedBehind === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     assert.ok(idle.stats.framesDroppedBehind > 0, 'its backlog was dropped');
     await pictureOfSize(subscribers[1]!.receiver.track, 320, 240, 5000); // the others went on
     const first = await recvWithin<{ keyframe: boolean }>(idle, 5000);

@@ -49,7 +49,13 @@ describe('RTCPeerConnection ignores spoofed datagrams', () => {
       await a.setLocalDescription();
       await b.setRemoteDescription(a.localDescription!);
       await b.setLocalDescription();
-      await new Promise((r) => setTimeout(r, 50)); // candidates gathered
+      // Candidates gathered (a few ms; a fixed wait can end before on a loaded machine).
+      const gathered = Date.now() + 20_000;
+      while (
+        (a.iceGatheringState !== 'complete' || b.iceGatheringState !== 'complete') &&
+        Date.now() < gathered
+      )
+        await new Promise((r) => setTimeout(r, 5));
       targets.push(...ports(a.localDescription!.sdp), ...ports(b.localDescription!.sdp));
       assert.ok(targets.length >= 2, 'both peers have loopback candidates');
       await a.setRemoteDescription(b.localDescription!);
