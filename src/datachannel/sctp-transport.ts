@@ -56,8 +56,12 @@ const DEFAULT_MAX_MESSAGE_SIZE = 262_144;
 /** The SCTP error cause of a user-initiated ABORT (RFC 4960 section 3.3.10, cause 12). */
 const USER_INITIATED_ABORT = 12;
 
-export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> implements DataChannelHost {
-  readonly transport: DtlsTransportLike;
+/** `D`: the DTLS transport underneath (an `RTCDtlsTransport<RTCIceTransport>` when an RTCPeerConnection made it). */
+export class RTCSctpTransport<D extends DtlsTransportLike = DtlsTransportLike>
+  extends RtcEventTarget<RTCSctpTransportEventMap>
+  implements DataChannelHost
+{
+  readonly transport: D;
   readonly port: number;
   readonly runtime: Runtime;
   private _state: RTCSctpTransportState = 'new';
@@ -74,7 +78,7 @@ export class RTCSctpTransport extends RtcEventTarget<RTCSctpTransportEventMap> i
   private flushQueued = false;
   private ioFlushQueued = false;
 
-  constructor(transport: DtlsTransportLike, port = 5000, options: RTCSctpTransportOptions = {}) {
+  constructor(transport: D, port = 5000, options: RTCSctpTransportOptions = {}) {
     super();
     this.transport = transport;
     this.port = port;

@@ -41,8 +41,15 @@ export type RTCDtlsTransportOptions = Omit<DtlsEngineOptions, 'role' | 'credenti
 /** DTLS datagrams that arrive before start() are held, a few at most. */
 const MAX_EARLY_DATAGRAMS = 8;
 
-export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> implements DtlsTransportLike {
-  readonly iceTransport: IceTransportLike;
+/**
+ * `I`: the ICE transport underneath (an `RTCIceTransport` when an RTCPeerConnection made it, so
+ * `iceTransport.getSelectedCandidatePair()` is typed; any datagram transport with ICE's shape in ORTC use).
+ */
+export class RTCDtlsTransport<I extends IceTransportLike = IceTransportLike>
+  extends RtcEventTarget<DtlsTransportEventMap>
+  implements DtlsTransportLike
+{
+  readonly iceTransport: I;
   readonly runtime: Runtime;
   readonly wakes: WakeScheduler;
   /** Datagrams ICE delivered that are neither DTLS nor RTP, or that nobody was attached to take. */
@@ -64,11 +71,7 @@ export class RTCDtlsTransport extends RtcEventTarget<DtlsTransportEventMap> impl
   private startResult: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private readonly onIceState = (): void => this.iceStateChanged();
 
-  constructor(
-    iceTransport: IceTransportLike,
-    certificates: RTCCertificate[],
-    options: RTCDtlsTransportOptions = {},
-  ) {
+  constructor(iceTransport: I, certificates: RTCCertificate[], options: RTCDtlsTransportOptions = {}) {
     super();
     const certificate = certificates[0];
     if (!certificate) throw invalidAccess('RTCDtlsTransport needs a certificate');

@@ -5,6 +5,7 @@
  */
 import { createLogger } from '../common/logger.js';
 import type { RTCDtlsTransport } from '../dtls/transport.js';
+import type { RTCIceTransport } from '../ice/transport.js';
 import type { EncodedFrame } from '../media/encoded-frame.js';
 import type { Runtime } from '../net/runtime.js';
 import type { WakeRegistration, WakeScheduler } from '../net/wake-scheduler.js';
@@ -32,7 +33,7 @@ export class MediaLink {
   constructor(
     private readonly runtime: Runtime,
     wakes: WakeScheduler,
-    private readonly dtls: RTCDtlsTransport,
+    private readonly dtls: RTCDtlsTransport<RTCIceTransport>,
     cname: string,
     private readonly sink: MediaEventSink,
   ) {

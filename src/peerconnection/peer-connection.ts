@@ -12,7 +12,9 @@ import type { RTCDataChannel } from '../datachannel/data-channel.js';
 import { RTCDataChannel as DataChannel } from '../datachannel/data-channel.js';
 import type { RTCSctpTransport } from '../datachannel/sctp-transport.js';
 import { RTCCertificate, type RTCCertificateKeygenAlgorithm } from '../dtls/certificate.js';
+import type { RTCDtlsTransport } from '../dtls/transport.js';
 import { RTCIceCandidate, type RTCIceCandidateInit } from '../ice/candidate.js';
+import type { RTCIceTransport } from '../ice/transport.js';
 import type { MediaStream } from '../media/media-stream.js';
 import type { MediaStreamTrack } from '../media/track.js';
 import { nodeRuntime, type Runtime } from '../net/runtime.js';
@@ -136,7 +138,7 @@ export class RTCPeerConnection extends PeerConnectionEventTarget {
   get canTrickleIceCandidates(): boolean | null {
     return this.signaling.canTrickleIceCandidates();
   }
-  get sctp(): RTCSctpTransport | null {
+  get sctp(): RTCSctpTransport<RTCDtlsTransport<RTCIceTransport>> | null {
     return this.transports.sctp;
   }
   get localDescription(): RTCSessionDescription | null {

@@ -51,7 +51,7 @@ export class SectionTransport {
   readonly statsId: string;
   /** The mid of the section that carries this transport: its candidates are announced under it. */
   ownerMid: string;
-  private dtlsTransport: RTCDtlsTransport | undefined;
+  private dtlsTransport: RTCDtlsTransport<RTCIceTransport> | undefined;
   private mediaLink: MediaLink | undefined;
   private iceStarted = false;
   /** We restarted ICE: the next remote credentials apply even if the peer kept its ufrag. */
@@ -95,7 +95,7 @@ export class SectionTransport {
     this.ice.addEventListener('statechange', () => this.events.stateChange());
   }
 
-  get dtls(): RTCDtlsTransport | undefined {
+  get dtls(): RTCDtlsTransport<RTCIceTransport> | undefined {
     return this.dtlsTransport;
   }
   get media(): MediaLink | undefined {
@@ -220,7 +220,7 @@ export class SectionTransport {
     this.gatherer.close();
   }
 
-  private createDtls(certificates: readonly RTCCertificate[]): RTCDtlsTransport {
+  private createDtls(certificates: readonly RTCCertificate[]): RTCDtlsTransport<RTCIceTransport> {
     // ICE consent already proves the peer's address: no HelloVerifyRequest round trip (issue 15).
     const dtls = new RTCDtlsTransport(this.ice, [...certificates], { cookieExchange: false });
     dtls.addEventListener('statechange', () => {

@@ -5,6 +5,7 @@
 import { invalidState } from '../common/errors.js';
 import { cryptoRandom, type RandomSource, randomUint32, uuid } from '../common/random.js';
 import type { RTCDtlsTransport } from '../dtls/transport.js';
+import type { RTCIceTransport } from '../ice/transport.js';
 import type { MediaStream } from '../media/media-stream.js';
 import { MediaStreamTrack } from '../media/track.js';
 import type { RtpSourceInfo } from '../rtp/media-session-types.js';
@@ -90,7 +91,7 @@ export class RTCRtpSender {
   readonly encodingSsrcs: readonly { ssrc: number; rtxSsrc: number }[];
   /** The a=msid track id announced while no track is attached (JSEP: a sending section always has one). */
   readonly senderId: string;
-  transport: RTCDtlsTransport | null = null;
+  transport: RTCDtlsTransport<RTCIceTransport> | null = null;
   /** @internal The media pipeline follows the track (replaceTrack, addTrack, removeTrack). */
   onTrackChange: ((track: MediaStreamTrack | null) => void) | undefined;
   /** @internal The media pipeline follows the encodings (setParameters). */
@@ -231,7 +232,7 @@ export class RTCRtpReceiver {
   readonly track: RemoteStreamTrack;
   /** tsrtc: simulcast layers (which one `track` follows, a track per layer), encoded frames, keyframes. */
   readonly layers = new RTCRtpReceiverLayers();
-  transport: RTCDtlsTransport | null = null;
+  transport: RTCDtlsTransport<RTCIceTransport> | null = null;
   /** @internal */
   media: ReceiverMedia | undefined;
   /** @internal Stats of this receiver's stream and what it references (set by the peer connection). */

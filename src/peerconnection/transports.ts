@@ -20,6 +20,7 @@ import type { RTCCertificate } from '../dtls/certificate.js';
 import type { RTCDtlsTransport } from '../dtls/transport.js';
 import { RTCIceCandidate as IceCandidate, type RTCIceCandidate, writeCandidate } from '../ice/candidate.js';
 import type { RTCIceGathererEvent } from '../ice/gatherer.js';
+import type { RTCIceTransport } from '../ice/transport.js';
 import type { Runtime } from '../net/runtime.js';
 import { WakeScheduler } from '../net/wake-scheduler.js';
 import type { MediaSessionEvent } from '../rtp/media-session-types.js';
@@ -99,7 +100,7 @@ export class ConnectionTransports {
   private committed = new Map<string, SectionTransport>();
   /** The BUNDLE groups the last answer kept (sections in use only): later offers keep them. */
   private negotiatedGroups: string[][] = [];
-  private sctpTransport: RTCSctpTransport | null = null;
+  private sctpTransport: RTCSctpTransport<RTCDtlsTransport<RTCIceTransport>> | null = null;
   private sctpCarrier: SectionTransport | undefined;
   private mediaConfigured = false;
   /**
@@ -120,7 +121,7 @@ export class ConnectionTransports {
     this.channels = new DeferredChannelHost(config().maxMessageSize ?? 262_144, runtime);
   }
 
-  get sctp(): RTCSctpTransport | null {
+  get sctp(): RTCSctpTransport<RTCDtlsTransport<RTCIceTransport>> | null {
     return this.sctpTransport;
   }
 
@@ -145,7 +146,7 @@ export class ConnectionTransports {
   }
 
   /** The DTLS transport a section uses (W3C sender.transport / receiver.transport). */
-  dtlsOf(mid: string | undefined): RTCDtlsTransport | undefined {
+  dtlsOf(mid: string | undefined): RTCDtlsTransport<RTCIceTransport> | undefined {
     return this.transportOf(mid)?.dtls;
   }
 

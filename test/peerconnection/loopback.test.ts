@@ -46,6 +46,13 @@ describe('RTCPeerConnection ↔ RTCPeerConnection (loopback)', () => {
       assert.equal(a.connectionState, 'connected');
       assert.equal(a.signalingState, 'stable');
       assert.equal(a.iceConnectionState === 'connected' || a.iceConnectionState === 'completed', true);
+      // W3C's chain of transports, typed all the way down: sctp → DTLS → ICE → the selected pair, on both
+      // sides the two ends of the same path.
+      const pairA = a.sctp!.transport.iceTransport.getSelectedCandidatePair()!;
+      const pairB = b.sctp!.transport.iceTransport.getSelectedCandidatePair()!;
+      assert.equal(a.sctp!.transport.state, 'connected');
+      assert.equal(pairA.local.port, pairB.remote.port);
+      assert.equal(pairA.remote.port, pairB.local.port);
 
       const gotB = waitFor<MessageEvent>(channelB, 'message');
       dc.send('hello');
