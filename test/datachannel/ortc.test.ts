@@ -40,6 +40,38 @@ describe('RTCSctpTransport and RTCDataChannel (ORTC, in-memory DTLS)', () => {
     assert.equal(fromB.id! % 2, 1, 'DTLS server allocates odd ids');
   });
 
+  it('sends the SACK for a message in the packet of a reply sent from its message handler', async () => {
+    const p = await connectedPair();
+    cleanups.push(() => p.a.stop());
+    const [local, remote] = await openChannel(p);
+    local.binaryType = 'arraybuffer';
+    remote.binaryType = 'arraybuffer';
+    remote.onmessage = (e) => remote.send(e.data as ArrayBuffer);
+    /** Chunk types of every SCTP packet b sends from now on. */
+    const packets: number[][] = [];
+    const send = p.dtlsB.send.bind(p.dtlsB);
+    p.dtlsB.send = (data: Uint8Array) => {
+      const types: number[] = [];
+      for (let at = 12; at + 4 <= data.byteLength; ) {
+        types.push(data[at]!);
+        at += (((data[at + 2]! << 8) | data[at + 3]!) + 3) & ~3;
+      }
+      packets.push(types);
+      send(data);
+    };
+    // Two DATA packets per message: the receiver owes a SACK at once (every second packet).
+    const message = new Uint8Array(2000).fill(7);
+    for (let i = 0; i < 20; i++) {
+      const reply = once<MessageEvent>(local, 'message');
+      local.send(message);
+      assert.equal(((await reply).data as ArrayBuffer).byteLength, 2000);
+    }
+    const SACK = 3;
+    const alone = packets.filter((t) => t.length === 1 && t[0] === SACK).length;
+    assert.equal(alone, 0, `SACK-only packets among ${JSON.stringify(packets)}`);
+    assert.ok(packets.filter((t) => t.includes(SACK)).length >= 20, 'every message was acknowledged');
+  });
+
   it('sends strings, Buffers, ArrayBuffers, views and Blobs, honouring binaryType', async () => {
     const p = await connectedPair();
     cleanups.push(() => p.a.stop());

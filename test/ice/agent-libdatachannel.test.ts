@@ -60,7 +60,8 @@ describe('IceAgent interop with libjuice (node-datachannel, loopback)', () => {
       'libjuice connected',
     );
     assert.equal(ours.agent.role, 'controlled');
-    assert.ok(ours.agent.getStats().some((s) => s.selected && s.nominated));
+    // We are connected on our first valid pair; libjuice's nomination follows (tens of ms later).
+    await until(() => ours.agent.getStats().some((s) => s.selected && s.nominated), 20_000, 'nominated');
     assert.equal(ours.agent.getSelectedPair()!.remote.address, '127.0.0.1');
   });
 

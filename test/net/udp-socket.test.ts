@@ -49,6 +49,47 @@ describe('UdpSocket', () => {
     }
   });
 
+  it('sends runs of equal-sized datagrams (one GSO send each with the addon) as the same datagrams', async () => {
+    const a = await UdpSocket.bind('127.0.0.1');
+    const b = await receiver();
+    try {
+      // Runs of one size closed by a shorter one (a message's fragments), a run longer than one GSO send
+      // may carry, empty datagrams, sizes over the GSO segment limit, and single datagrams between.
+      const sizes = [
+        ...Array(10).fill(1200),
+        500,
+        ...Array(5).fill(1200),
+        0,
+        ...Array(70).fill(1000),
+        999,
+        1000,
+        ...Array(3).fill(1472),
+        1473,
+        1473,
+        ...Array(4).fill(9000),
+        1,
+        1,
+        1,
+        ...Array(60).fill(1100),
+      ];
+      sizes.forEach((size, i) => {
+        const d = new Uint8Array(size);
+        for (let k = 0; k < size; k++) d[k] = (i * 31 + k) & 0xff;
+        a.send(d, b.socket.local);
+      });
+      await until(() => b.got.length === sizes.length);
+      assert.equal(b.got.length, sizes.length);
+      b.got.forEach((d, i) => {
+        assert.equal(d.byteLength, sizes[i], `datagram ${i}`);
+        for (let k = 0; k < d.byteLength; k++)
+          assert.equal(d[k], (i * 31 + k) & 0xff, `datagram ${i} byte ${k}`);
+      });
+    } finally {
+      a.close();
+      b.socket.close();
+    }
+  });
+
   it('a datagram sent right before close() still leaves', async () => {
     const a = await UdpSocket.bind('127.0.0.1');
     const b = await receiver();
