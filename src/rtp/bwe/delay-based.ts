@@ -52,7 +52,7 @@ export class DelayBasedEstimator {
     const rc = this.rateControl;
     if (this.detector.state === 'overusing') {
       if (acked !== undefined ? rc.timeToReduceFurther(now, acked) : rc.timeToReduceFurther(now, rc.estimate))
-        rc.update('overusing', acked, now, this.acked.lastSample, rateJumped);
+        rc.update('overusing', acked, now, this.acked.recentSample, rateJumped);
     } else if (probeResult !== undefined) {
       rc.setEstimate(probeResult, now);
     } else {

@@ -66,7 +66,7 @@ export class ReceiveSideEstimator {
     const overuse = this.detector.state === 'overusing' && before !== 'overusing';
     if (overuse || this.lastUpdateAt === undefined || now - this.lastUpdateAt >= UPDATE_INTERVAL_MS) {
       this.lastUpdateAt = now;
-      this.rate.update(this.detector.state, this.incoming.bitrate, now, this.incoming.lastSample);
+      this.rate.update(this.detector.state, this.incoming.bitrate, now, this.incoming.recentSample);
     }
   }
 

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { AckedBitrate } from '../../../src/rtp/bwe/acked-bitrate.js';
 import { AimdRateControl } from '../../../src/rtp/bwe/aimd-rate-control.js';
 import { AlrDetector } from '../../../src/rtp/bwe/alr-detector.js';
 import { allocateBitrate } from '../../../src/rtp/bwe/bitrate-allocation.js';
@@ -91,6 +92,31 @@ describe('AimdRateControl', () => {
     rc.inAlr = false;
     for (let t = 3100; t <= 20_000; t += 100) rc.update('normal', 300_000, t);
     assert.equal(rc.estimate, 1_000_000, 'already above 1.5 × 300k + 10k: no increase');
+  });
+});
+
+describe('AckedBitrate', () => {
+  /** 1,250-byte packets every 10 ms (1 Mbit/s) from `from` to `to`, except in [gapFrom, gapTo). */
+  const feed = (acked: AckedBitrate, from: number, to: number, gap?: [number, number], size = 1250): void => {
+    for (let t = from; t < to; t += 10) if (!gap || t < gap[0] || t >= gap[1]) acked.add(t, size);
+  };
+  it('does not take a sender pause inside one window for a capacity drop', () => {
+    const acked = new AckedBitrate();
+    feed(acked, 0, 2000);
+    // 120 ms without packets (an encoder reopening); the first packet after it closes the paused window
+    feed(acked, 2000, 2170, [2040, 2160]);
+    assert.ok(acked.lastSample! < 500_000, `the paused window alone reads ${acked.lastSample}`);
+    assert.equal(acked.recentSample, undefined, 'a decrease takes the smoothed estimate instead');
+    assert.ok(acked.bitrate! > 900_000, `smoothed ${acked.bitrate}`);
+    feed(acked, 2170, 2400);
+    assert.ok(acked.recentSample! > 900_000, `the next whole window counts again: ${acked.recentSample}`);
+  });
+  it('follows a real drop within two windows', () => {
+    const acked = new AckedBitrate();
+    feed(acked, 0, 2000);
+    feed(acked, 2000, 2400, undefined, 375); // 300 kbit/s from now on
+    assert.ok(Math.abs(acked.recentSample! / 300_000 - 1) < 0.05, `recent ${acked.recentSample}`);
+    assert.ok(acked.bitrate! > 600_000, `the smoothed estimate still lags: ${acked.bitrate}`);
   });
 });
 
