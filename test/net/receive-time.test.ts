@@ -3,6 +3,7 @@
  * every 10 ms while this event loop is blocked for 200 ms. Through the native reader each datagram comes
  * with the time the kernel took it in, so the receive times are spread as the sends were, although the
  * datagrams were all processed at the end of the block; through node:dgram there is no receive time.
+ * Margins (25 ms) allow for a descheduled sender on a loaded machine; bunching would be off by up to 200 ms.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -82,7 +83,7 @@ describe('receive times of real datagrams', () => {
     const delayed = seen.filter((s) => s.processedAt - s.receivedAt! >= BLOCK_MS / 2);
     assert.ok(delayed.length >= 5, `${delayed.length} datagrams waited ≥ ${BLOCK_MS / 2} ms`);
     const processedSpan = delayed[delayed.length - 1]!.processedAt - delayed[0]!.processedAt;
-    assert.ok(processedSpan < 20, `the delayed ones were processed within ${processedSpan} ms`);
+    assert.ok(processedSpan < 50, `the delayed ones were processed within ${processedSpan} ms`);
     // ...yet their receive times follow their send times (loopback: the kernel stamps at the send)
     const first = seen[0]!;
     let worst = 0;
@@ -91,11 +92,11 @@ describe('receive times of real datagrams', () => {
       const drift = s.receivedAt - first.receivedAt! - (s.sentAt - first.sentAt);
       worst = Math.max(worst, Math.abs(drift));
     }
-    assert.ok(worst < 10, `receive times off the send times by up to ${worst.toFixed(2)} ms`);
+    assert.ok(worst < 25, `receive times off the send times by up to ${worst.toFixed(2)} ms`);
     const receiveSpan = delayed[delayed.length - 1]!.receivedAt! - delayed[0]!.receivedAt!;
     const sendSpan = delayed[delayed.length - 1]!.sentAt - delayed[0]!.sentAt;
     assert.ok(
-      receiveSpan >= sendSpan - 10 && receiveSpan >= (delayed.length - 1) * EVERY_MS * 0.5,
+      receiveSpan >= sendSpan - 25 && receiveSpan >= (delayed.length - 1) * EVERY_MS * 0.5,
       `the delayed ones arrived over ${receiveSpan.toFixed(1)} ms (sent over ${sendSpan.toFixed(1)} ms)`,
     );
   });
