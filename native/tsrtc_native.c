@@ -36,7 +36,7 @@
 #endif
 
 /* Bumped whenever the parameter layout or the exported functions change; the loader checks it. */
-#define ABI_VERSION 1
+#define ABI_VERSION 2
 
 #define TAG_LENGTH 16
 #define NONCE_LENGTH 12

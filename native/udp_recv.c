@@ -3,14 +3,18 @@
  * socket readable, recvmmsg(2) takes up to RECV_BATCH datagrams per call, and JavaScript is called once
  * per batch with all of them in one Buffer, instead of once per datagram with a Buffer each (node:dgram).
  *
- *   udpRecvStart(fd, meta: Int32Array, onBatch) -> stop()
+ *   udpRecvStart(fd, meta: Int32Array, onBatch, ages?: Int32Array) -> stop()
  *
  * The addon watches its own duplicate of the descriptor (a uv_poll_t on dup(fd)), so libuv's watcher for
  * the node:dgram handle, which still sends, is never disturbed; the caller stops node:dgram's reading.
  * onBatch(buffer, count, addresses) is called with `count` datagrams copied back to back into `buffer`;
  * for datagram i, meta[4i..4i+3] = offset, length, source port, and 1 when its source address differs
  * from the previous datagram's (its text is then the next entry of `addresses`, else `addresses` may be
- * undefined). A receive error is onBatch(undefined, -errno, fatal): fatal when the socket can no longer
+ * undefined). With `ages`, the socket gets SO_TIMESTAMPNS and ages[i] is how long datagram i had been
+ * in the host when recvmmsg returned: CLOCK_REALTIME then minus the kernel's receive stamp, in
+ * microseconds, clamped to [0, MAX_AGE_US] (0 without a stamp). Only the difference of two readings of
+ * one clock is reported, so JavaScript needs no clock base: arrival = its clock at the call − age.
+ * A receive error is onBatch(undefined, -errno, fatal): fatal when the socket can no longer
  * be watched (reading has stopped; the caller goes back to node:dgram). stop() is idempotent; the descriptor is
  * closed once libuv has let go of it. A readable event reads at most RECV_ROUNDS batches, so one busy
  * socket never holds the loop.
@@ -29,6 +33,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -37,6 +42,10 @@
 /* Room for any UDP datagram, so nothing is ever truncated. */
 #define SLOT 65536
 #define META_WORDS_PER_DATAGRAM 4
+/* Ages beyond this are clamped (a realtime clock step between stamp and read, or a stalled process). */
+#define MAX_AGE_US 10000000
+/* Room for SCM_TIMESTAMPNS and a little more (a cmsg another option asked for is skipped, not misread). */
+#define CONTROL_BYTES 64
 
 /* One per Node environment (thread): the slots recvmmsg writes into before the copy to JavaScript. */
 typedef struct {
@@ -44,6 +53,10 @@ typedef struct {
   struct mmsghdr msgs[RECV_BATCH];
   struct iovec iov[RECV_BATCH];
   struct sockaddr_storage from[RECV_BATCH];
+  union {
+    struct cmsghdr align;
+    unsigned char bytes[CONTROL_BYTES];
+  } control[RECV_BATCH];
 } recv_scratch;
 
 typedef struct recv_ctx {
@@ -54,6 +67,7 @@ typedef struct recv_ctx {
   napi_env env;
   napi_ref on_batch;
   napi_ref meta_ref;
+  napi_ref ages_ref; /* set when receive ages were asked for (SO_TIMESTAMPNS is on) */
   napi_ref resource; /* the async resource, also the receiver (`this`) of onBatch */
   napi_async_context async;
   napi_async_cleanup_hook_handle cleanup;
@@ -92,25 +106,45 @@ static void ctx_release(recv_ctx *c) {
 static void drop_js(recv_ctx *c) {
   if (c->on_batch) napi_delete_reference(c->env, c->on_batch);
   if (c->meta_ref) napi_delete_reference(c->env, c->meta_ref);
+  if (c->ages_ref) napi_delete_reference(c->env, c->ages_ref);
   if (c->resource) napi_delete_reference(c->env, c->resource);
   if (c->async) napi_async_destroy(c->env, c->async);
   c->on_batch = NULL;
   c->meta_ref = NULL;
+  c->ages_ref = NULL;
   c->resource = NULL;
   c->async = NULL;
 }
 
-/* The meta words, looked up per batch (JavaScript could have detached the buffer meanwhile). */
-static int32_t *meta_words(recv_ctx *c, size_t need) {
-  napi_value meta;
+/* An Int32Array's words, looked up per batch (JavaScript could have detached the buffer meanwhile). */
+static int32_t *words_of(recv_ctx *c, napi_ref ref, size_t need) {
+  napi_value array;
   napi_typedarray_type type;
   size_t length = 0;
   void *data = NULL;
-  if (!c->meta_ref || napi_get_reference_value(c->env, c->meta_ref, &meta) != napi_ok || !meta ||
-      napi_get_typedarray_info(c->env, meta, &type, &length, &data, NULL, NULL) != napi_ok ||
+  if (!ref || napi_get_reference_value(c->env, ref, &array) != napi_ok || !array ||
+      napi_get_typedarray_info(c->env, array, &type, &length, &data, NULL, NULL) != napi_ok ||
       type != napi_int32_array || length < need || !data)
     return NULL;
   return (int32_t *)data;
+}
+
+/* How long the datagram had been in the host at `now` (µs, clamped), from its SCM_TIMESTAMPNS; 0 without. */
+static int32_t age_of(struct msghdr *h, const struct timespec *now) {
+  if (h->msg_flags & MSG_CTRUNC) return 0;
+  for (struct cmsghdr *m = CMSG_FIRSTHDR(h); m; m = CMSG_NXTHDR(h, m)) {
+    if (m->cmsg_level != SOL_SOCKET || m->cmsg_type != SCM_TIMESTAMPNS ||
+        m->cmsg_len < CMSG_LEN(sizeof(struct timespec)))
+      continue;
+    struct timespec stamp;
+    memcpy(&stamp, CMSG_DATA(m), sizeof stamp);
+    if (stamp.tv_sec == 0 && stamp.tv_nsec == 0) return 0;
+    int64_t us = ((int64_t)now->tv_sec - (int64_t)stamp.tv_sec) * 1000000 +
+                 ((int64_t)now->tv_nsec - (int64_t)stamp.tv_nsec) / 1000;
+    if (us < 0) return 0;
+    return us > MAX_AGE_US ? MAX_AGE_US : (int32_t)us;
+  }
+  return 0;
 }
 
 static void on_closed(uv_handle_t *h) {
@@ -182,10 +216,15 @@ static void call_js(recv_ctx *c, size_t argc, napi_value *argv) {
 }
 
 /* Deliver `n` received datagrams; false when JavaScript cannot take them (the batch is dropped). */
-static bool deliver(recv_ctx *c, recv_scratch *s, int n) {
+static bool deliver(recv_ctx *c, recv_scratch *s, int n, const struct timespec *now) {
   napi_env env = c->env;
-  int32_t *meta = meta_words(c, (size_t)n * META_WORDS_PER_DATAGRAM);
+  int32_t *meta = words_of(c, c->meta_ref, (size_t)n * META_WORDS_PER_DATAGRAM);
   if (!meta) return false;
+  if (c->ages_ref) {
+    int32_t *ages = words_of(c, c->ages_ref, (size_t)n);
+    if (!ages) return false;
+    for (int i = 0; i < n; i++) ages[i] = age_of(&s->msgs[i].msg_hdr, now);
+  }
   size_t total = 0;
   for (int i = 0; i < n; i++) total += s->msgs[i].msg_len > SLOT ? SLOT : s->msgs[i].msg_len;
   napi_value argv[3], addresses = NULL;
@@ -250,8 +289,15 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
         s->msgs[i].msg_hdr.msg_namelen = sizeof s->from[i];
         s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
         s->msgs[i].msg_hdr.msg_iovlen = 1;
+        if (c->ages_ref) {
+          s->msgs[i].msg_hdr.msg_control = s->control[i].bytes;
+          s->msgs[i].msg_hdr.msg_controllen = CONTROL_BYTES;
+        }
       }
       int n = recvmmsg(c->fd, s->msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
+      /* Read right after the call, so an age covers the time in the kernel's queue and nothing of ours. */
+      struct timespec now = {0, 0};
+      if (n > 0 && c->ages_ref) clock_gettime(CLOCK_REALTIME, &now);
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) report_error(c, errno, false);
@@ -261,7 +307,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       /* The scope is per batch, so handles of a long burst do not pile up. */
       napi_handle_scope inner;
       if (napi_open_handle_scope(env, &inner) != napi_ok) break;
-      bool ok = deliver(c, s, n);
+      bool ok = deliver(c, s, n, &now);
       napi_close_handle_scope(env, inner);
       /* A dropped batch may have moved `last` without JavaScript seeing it: name the next source again. */
       if (!ok) c->has_last = false;
@@ -294,10 +340,10 @@ static napi_value fail(napi_env env, const char *what, bool range) {
 }
 
 static napi_value udp_recv_start(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3)
-    return fail(env, "udpRecvStart(fd, meta, onBatch)", false);
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || argc > 4)
+    return fail(env, "udpRecvStart(fd, meta, onBatch, ages?)", false);
   int32_t fd;
   if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return fail(env, "bad fd", true);
   napi_typedarray_type type;
@@ -312,6 +358,15 @@ static napi_value udp_recv_start(napi_env env, napi_callback_info info) {
   napi_valuetype t;
   if (napi_typeof(env, argv[2], &t) != napi_ok || t != napi_function)
     return fail(env, "onBatch must be a function", false);
+  bool with_ages = false;
+  if (argc == 4 && (napi_typeof(env, argv[3], &t) != napi_ok || t != napi_undefined)) {
+    if (napi_is_typedarray(env, argv[3], &is_ta) != napi_ok || !is_ta ||
+        napi_get_typedarray_info(env, argv[3], &type, &length, NULL, NULL, NULL) != napi_ok ||
+        type != napi_int32_array)
+      return fail(env, "ages must be an Int32Array", false);
+    if (length < (size_t)RECV_BATCH) return fail(env, "ages must hold a word per datagram of a batch", true);
+    with_ages = true;
+  }
   int sock_type = 0;
   socklen_t sock_type_len = sizeof sock_type;
   if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &sock_type, &sock_type_len) != 0 || sock_type != SOCK_DGRAM)
@@ -335,6 +390,11 @@ static napi_value udp_recv_start(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "cannot duplicate the socket descriptor");
     return NULL;
   }
+  /* A socket option, so node:dgram's descriptor has it too (libuv reads no control data: ignored there). */
+  int on = 1;
+  if (with_ages && (setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0 ||
+                    napi_create_reference(env, argv[3], 1, &c->ages_ref) != napi_ok))
+    c->ages_ref = NULL; /* no stamps: the caller's ages stay 0, arrival is its own clock */
   napi_value name, fn, resource;
   if (napi_create_reference(env, argv[2], 1, &c->on_batch) != napi_ok ||
       napi_create_reference(env, argv[1], 1, &c->meta_ref) != napi_ok || napi_create_object(env, &resource) != napi_ok ||

@@ -78,7 +78,7 @@ function verify(file) {
     process.execPath,
     [
       '-e',
-      `const m = require(${JSON.stringify(file)}); if (m.abi !== 1) process.exit(3); console.log(m.openssl)`,
+      `const m = require(${JSON.stringify(file)}); if (m.abi !== 2) process.exit(3); console.log(m.openssl)`,
     ],
     { encoding: 'utf8', env: asan ? { ...process.env, LD_PRELOAD: asanRuntime() } : process.env },
   );

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from './logger.js';
 
 /** The ABI this TypeScript speaks (ABI_VERSION in the C source). */
-const ABI = 1;
+const ABI = 2;
 
 /** One AEAD key's functions and parameter block, as the addon returns them. */
 export interface AeadBinding {
@@ -46,12 +46,15 @@ export interface NativeAddon {
    * `onBatch(buffer, count, addresses)` gets `count` datagrams back to back in `buffer`, and for datagram i
    * `meta[4i..4i+3]` = offset, length, source port, 1 when its source address differs from the previous
    * datagram's (its text is then the next of `addresses`). A receive error is `onBatch(undefined, -errno,
-   * fatal)`. Returns the function that stops reading.
+   * fatal)`. With `ages` (ABI 2), the socket gets kernel receive stamps (SO_TIMESTAMPNS) and `ages[i]` is
+   * how long datagram i had been in the host when recvmmsg returned, in µs (0 to 10 s; 0 without a stamp):
+   * its arrival is the caller's clock at the batch minus that. Returns the function that stops reading.
    */
   udpRecvStart?(
     fd: number,
     meta: Int32Array,
     onBatch: (buffer: Buffer | undefined, count: number, addresses: string[] | boolean | undefined) => void,
+    ages?: Int32Array,
   ): () => void;
 }
 

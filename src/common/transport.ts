@@ -11,7 +11,11 @@ import type { Runtime } from '../net/runtime.js';
 import type { WakeScheduler } from '../net/wake-scheduler.js';
 import { invalidState } from './errors.js';
 
-export type DatagramReceiver = (data: Uint8Array) => void;
+/**
+ * `receivedAt` (ms, the runtime's clock) is when the datagram reached the host, where the socket knew it
+ * (kernel receive stamps); undefined means "now". Media uses it for arrival times (TWCC, REMB).
+ */
+export type DatagramReceiver = (data: Uint8Array, receivedAt?: number) => void;
 
 export interface DatagramTransport {
   /** Send one datagram; silently dropped when the transport cannot send (not connected, closed). */
@@ -42,10 +46,10 @@ export class ReceiverSlot {
   }
 
   /** Hand a datagram up; false when nobody is attached. */
-  deliver(data: Uint8Array): boolean {
+  deliver(data: Uint8Array, receivedAt?: number): boolean {
     const r = this.receiver;
     if (r === undefined) return false;
-    r(data);
+    r(data, receivedAt);
     return true;
   }
 }

@@ -83,7 +83,7 @@ export class RTCDtlsTransport<I extends IceTransportLike = IceTransportLike>
     this.certificate = certificate;
     this.options = options;
     this.localRole = options.role ?? 'auto';
-    this.detachIce = iceTransport.attach((data) => this.receive(data));
+    this.detachIce = iceTransport.attach((data, receivedAt) => this.receive(data, receivedAt));
   }
 
   /** Become the receiver of decrypted application data (SCTP); one receiver only. */
@@ -255,11 +255,11 @@ export class RTCDtlsTransport<I extends IceTransportLike = IceTransportLike>
     }
   }
 
-  private receive(data: Uint8Array): void {
+  private receive(data: Uint8Array, receivedAt: number | undefined): void {
     const first = data[0];
     if (first === undefined) return;
     if (first >= 128 && first <= 191) {
-      if (!this.rtp.deliver(data)) this.droppedDatagrams++;
+      if (!this.rtp.deliver(data, receivedAt)) this.droppedDatagrams++;
       return;
     }
     if (first < 20 || first > 63) {

@@ -79,7 +79,8 @@ export class RTCPeerConnectionIceErrorEvent extends Event {
 /** What the gatherer hands up: STUN for the agent, everything else for the layer above. */
 export interface GathererSink {
   onStun(baseId: string, source: TransportAddress, data: Uint8Array): void;
-  onData(baseId: string, source: TransportAddress, data: Uint8Array): void;
+  /** `receivedAt`: when the datagram reached the host, where the socket knows it (see DatagramSocket). */
+  onData(baseId: string, source: TransportAddress, data: Uint8Array, receivedAt?: number): void;
 }
 
 interface Base {
@@ -222,7 +223,7 @@ export class RTCIceGatherer extends RtcEventTarget<GathererEventMap> {
       };
       this.hostSockets.push(host);
       this.bases.set(host.baseId, { send: (d, data) => socket.send(data, d), close: () => socket.close() });
-      socket.onMessage = (data, source) => this.onHostMessage(host, data, source);
+      socket.onMessage = (data, source, receivedAt) => this.onHostMessage(host, data, source, receivedAt);
       if (this.policy === 'all') {
         const c = buildCandidate({
           type: 'host',
@@ -395,7 +396,12 @@ export class RTCIceGatherer extends RtcEventTarget<GathererEventMap> {
     this.dispatchEvent(new RTCIceGathererEvent('icecandidate', candidate));
   }
 
-  private onHostMessage(host: HostSocket, data: Uint8Array, source: TransportAddress): void {
+  private onHostMessage(
+    host: HostSocket,
+    data: Uint8Array,
+    source: TransportAddress,
+    receivedAt: number | undefined,
+  ): void {
     if (data.byteLength > 0 && data[0]! < 4 && isStunMessage(data)) {
       const msg = StunMessage.tryParse(data);
       if (!msg) return;
@@ -409,7 +415,7 @@ export class RTCIceGatherer extends RtcEventTarget<GathererEventMap> {
       this.sink?.onStun(host.baseId, source, data);
       return;
     }
-    this.sink?.onData(host.baseId, source, data);
+    this.sink?.onData(host.baseId, source, data, receivedAt);
   }
 
   private dispatchToSink(baseId: string, source: TransportAddress, data: Uint8Array): void {

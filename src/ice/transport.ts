@@ -93,7 +93,7 @@ export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implement
         this.agent.handleStun(this.now(), baseId, source, data);
         this.pump();
       },
-      onData: (baseId, source, data) => {
+      onData: (baseId, source, data, receivedAt) => {
         if (baseId !== this.okBase || source.port !== this.okPort || source.address !== this.okAddress) {
           if (!this.agent.isValidatedSource(baseId, source)) {
             this.unvalidatedDropped++;
@@ -106,7 +106,7 @@ export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implement
         this.packetsReceived++;
         this.bytesReceived += data.byteLength;
         this.agent.recordReceived(data.byteLength);
-        this.receiver.deliver(data);
+        this.receiver.deliver(data, receivedAt);
       },
     });
     for (const c of gatherer.getLocalCandidates()) this.addLocal(c);

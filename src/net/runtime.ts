@@ -33,7 +33,11 @@ export interface Timers {
 /** A bound datagram socket with a direct receive callback (no Event per datagram). */
 export interface DatagramSocket {
   readonly local: TransportAddress;
-  onMessage: ((data: Uint8Array, source: TransportAddress) => void) | undefined;
+  /**
+   * `receivedAt` (ms, on the runtime's clock) is when the datagram reached the host, where the socket knows
+   * it (kernel receive stamps through the native addon); undefined means "now".
+   */
+  onMessage: ((data: Uint8Array, source: TransportAddress, receivedAt?: number) => void) | undefined;
   /** Sends synchronously (no deferred address lookup), so a send right before close() still leaves. */
   send(data: Uint8Array, destination: TransportAddress): void;
   close(): void;

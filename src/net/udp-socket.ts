@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import type { TransportAddress } from '../common/engine.js';
 import { queueLightMicrotask } from '../common/microtask.js';
 import { nativeAddon } from '../common/native.js';
+import { nodeClock } from './clock.js';
 import type { DatagramSocket } from './runtime.js';
 
 type LookupCallback = (
@@ -82,6 +83,8 @@ export class UdpSocket implements DatagramSocket {
   /** Stops the native reader; undefined while node:dgram reads. */
   private stopBatchedReceive: (() => void) | undefined;
   private readonly meta = new Int32Array(RECV_BATCH * 4);
+  /** Per datagram of a batch: µs it spent in the host before recvmmsg returned (kernel receive stamps). */
+  private readonly ages = new Int32Array(RECV_BATCH);
   private lastAddress = '';
   private lastSource: TransportAddress | undefined;
 
@@ -110,7 +113,7 @@ export class UdpSocket implements DatagramSocket {
     if (typeof handle.recvStop !== 'function' || typeof handle.recvStart !== 'function') return;
     let stop: () => void;
     try {
-      stop = start(this.fd, this.meta, this.onBatch);
+      stop = start(this.fd, this.meta, this.onBatch, this.ages);
     } catch {
       return;
     }
@@ -143,6 +146,9 @@ export class UdpSocket implements DatagramSocket {
       return;
     }
     const meta = this.meta;
+    const ages = this.ages;
+    // The addon measured each datagram's age when recvmmsg returned, a moment ago: arrival = now − age.
+    const batchAt = nodeClock.now();
     const base = buffer.byteOffset;
     const end = buffer.byteLength;
     let next = 0;
@@ -161,7 +167,7 @@ export class UdpSocket implements DatagramSocket {
           source = this.lastSource = { address: this.lastAddress, port };
         const deliver = this.onMessage;
         if (!deliver) return; // closed by an earlier datagram's receiver
-        deliver(new Uint8Array(buffer.buffer, base + offset, length), source);
+        deliver(new Uint8Array(buffer.buffer, base + offset, length), source, batchAt - ages[i]! / 1000);
       }
     } finally {
       // The C side remembers the batch's last source even when a receiver threw part-way through.
@@ -170,8 +176,11 @@ export class UdpSocket implements DatagramSocket {
     }
   };
 
-  /** The receiver for incoming datagrams. */
-  onMessage: ((data: Uint8Array, source: TransportAddress) => void) | undefined;
+  /**
+   * The receiver for incoming datagrams. `receivedAt` (ms, `nodeClock`) is when the kernel took the
+   * datagram in, given by the native reader; node:dgram's path leaves it undefined (the time is now).
+   */
+  onMessage: ((data: Uint8Array, source: TransportAddress, receivedAt?: number) => void) | undefined;
   /** Count of sends that failed synchronously or asynchronously (unreachable, closed). */
   sendErrors = 0;
   private closed = false;

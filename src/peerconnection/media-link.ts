@@ -49,8 +49,8 @@ export class MediaLink {
         this.flush();
       },
     );
-    this.detachRtp = dtls.attachRtp((datagram) => {
-      this.session.handleDatagram(this.now(), datagram);
+    this.detachRtp = dtls.attachRtp((datagram, receivedAt) => {
+      this.session.handleDatagram(this.now(), datagram, receivedAt);
       this.flush();
     });
     dtls.addEventListener('statechange', this.onDtlsState);

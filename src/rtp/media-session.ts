@@ -31,7 +31,7 @@ import { isRtcp, isRtpOrRtcp } from './packet.js';
 import { fanOutRtcp, type RtcpSink } from './router.js';
 import { tryParseRtcp } from './rtcp/compound.js';
 import type { MediaSessionConfig } from './session-config.js';
-import { ReceiveSide, type SessionContext } from './session-receive.js';
+import { arrivalTime, ReceiveSide, type SessionContext } from './session-receive.js';
 import { RtcpOutbox } from './session-rtcp.js';
 import { SendSide } from './session-send.js';
 import type { RtpSourceEntry } from './stream/receive-stream.js';
@@ -182,8 +182,14 @@ export class MediaSession {
 
   // ---- input -------------------------------------------------------------------------------------
 
-  /** An SRTP or SRTCP datagram (first byte 128–191). Decrypted in place; never throws. */
-  handleDatagram(now: number, datagram: Uint8Array): void {
+  /**
+   * An SRTP or SRTCP datagram (first byte 128–191). Decrypted in place; never throws. `receivedAt` is when
+   * it reached the host (kernel receive stamp, same clock as `now`), when the runtime knows it: RTP arrival
+   * times for transport-wide feedback and REMB are then taken from it rather than from `now`, so a stalled
+   * event loop does not bunch a burst together. Absent, later than `now`, or older than
+   * MAX_RECEIVE_AGE_MS (another clock), it is `now`.
+   */
+  handleDatagram(now: number, datagram: Uint8Array, receivedAt?: number): void {
     this.counters.datagramsReceived++;
     if (this.isClosed || !this.srtp) {
       this.counters.notReady++;
@@ -199,7 +205,7 @@ export class MediaSession {
         if (plain) this.receiveRtcp(now, plain);
       } else {
         const plain = this.srtp.unprotectRtp(datagram); // drops are counted by the SRTP context
-        if (plain) this.receiving.receive(now, plain);
+        if (plain) this.receiving.receive(now, plain, arrivalTime(now, receivedAt));
       }
       this.flush(now);
     } catch {

@@ -19,6 +19,19 @@ import type { RtcpOutbox } from './session-rtcp.js';
 import { ReceiveStream } from './stream/receive-stream.js';
 import { unwrapReceivedRtx } from './stream/rtx.js';
 
+/** A receive time older than this (ms) before `now` is taken for another clock's, and ignored. */
+export const MAX_RECEIVE_AGE_MS = 10_000;
+
+/**
+ * The arrival time of a datagram that reached the host at `receivedAt` (the runtime's kernel stamp, if it
+ * had one) and is processed at `now`: `receivedAt` when it is plausible on the same clock, else `now`.
+ */
+export function arrivalTime(now: number, receivedAt: number | undefined): number {
+  return receivedAt !== undefined && receivedAt <= now && now - receivedAt <= MAX_RECEIVE_AGE_MS
+    ? receivedAt
+    : now;
+}
+
 /** What both halves of the session share. */
 export interface SessionContext {
   readonly options: MediaSessionOptions;
@@ -81,8 +94,11 @@ export class ReceiveSide {
     ];
   }
 
-  /** One decrypted RTP packet. */
-  receive(now: number, plain: Uint8Array): void {
+  /**
+   * One decrypted RTP packet, processed at `now`, that reached the host at `arrival` (≤ now): the time
+   * transport-wide feedback and the REMB estimate see, so a stalled event loop does not bunch packets.
+   */
+  receive(now: number, plain: Uint8Array, arrival = now): void {
     const c = this.context.counters;
     const packet = RtpPacket.tryParse(plain);
     if (!packet) {
@@ -92,11 +108,12 @@ export class ReceiveSide {
     c.rtpPacketsReceived++;
     if (this.twccId !== undefined) {
       const ext = packet.getExtension(this.twccId);
-      if (ext && ext.byteLength >= 2) this.twcc.record(now, parseTransportSequenceNumber(ext), packet.ssrc);
+      if (ext && ext.byteLength >= 2)
+        this.twcc.record(arrival, parseTransportSequenceNumber(ext), packet.ssrc);
     } else if (this.absSendTimeId !== undefined && this.remb) {
       const ext = packet.getExtension(this.absSendTimeId);
       if (ext && ext.byteLength >= 3)
-        this.remb.onPacket(now, parseAbsSendTime(ext), plain.byteLength, packet.ssrc);
+        this.remb.onPacket(arrival, parseAbsSendTime(ext), plain.byteLength, packet.ssrc);
     }
     const decision = this.router.route(packet, this.streams.values());
     let stream: ReceiveStream;

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { bytesEqual } from '../../src/common/bytes.js';
+import { nativeAddon } from '../../src/common/native.js';
 import {
   type IceTransportLike,
   ReceiverSlot,
@@ -11,6 +12,7 @@ import {
 import { RTCDtlsParameters, RTCDtlsTransport, RTCError, type RTCErrorEvent } from '../../src/dtls/index.js';
 import { RTCIceGatherer } from '../../src/ice/gatherer.js';
 import { RTCIceTransport } from '../../src/ice/transport.js';
+import { nodeClock } from '../../src/net/clock.js';
 import { RtpPacket } from '../../src/rtp/packet.js';
 import { SrtpSession } from '../../src/srtp/index.js';
 import { testCertificates } from './harness.js';
@@ -212,7 +214,7 @@ describe('RTCDtlsTransport over RTCIceTransport on loopback', () => {
     for (const o of opened) await o.stop();
   });
 
-  it('two transports over our ICE connect and exchange application data', async () => {
+  it('two transports over our ICE connect, exchange application data, and pass SRTP up with its receive time', async () => {
     const { ecdsa, p384 } = await testCertificates();
     const g1 = new RTCIceGatherer({ loopbackOnly: true });
     const g2 = new RTCIceGatherer({ loopbackOnly: true });
@@ -254,5 +256,15 @@ describe('RTCDtlsTransport over RTCIceTransport on loopback', () => {
     const k1 = d1.getSrtpKeyingMaterial()!;
     const k2 = d2.getSrtpKeyingMaterial()!;
     assert.ok(bytesEqual(k1.localKey, k2.remoteKey));
+    // the socket's receive time (kernel stamp, native reader) travels through ICE and DTLS to the media
+    const rtp = new Promise<{ at: number | undefined; now: number }>((resolve) => {
+      d1.attachRtp((_, receivedAt) => resolve({ at: receivedAt, now: nodeClock.now() }));
+    });
+    const before = nodeClock.now();
+    d2.sendRtp(new Uint8Array([0x80, 96, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]));
+    const { at, now } = await rtp;
+    const nativeReceive = nativeAddon()?.udpRecvStart !== undefined && process.env.TSRTC_NATIVE_RECV !== '0';
+    if (!nativeReceive) assert.equal(at, undefined);
+    else assert.ok(at !== undefined && at >= before - 1 && at <= now, `received at ${at}, ${before}–${now}`);
   });
 });

@@ -185,7 +185,8 @@ describe('congestion control with Chromium', { skip }, () => {
     const stalls = new EventLoopStalls();
     try {
       // Frames are received and reassembled but not decoded: decoding 720p here would take CPU from
-      // Chromium's encoder and from our event loop, whose reading times are the arrival times we report.
+      // Chromium's encoder and from our event loop (whose reading times are the arrival times we report
+      // without the native addon; with it, the kernel's receive times are).
       page = await openPage(pc);
       const offer = await page.evaluate(() => api().send());
       await pc.setRemoteDescription(offer);
@@ -418,8 +419,9 @@ describe('congestion control between two tsrtc peers', () => {
 });
 
 /**
- * Times our event loop was late by more than 30 ms (a busy or oversubscribed machine): arrival times are read
- * when the loop reads a datagram, so a stall shows as queueing followed by a burst.
+ * Times our event loop was late by more than 30 ms (a busy or oversubscribed machine): without the native
+ * addon arrival times are read when the loop reads a datagram, so a stall shows as queueing followed by a
+ * burst; with it they are the kernel's receive times and a stall no longer shows in our feedback.
  */
 class EventLoopStalls {
   private last = performance.now();

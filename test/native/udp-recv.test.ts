@@ -1,8 +1,9 @@
 /**
  * The addon's batched UDP reader (native/udp_recv.c) on its own: wrong arguments are TypeErrors or
  * RangeErrors before anything is watched, stop() is idempotent and safe after the socket closed, a
- * reader whose stop function is dropped is collected without harm, and a worker that exits with a
- * reader running tears down cleanly (the environment cleanup hook closes it).
+ * reader whose stop function is dropped is collected without harm, a worker that exits with a
+ * reader running tears down cleanly (the environment cleanup hook closes it), and with an ages array each
+ * datagram's time in the host (kernel receive stamp) is reported.
  */
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
@@ -55,6 +56,10 @@ describe('native batched UDP receive', { skip }, () => {
         [[fd, meta, 'not a function'], TypeError],
         [[file, meta, cb], RangeError], // a file, not a socket
         [[1 << 30, meta, cb], RangeError], // not a descriptor at all
+        [[fd, meta, cb, new Uint32Array(32)], TypeError],
+        [[fd, meta, cb, new Int32Array(31)], RangeError],
+        [[fd, meta, cb, []], TypeError],
+        [[fd, meta, cb, new Int32Array(32), 5], TypeError],
       ];
       for (const [args, kind] of cases)
         assert.throws(() => (start as (...a: unknown[]) => unknown)(...args), kind, JSON.stringify(args));
@@ -85,6 +90,47 @@ describe('native batched UDP receive', { skip }, () => {
       s.close();
     }
     stop();
+  });
+
+  it("reports each datagram's age from its kernel receive stamp when given an ages array", async () => {
+    const s = await bound();
+    const port = s.address().port;
+    const meta = new Int32Array(128);
+    const ages = new Int32Array(32).fill(-1);
+    const batches: { count: number; ages: number[] }[] = [];
+    const stop = start!(
+      descriptor(s),
+      meta,
+      (buffer, count) => {
+        if (buffer) batches.push({ count, ages: [...ages.subarray(0, count)] });
+      },
+      ages,
+    );
+    // connected: its sends reach the kernel at once (no deferred address lookup)
+    const tx = createSocket('udp4');
+    await new Promise<void>((r) => tx.connect(port, '127.0.0.1', r));
+    try {
+      // two datagrams 60 ms apart while this event loop cannot read
+      tx.send(Uint8Array.of(1));
+      const t0 = performance.now();
+      while (performance.now() - t0 < 60) {
+        // busy: the datagram waits in the socket queue
+      }
+      tx.send(Uint8Array.of(2));
+      const t1 = performance.now();
+      while (performance.now() - t1 < 60) {}
+      const deadline = Date.now() + 3000;
+      while (batches.reduce((n, b) => n + b.count, 0) < 2 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 5));
+      const got = batches.flatMap((b) => b.ages);
+      assert.equal(got.length, 2);
+      assert.ok(got[0]! >= 110_000 && got[0]! <= 10_000_000, `first age ${got[0]} µs (waited ≥ 120 ms)`);
+      assert.ok(got[1]! >= 50_000 && got[1]! <= got[0]! - 50_000, `second age ${got[1]} µs (waited ≥ 60 ms)`);
+    } finally {
+      stop();
+      tx.close();
+      s.close();
+    }
   });
 
   it('a dropped stop function is collected and closes the reader', async () => {
