@@ -4,6 +4,7 @@
  * 100-byte message rate, and 5,000-byte ping-pong round trips (p50, p99, and the garbage collections that
  * ran meanwhile on each side).
  */
+import type { ChildProcess } from 'node:child_process';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { BenchChannel, ConnectedPair } from '../test/datachannel/peers.js';
 
@@ -194,4 +195,12 @@ export async function runSuite(
     } else gc('both', l0, l1);
   }
   return out;
+}
+
+/** Ends a forked far end: disconnecting lets it exit by itself (and write its profile, if asked), 3 s at most. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.disconnect();
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+  child.kill();
 }

@@ -32,7 +32,15 @@ import {
   respond,
   type Signal,
 } from '../test/datachannel/peers.js';
-import { type Result, runSuite, settled, type Usage, usage, watchGc } from './datachannel-suite.js';
+import {
+  type Result,
+  runSuite,
+  settled,
+  stopChild,
+  type Usage,
+  usage,
+  watchGc,
+} from './datachannel-suite.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SELF = fileURLToPath(import.meta.url);
@@ -129,13 +137,7 @@ async function driverMain(lib: LibName, mode: Mode): Promise<void> {
     emit({ error: String(e) });
   } finally {
     await pair?.close();
-    if (child) {
-      // Disconnecting lets the child exit by itself (and write its profile, if asked).
-      const exited = new Promise((r) => child?.once('exit', r));
-      child.disconnect();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      child.kill();
-    }
+    if (child) await stopChild(child);
   }
   clearInterval(keepAlive);
 }

@@ -31,6 +31,7 @@ import {
   type LibName,
   type Signal,
 } from '../test/datachannel/peers.js';
+import { stopChild } from './datachannel-suite.js';
 import {
   clockMs,
   END,
@@ -231,12 +232,7 @@ async function driverMain(lib: LibName, mode: Mode): Promise<void> {
     console.log(JSON.stringify({ error: String(e) }));
   } finally {
     await pair?.close();
-    if (child) {
-      const exited = new Promise((r) => child?.once('exit', r));
-      child.disconnect();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      child.kill();
-    }
+    if (child) await stopChild(child);
   }
   clearInterval(keepAlive);
 }

@@ -15,6 +15,7 @@ import { refreshLogConfig } from '../../src/common/logger.js';
 import { MediaFileError, MediaPlayer, MediaRecorder } from '../../src/contrib/media/index.js';
 import { MediaStreamError } from '../../src/media/errors.js';
 import type { VideoFrame } from '../../src/media/video-frame.js';
+import { localPorts } from '../media/ffmpeg-rtp.js';
 import {
   drain,
   ffmpeg,
@@ -208,23 +209,6 @@ async function freeTcpPort(): Promise<number> {
   return port;
 }
 
-/** Whether a socket of this namespace listens on TCP `port` (/proc/net/tcp, state 0A). */
-function tcpListening(port: number): boolean {
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const [, local, , state] = line.trim().split(/\s+/);
-      if (state === '0A' && local && Number.parseInt(local.split(':')[1]!, 16) === port) return true;
-    }
-  }
-  return false;
-}
-
 describe('MediaPlayer over RTSP (127.0.0.1)', () => {
   it('receives a stream the FFmpeg CLI pushes to it (RTSP listen mode), unthrottled, and ends with it', async (t) => {
     if (!(await requireMedia(t))) return;
@@ -235,7 +219,8 @@ describe('MediaPlayer over RTSP (127.0.0.1)', () => {
       // The pusher connects once, so the player must be listening first (a fixed wait can be too short on
       // a loaded machine).
       const deadline = Date.now() + 20_000;
-      while (!tcpListening(port) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (!localPorts('tcp-listen').has(port) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       const pusher = spawn('ffmpeg', [
         ...['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=30'],
         ...['-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-f', 'rtsp', url],

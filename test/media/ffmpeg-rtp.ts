@@ -69,10 +69,14 @@ function runFfmpeg(args: string[], timeoutMs: number, stdout?: (chunk: Buffer) =
   });
 }
 
-/** Local UDP ports bound right now (from /proc), to know when ffmpeg listens. */
-function boundUdpPorts(): Set<number> {
+/**
+ * Local ports of this network namespace from /proc, to know when a child process listens: UDP sockets bound,
+ * or TCP sockets in LISTEN (state 0A).
+ */
+export function localPorts(protocol: 'udp' | 'tcp-listen'): Set<number> {
   const ports = new Set<number>();
-  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+  const base = protocol === 'udp' ? '/proc/net/udp' : '/proc/net/tcp';
+  for (const file of [base, `${base}6`]) {
     let text = '';
     try {
       text = readFileSync(file, 'utf8');
@@ -80,12 +84,14 @@ function boundUdpPorts(): Set<number> {
       continue;
     }
     for (const line of text.split('\n').slice(1)) {
-      const local = line.trim().split(/\s+/)[1];
-      if (local) ports.add(Number.parseInt(local.split(':')[1]!, 16));
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (local && (protocol === 'udp' || state === '0A'))
+        ports.add(Number.parseInt(local.split(':')[1]!, 16));
     }
   }
   return ports;
 }
+const boundUdpPorts = (): Set<number> => localPorts('udp');
 
 export interface FfmpegReceiver {
   /** Resolves with ffmpeg's stdout once it exits. */
