@@ -101,7 +101,7 @@ export class RTCDtlsTransport<I extends IceTransportLike = IceTransportLike>
   }
 
   /** aiortc's name for iceTransport. */
-  get transport(): IceTransportLike {
+  get transport(): I {
     return this.iceTransport;
   }
 
