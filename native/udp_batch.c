@@ -18,6 +18,7 @@
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
 #include <node_api.h>
+#include "napi_fail.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -49,12 +50,6 @@ static int gso_on(void) {
     gso_enabled = env && env[0] == '0' && env[1] == 0 ? 0 : 1;
   }
   return gso_enabled;
-}
-
-static napi_value fail(napi_env env, const char *what, int range) {
-  if (range) napi_throw_range_error(env, NULL, what);
-  else napi_throw_type_error(env, NULL, what);
-  return NULL;
 }
 
 static napi_value udp_send_batch(napi_env env, napi_callback_info info) {

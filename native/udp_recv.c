@@ -22,6 +22,7 @@
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
 #include <node_api.h>
+#include "napi_fail.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -330,12 +331,6 @@ static napi_value stop(napi_env env, napi_callback_info info) {
   if (napi_get_cb_info(env, info, &argc, NULL, NULL, (void **)&c) != napi_ok || !c) return NULL;
   drop_js(c);
   begin_close(c);
-  return NULL;
-}
-
-static napi_value fail(napi_env env, const char *what, bool range) {
-  if (range) napi_throw_range_error(env, NULL, what);
-  else napi_throw_type_error(env, NULL, what);
   return NULL;
 }
 

@@ -22,7 +22,7 @@ import {
   noUnhandledRejection,
   requireMedia,
   ScriptedTrack,
-  TWO_COLOURS,
+  TWO_COLOURS_AND_TONE,
   tempDir,
 } from './media-fixtures.js';
 
@@ -32,16 +32,7 @@ const path = (name: string): string => join(dir, name);
 
 before(() => {
   try {
-    const av = [
-      '-f',
-      'lavfi',
-      '-i',
-      TWO_COLOURS,
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=1000:sample_rate=48000',
-    ];
+    const av = TWO_COLOURS_AND_TONE;
     ffmpeg([...av, '-t', '2', '-c:v', 'libx264', '-g', '10', '-c:a', 'aac', path('whole.mp4')]);
     ffmpeg([...av, '-t', '2', '-c:v', 'libx264', '-g', '10', '-c:a', 'aac', path('whole.ts')]);
     ffmpeg([...av, '-t', '2', '-c:v', 'libvpx', '-g', '10', '-c:a', 'libopus', path('whole.webm')]);

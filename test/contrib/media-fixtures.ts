@@ -44,6 +44,28 @@ export function ffmpeg(args: string[]): void {
 export const TWO_COLOURS =
   'color=c=red:s=320x240:r=30,drawbox=x=160:y=0:w=160:h=240:color=blue:t=fill,format=yuv420p';
 
+/** FFmpeg inputs for a source file: TWO_COLOURS and a 1 kHz tone at 48 kHz. */
+export const TWO_COLOURS_AND_TONE = [
+  '-f',
+  'lavfi',
+  '-i',
+  TWO_COLOURS,
+  '-f',
+  'lavfi',
+  '-i',
+  'sine=frequency=1000:sample_rate=48000',
+];
+
+/** The presentation times (s) of a file's video frames, in order, from ffprobe. */
+export function videoFrameTimes(file: string): number[] {
+  const r = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', file],
+    { encoding: 'utf8' },
+  );
+  return r.stdout.trim().split('\n').map(Number.parseFloat).filter(Number.isFinite);
+}
+
 export interface Probe {
   streams: {
     codec_name: string;

@@ -21,6 +21,7 @@ import {
   pixel,
   requireMedia,
   TWO_COLOURS,
+  TWO_COLOURS_AND_TONE,
   tempDir,
   toneFrequency,
 } from './media-fixtures.js';
@@ -31,16 +32,7 @@ const path = (name: string): string => join(dir, name);
 
 before(() => {
   try {
-    const av = [
-      '-f',
-      'lavfi',
-      '-i',
-      TWO_COLOURS,
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=1000:sample_rate=48000',
-    ];
+    const av = TWO_COLOURS_AND_TONE;
     ffmpeg([...av, '-t', '1', '-c:v', 'libx264', '-profile:v', 'baseline', '-c:a', 'aac', path('av.mp4')]);
     ffmpeg([...av, '-t', '1', '-c:v', 'libvpx', '-c:a', 'libopus', path('av.webm')]);
     ffmpeg([...av, '-t', '1', '-c:v', 'mpeg4', '-c:a', 'mp3', path('av.mkv')]);

@@ -3,7 +3,6 @@
  * when the tracks end without stop(), on stop() while live and right after start(); tsrtc's own H.264 remuxed.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { MediaPlayer, MediaRecorder } from '../../src/contrib/media/index.js';
@@ -18,6 +17,7 @@ import {
   requireMedia,
   ScriptedTrack,
   toneFrames,
+  videoFrameTimes,
 } from './media-fixtures.js';
 import { recorderFixtures } from './recorder-fixtures.js';
 
@@ -35,22 +35,7 @@ describe('MediaRecorder timestamps', () => {
     const probe = ffprobe(path('gaps.mkv'));
     const v = probe.streams.find((s) => s.codec_type === 'video')!;
     assert.equal(Number(v.nb_read_frames), 60);
-    const r = spawnSync(
-      'ffprobe',
-      [
-        '-v',
-        'error',
-        '-select_streams',
-        'v',
-        '-show_entries',
-        'frame=pts_time',
-        '-of',
-        'csv=p=0',
-        path('gaps.mkv'),
-      ],
-      { encoding: 'utf8' },
-    );
-    const times = r.stdout.trim().split('\n').map(Number.parseFloat).filter(Number.isFinite);
+    const times = videoFrameTimes(path('gaps.mkv'));
     assert.equal(times[0], 0);
     assert.ok(Math.abs(times[30]! - times[29]! - (2 + 1 / 30)) < 0.01, `gap ${times[30]! - times[29]!}`);
     assert.ok(Math.abs(duration(path('gaps.mkv')) - 4) < 0.1, `duration ${duration(path('gaps.mkv'))}`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { MediaRecorder } from '../../src/contrib/media/index.js';
 import type { MediaStreamTrack } from '../../src/media/track.js';
-import { ffmpeg, ffprobe, TWO_COLOURS, tempDir } from './media-fixtures.js';
+import { ffmpeg, ffprobe, TWO_COLOURS, TWO_COLOURS_AND_TONE, tempDir } from './media-fixtures.js';
 
 export function recorderFixtures(name: string, options: { bframes?: boolean } = {}) {
   const { dir, cleanup } = tempDir(name);
@@ -16,16 +16,7 @@ export function recorderFixtures(name: string, options: { bframes?: boolean } = 
   const path = (file: string): string => join(dir, file);
   before(() => {
     try {
-      const av = [
-        '-f',
-        'lavfi',
-        '-i',
-        TWO_COLOURS,
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=1000:sample_rate=48000',
-      ];
+      const av = TWO_COLOURS_AND_TONE;
       const x264 = ['-c:v', 'libx264', '-profile:v', 'baseline', '-g', '15'];
       ffmpeg([...av, '-t', '2', ...x264, '-c:a', 'aac', path('src.mp4')]);
       ffmpeg([...av, '-t', '2', '-c:v', 'libvpx', '-g', '15', '-c:a', 'libopus', path('src.webm')]);
