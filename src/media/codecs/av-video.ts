@@ -33,6 +33,12 @@ interface VideoCodecProfile {
 
 const log = createLogger('media');
 
+/**
+ * libvpx's rate control as real-time WebRTC senders configure it: undershoot freely, overshoot by at most
+ * 15 %, and a keyframe no bigger than 9 average frames.
+ */
+const LIBVPX_RATE_CONTROL = { 'undershoot-pct': '100', 'overshoot-pct': '15', 'max-intra-rate': '900' };
+
 const PROFILES: Record<VideoCodecName, VideoCodecProfile> = {
   vp8: {
     encoder: 'libvpx',
@@ -47,11 +53,7 @@ const PROFILES: Record<VideoCodecName, VideoCodecProfile> = {
       'cpu-used': '8',
       'lag-in-frames': '0',
       'error-resilient': '1',
-      // Rate control as real-time WebRTC senders configure libvpx: undershoot freely, overshoot by at most
-      // 15 %, and a keyframe no bigger than 9 average frames.
-      'undershoot-pct': '100',
-      'overshoot-pct': '15',
-      'max-intra-rate': '900',
+      ...LIBVPX_RATE_CONTROL,
       qmin: '2',
       qmax: '56',
     },
@@ -69,12 +71,7 @@ const PROFILES: Record<VideoCodecName, VideoCodecProfile> = {
       'cpu-used': '8',
       'lag-in-frames': '0',
       'row-mt': '1',
-      // Rate control as real-time WebRTC senders configure libvpx: undershoot freely, overshoot by at most
-      // 15 %, and a keyframe no bigger than 9 average frames.
-      'undershoot-pct': '100',
-      'overshoot-pct': '15',
-      'max-intra-rate': '900',
-
+      ...LIBVPX_RATE_CONTROL,
       'error-resilient': '1',
     },
   },
