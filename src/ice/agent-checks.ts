@@ -143,11 +143,6 @@ export abstract class IceAgentChecks extends IceAgentCore {
     if (this.role === 'controlling' && meta.useCandidate && meta.role === 'controlling')
       this.nominate(now, pair);
     else if (this.role === 'controlled' && pair.nominateOnSuccess) this.nominate(now, pair);
-    // The controlled side uses its first valid pair until the controlling peer nominates one (a usable
-    // connection: W3C "connected"), so a DTLS client here starts now instead of when the nomination
-    // arrives (a STUN round trip later against tsrtc, ≈ 50 ms later against libjuice). The controlling
-    // side nominates right after its first success and selects with the nomination.
-    if (this.role === 'controlled' && !this.selected) this.select(now, pair);
     this.firstValidAt ??= now;
     this.maybeNominate(now);
     this.schedule(now);

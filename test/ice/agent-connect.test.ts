@@ -81,38 +81,6 @@ describe('IceAgent on the simulated network', () => {
     }
   });
 
-  it('the controlled side uses its first valid pair before the nomination arrives', () => {
-    for (const seed of [31, 32, 33]) {
-      const net = new SimNetwork({ seed, conditions: { delay: 5 } });
-      const [a, b] = pairOfPeers(net);
-      // Only the controlled side knows the other's candidates at first: its checks succeed before the
-      // controlling side can even check, let alone nominate.
-      signal(net, a, b);
-      assert.ok(
-        net.runUntil(() => b.state === 'connected', 10_000),
-        `seed ${seed}: ${b.state}`,
-      );
-      const early = b.agent.getStats().find((s) => s.selected);
-      assert.ok(early, `seed ${seed}: a selected pair`);
-      assert.equal(early.nominated, false);
-      assert.ok(b.sendData(new Uint8Array([0x80, 1])));
-      net.runFor(50);
-      assert.equal(a.received.length, 1, 'data on the valid pair reached the controlling side');
-      signal(net, b, a);
-      assert.ok(
-        net.runUntil(
-          () => connected(a, b) && b.agent.getStats().some((s) => s.selected && s.nominated),
-          10_000,
-        ),
-      );
-      // The nominated pair replaced the provisional one, and the controlled side completed.
-      assert.ok(
-        net.runUntil(() => b.state === 'completed', 10_000),
-        `seed ${seed}: ${b.state}`,
-      );
-    }
-  });
-
   it('regular nomination nominates exactly one pair, the best valid one', () => {
     const net = new SimNetwork({ seed: 8, conditions: { delay: 5 } });
     const [a, b] = pairOfPeers(net, { nomination: 'regular' });

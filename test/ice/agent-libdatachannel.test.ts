@@ -60,8 +60,7 @@ describe('IceAgent interop with libjuice (node-datachannel, loopback)', () => {
       'libjuice connected',
     );
     assert.equal(ours.agent.role, 'controlled');
-    // We are connected on our first valid pair; libjuice's nomination follows (tens of ms later).
-    await until(() => ours.agent.getStats().some((s) => s.selected && s.nominated), 20_000, 'nominated');
+    assert.ok(ours.agent.getStats().some((s) => s.selected && s.nominated));
     assert.equal(ours.agent.getSelectedPair()!.remote.address, '127.0.0.1');
   });
 
