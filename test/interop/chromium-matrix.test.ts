@@ -102,6 +102,7 @@ function nodeSide(
   pc: RTCPeerConnection,
   toBrowser: (s: Signal) => Promise<void>,
   trickle: boolean,
+  pageClosed: () => boolean,
   polite?: boolean,
 ) {
   let makingOffer = false;
@@ -111,8 +112,13 @@ function nodeSide(
     await toBrowser({ description: pc.localDescription!.toJSON() as Signal['description'] });
   };
   if (trickle) {
+    // A candidate still in flight when the test closes the page fails with "page closed": expected, dropped.
     pc.onicecandidate = (e) =>
-      void toBrowser({ candidate: e.candidate ? (e.candidate.toJSON() as Signal['candidate']) : null });
+      void toBrowser({ candidate: e.candidate ? (e.candidate.toJSON() as Signal['candidate']) : null }).catch(
+        (error: unknown) => {
+          if (!pageClosed()) throw error;
+        },
+      );
   }
   if (polite !== undefined) {
     pc.onnegotiationneeded = async () => {
@@ -183,7 +189,7 @@ describe('tsrtc ↔ Chromium: data channel matrix and perfect negotiation', { sk
       queue = next.catch(() => undefined);
       return next;
     };
-    const node = nodeSide(pc, toBrowser, trickle, polite);
+    const node = nodeSide(pc, toBrowser, trickle, () => page.isClosed(), polite);
     await page.exposeFunction('toNode', (s: Signal) => node.receive(s));
     await page.evaluate(BROWSER);
     return { page, pc, node };
