@@ -107,6 +107,13 @@ const PROFILES: Record<VideoCodecName, VideoCodecProfile> = {
 
 /** Recreating a libvpx/SVT-AV1 encoder costs a keyframe: only worth it when the target moves this much. */
 const RECREATE_RATIO = 1.3;
+/**
+ * A smaller cut still matters: a sender above its estimate fills the bottleneck's queue without end (GCC
+ * lowers the estimate to 85 % of what arrives, a cut the ratio above never reaches). So a target this far
+ * under the open bitrate for this long (90 kHz ticks: 1 s) recreates too; one keyframe per cut, not per move.
+ */
+const SUSTAINED_CUT_RATIO = 0.92;
+const SUSTAINED_CUT_TICKS = 90_000;
 
 const clampBitrate = (p: VideoCodecProfile, b: number): number =>
   Math.round(Math.min(p.maxBitrate, Math.max(p.minBitrate, b)));
@@ -123,6 +130,8 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
   private width = 0;
   private height = 0;
   private keyframeRequested = false;
+  /** pts (90 kHz) of the first frame since the target fell under SUSTAINED_CUT_RATIO of the open bitrate. */
+  private cutSince: number | undefined;
   private frameCount = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -159,18 +168,18 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
     if (this.closed) throw new Error(`${this.codec} encoder is closed`);
     const av = await loadNodeAv(this.codec);
     const { lib, constants: C } = av;
-    if (!this.ctx || frame.width !== this.width || frame.height !== this.height || this.needsRecreate()) {
+    const pts =
+      frame.pts === null
+        ? this.frameCount * 3000
+        : rescale(frame.pts, frame.timeBase ?? VIDEO_TIME_BASE, VIDEO_TIME_BASE);
+    this.frameCount++;
+    if (!this.ctx || frame.width !== this.width || frame.height !== this.height || this.needsRecreate(pts)) {
       await this.open(av, frame.width, frame.height);
     } else if (this.openBitrate !== this.bitrate) {
       this.applyLiveBitrate(this.ctx);
     }
     const ctx = this.ctx!;
     const yuv = frame.format === 'yuv420p' ? frame : frame.reformat({ format: 'yuv420p' });
-    const pts =
-      frame.pts === null
-        ? this.frameCount * 3000
-        : rescale(frame.pts, frame.timeBase ?? VIDEO_TIME_BASE, VIDEO_TIME_BASE);
-    this.frameCount++;
     const input = lib.Frame.fromVideoBuffer(Buffer.from(yuv.toBytes()), {
       width: frame.width,
       height: frame.height,
@@ -208,11 +217,17 @@ export class AvVideoEncoder implements Encoder<VideoFrame> {
     return out;
   }
 
-  private needsRecreate(): boolean {
-    if (this.profile.liveBitrate || this.openBitrate === this.bitrate) return false;
+  private needsRecreate(pts: number): boolean {
+    if (this.profile.liveBitrate || this.openBitrate === this.bitrate) {
+      this.cutSince = undefined;
+      return false;
+    }
     const ratio = this.bitrate / this.openBitrate;
+    if (ratio > SUSTAINED_CUT_RATIO) this.cutSince = undefined;
+    else this.cutSince ??= pts;
+    const cutHeld = this.cutSince !== undefined && pts - this.cutSince >= SUSTAINED_CUT_TICKS;
     // A keyframe is coming anyway: take the new bitrate with it at no extra cost.
-    return this.keyframeRequested || ratio >= RECREATE_RATIO || ratio <= 1 / RECREATE_RATIO;
+    return this.keyframeRequested || ratio >= RECREATE_RATIO || ratio <= 1 / RECREATE_RATIO || cutHeld;
   }
 
   private applyLiveBitrate(ctx: CodecContext): void {
