@@ -34,7 +34,20 @@ interface TransportEventMap {
   gatheringstatechange: Event;
 }
 
-export type RTCIceTransportOptions = Omit<IceAgentOptions, 'role' | 'local' | 'random'>;
+export interface RTCIceTransportOptions extends Omit<IceAgentOptions, 'role' | 'local' | 'random'> {
+  /**
+   * @internal Set by RTCPeerConnection: `gatheringState` then changes only through `updateGatheringState()`,
+   * from the connection's task that also updates its iceGatheringState (W3C webrtc-pc). A transport of its
+   * own (ORTC) follows its gatherer at once.
+   */
+  gatheringStateByConnection?: boolean;
+}
+
+/** The gatherer's state as the transport's gatheringState: a closed gatherer gathers no more. */
+function gatheringStateOf(gatherer: RTCIceGatherer): RTCIceGatheringState {
+  const s = gatherer.state;
+  return s === 'closed' ? 'complete' : s;
+}
 
 export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implements IceTransportLike {
   readonly iceGatherer: RTCIceGatherer;
@@ -49,6 +62,9 @@ export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implement
   private okAddress = '';
   private okPort = -1;
   private _state: RTCIceTransportState = 'new';
+  /** W3C [[IceGathererState]]: what `gatheringState` returns, changed only with its event. */
+  private _gatheringState: RTCIceGatheringState;
+  private readonly gatheringStateByConnection: boolean;
   private remoteParameters: RTCIceParameters | undefined;
   private started: Promise<void> | undefined;
   private settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
@@ -57,7 +73,7 @@ export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implement
   private readonly onGathererCandidate = (e: RTCIceGathererEvent) => this.addLocal(e.candidate);
   private readonly onGathererState = () => {
     if (this.iceGatherer.state === 'complete') this.agent.setLocalCandidatesComplete();
-    this.dispatchEvent(new Event('gatheringstatechange'));
+    if (!this.gatheringStateByConnection) this.updateGatheringState(gatheringStateOf(this.iceGatherer));
     this.pump();
   };
   /** Counters for stats. */
@@ -72,11 +88,14 @@ export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implement
     super();
     if (gatherer.state === 'closed')
       throw invalidState('cannot build an RTCIceTransport on a closed RTCIceGatherer');
+    const { gatheringStateByConnection = false, ...agentOptions } = options;
     this.iceGatherer = gatherer;
     this.runtime = gatherer.runtime;
     this.wakes = gatherer.wakes;
+    this.gatheringStateByConnection = gatheringStateByConnection;
+    this._gatheringState = gatheringStateByConnection ? 'new' : gatheringStateOf(gatherer);
     this.agent = new IceAgent({
-      ...options,
+      ...agentOptions,
       role: 'controlling',
       local: gatherer.getLocalParameters(),
       random: this.runtime.random,
@@ -140,8 +159,18 @@ export class RTCIceTransport extends RtcEventTarget<TransportEventMap> implement
     return this._state;
   }
   get gatheringState(): RTCIceGatheringState {
-    const s = this.iceGatherer.state;
-    return s === 'closed' ? 'complete' : s;
+    return this._gatheringState;
+  }
+
+  /**
+   * @internal Sets [[IceGathererState]] and fires `gatheringstatechange` when it changed. A peer connection
+   * calls it from its task, just before it updates its own iceGatheringState (W3C: the transport's event
+   * first); a transport of its own calls it when its gatherer's state changes.
+   */
+  updateGatheringState(state: RTCIceGatheringState): void {
+    if (this._gatheringState === state || this._state === 'closed') return;
+    this._gatheringState = state;
+    this.dispatchEvent(new Event('gatheringstatechange'));
   }
 
   get onstatechange(): EventHandler<Event> {

@@ -41,18 +41,36 @@ export class ConnectionEvents {
     });
   }
 
-  /** The gathering state over all transports; the null candidate says every transport is done. */
-  gatheringChanged(): void {
-    const s: RTCIceGatheringState = this.host.transports().gatheringState();
+  /**
+   * A transport's gatherer reached `state`. One task (W3C webrtc-pc, RTCIceTransport gathering steps) sets
+   * the RTCIceTransport's gatheringState and fires its gatheringstatechange, then updates the connection's
+   * iceGatheringState from every transport's gatheringState: an application reading either in either event
+   * sees the two agree.
+   */
+  gatheringChanged(transport: SectionTransport, state: RTCIceGatheringState): void {
     this.host.timers.task(() => {
-      const { states } = this.host;
-      // `new` (no transport gathers yet, or the gathering ones were discarded) keeps the state as it was.
-      if (this.host.isClosed() || s === 'new' || s === states.iceGathering) return;
-      states.iceGathering = s;
-      this.host.dispatch(new Event('icegatheringstatechange'));
-      if (s === 'complete' && !this.host.isClosed())
-        this.host.dispatch(new RTCPeerConnectionIceEvent('icecandidate', { candidate: null, url: null }));
+      if (this.host.isClosed() || transport.isClosed) return;
+      transport.ice.updateGatheringState(state);
+      this.updateGatheringState();
     });
+  }
+
+  /** Transports were discarded: the gathering state over those left, in a task of its own. */
+  transportsDiscarded(): void {
+    this.host.timers.task(() => this.updateGatheringState());
+  }
+
+  /** W3C "update the ICE gathering state"; the null candidate says every transport is done. */
+  private updateGatheringState(): void {
+    if (this.host.isClosed()) return;
+    const s = this.host.transports().gatheringState();
+    const { states } = this.host;
+    // `new` (no transport gathers yet, or the gathering ones were discarded) keeps the state as it was.
+    if (s === 'new' || s === states.iceGathering) return;
+    states.iceGathering = s;
+    this.host.dispatch(new Event('icegatheringstatechange'));
+    if (s === 'complete' && !this.host.isClosed())
+      this.host.dispatch(new RTCPeerConnectionIceEvent('icecandidate', { candidate: null, url: null }));
   }
 
   /**

@@ -64,7 +64,8 @@ export function assembleConnection(host: ConnectionHost): ConnectionParts {
   const transports = new ConnectionTransports(() => host.config(), runtime, cname, {
     localCandidate: (transport, e) => events.localCandidate(transport, e),
     candidateError: (e) => runtime.timers.task(() => !host.isClosed() && host.dispatch(e)),
-    gatheringStateChange: () => events.gatheringChanged(),
+    gatheringStateChange: (transport, state) => events.gatheringChanged(transport, state),
+    transportsDiscarded: () => events.transportsDiscarded(),
     stateChange: () => events.stateChanged(),
     dataChannel: (channel) => {
       host.channels.push(channel);

@@ -12,7 +12,7 @@ import { RTCDtlsParameters } from '../dtls/parameters.js';
 import { RTCDtlsTransport } from '../dtls/transport.js';
 import type { RTCIceCandidate } from '../ice/candidate.js';
 import { RTCIceGatherer, type RTCIceGathererEvent } from '../ice/gatherer.js';
-import { RTCIceTransport } from '../ice/transport.js';
+import { type RTCIceGatheringState, RTCIceTransport } from '../ice/transport.js';
 import type { Runtime } from '../net/runtime.js';
 import type { WakeScheduler } from '../net/wake-scheduler.js';
 import type { MediaSessionEvent } from '../rtp/media-session-types.js';
@@ -28,7 +28,8 @@ const log = createLogger('pc:transport');
 export interface SectionTransportEvents {
   localCandidate(transport: SectionTransport, event: RTCIceGathererEvent): void;
   candidateError(event: Event): void;
-  gatheringStateChange(): void;
+  /** The transport's gatherer reached `state`; the connection's task applies it to `ice.gatheringState`. */
+  gatheringStateChange(transport: SectionTransport, state: RTCIceGatheringState): void;
   /** ICE or DTLS changed state: recompute the aggregate states. */
   stateChange(): void;
   media(event: MediaSessionEvent): void;
@@ -88,10 +89,16 @@ export class SectionTransport {
         ? { disconnectedTimeout: disconnected, consentInterval: Math.min(2500, disconnected / 2) }
         : {}),
       ...(config.iceFailedTimeout !== undefined ? { consentTimeout: config.iceFailedTimeout } : {}),
+      gatheringStateByConnection: true,
     });
     this.gatherer.addEventListener('icecandidate', (e) => this.events.localCandidate(this, e));
     this.gatherer.addEventListener('icecandidateerror', (e) => this.events.candidateError(e));
-    this.gatherer.addEventListener('statechange', () => this.events.gatheringStateChange());
+    this.gatherer.addEventListener('statechange', () => {
+      // A closed gatherer gathers no more: its transport keeps the state it had, and one being discarded
+      // leaves the aggregate, which whoever discards it updates.
+      const state = this.gatherer.state;
+      if (state !== 'closed') this.events.gatheringStateChange(this, state);
+    });
     this.ice.addEventListener('statechange', () => this.events.stateChange());
   }
 

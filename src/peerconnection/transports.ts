@@ -20,7 +20,7 @@ import type { RTCCertificate } from '../dtls/certificate.js';
 import type { RTCDtlsTransport } from '../dtls/transport.js';
 import { RTCIceCandidate as IceCandidate, type RTCIceCandidate, writeCandidate } from '../ice/candidate.js';
 import type { RTCIceGathererEvent } from '../ice/gatherer.js';
-import type { RTCIceTransport } from '../ice/transport.js';
+import type { RTCIceGatheringState, RTCIceTransport } from '../ice/transport.js';
 import type { Runtime } from '../net/runtime.js';
 import { WakeScheduler } from '../net/wake-scheduler.js';
 import type { MediaSessionEvent } from '../rtp/media-session-types.js';
@@ -56,7 +56,10 @@ export interface Negotiated {
 export interface TransportEvents {
   localCandidate(transport: SectionTransport, event: RTCIceGathererEvent): void;
   candidateError(event: Event): void;
-  gatheringStateChange(): void;
+  /** A transport's gatherer reached `state` (W3C: the transport's gatheringState, then the connection's). */
+  gatheringStateChange(transport: SectionTransport, state: RTCIceGatheringState): void;
+  /** Transports were discarded: the connection's iceGatheringState may change. */
+  transportsDiscarded(): void;
   /** ICE or DTLS changed state: recompute the aggregate states. */
   stateChange(): void;
   /** The peer opened a data channel. */
@@ -155,13 +158,16 @@ export class ConnectionTransports {
     return this.negotiated.map((t) => ({ ice: t.iceState, dtls: t.dtlsState, hasDtls: t.hasDtls }));
   }
 
-  /** W3C iceGatheringState over the transports in use or proposed. */
-  gatheringState(): 'new' | 'gathering' | 'complete' {
-    const ts = [...new Set([...this.committed.values(), ...this.proposed.values()])].filter(
-      (t) => !t.isClosed,
-    );
-    if (ts.some((t) => t.gatherer.state === 'gathering')) return 'gathering';
-    if (ts.length > 0 && ts.every((t) => t.gatherer.state === 'complete')) return 'complete';
+  /**
+   * W3C iceGatheringState over the transports in use or proposed, from their RTCIceTransports'
+   * gatheringState (which the connection's tasks set), not from their gatherers.
+   */
+  gatheringState(): RTCIceGatheringState {
+    const states = [...new Set([...this.committed.values(), ...this.proposed.values()])]
+      .filter((t) => !t.isClosed)
+      .map((t) => t.ice.gatheringState);
+    if (states.includes('gathering')) return 'gathering';
+    if (states.length > 0 && states.every((s) => s === 'complete')) return 'complete';
     return 'new';
   }
 
@@ -304,7 +310,7 @@ export class ConnectionTransports {
       {
         localCandidate: (transport, e) => this.events.localCandidate(transport, e),
         candidateError: (e) => this.events.candidateError(e),
-        gatheringStateChange: () => this.events.gatheringStateChange(),
+        gatheringStateChange: (transport, state) => this.events.gatheringStateChange(transport, state),
         stateChange: () => this.events.stateChange(),
         media: (e) => this.events.media(e),
       },
@@ -440,7 +446,7 @@ export class ConnectionTransports {
       if (t === this.sctpCarrier) this.stopSctp();
       t.close();
     }
-    this.events.gatheringStateChange();
+    this.events.transportsDiscarded();
     this.events.stateChange();
   }
 

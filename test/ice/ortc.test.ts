@@ -75,6 +75,22 @@ describe('RTCIceGatherer', () => {
 });
 
 describe('RTCIceTransport', () => {
+  it('of its own (no peer connection), follows its gatherer gathering state at once', async () => {
+    const g = new RTCIceGatherer({ loopbackOnly: true });
+    const t = new RTCIceTransport(g);
+    opened.push(t);
+    assert.equal(t.gatheringState, 'new');
+    const seen: string[] = [];
+    t.ongatheringstatechange = () => seen.push(`${t.gatheringState} (gatherer ${g.state})`);
+    await g.gather();
+    assert.deepEqual(seen, ['gathering (gatherer gathering)', 'complete (gatherer complete)']);
+    const gathered = new RTCIceGatherer({ loopbackOnly: true });
+    await gathered.gather();
+    const late = new RTCIceTransport(gathered);
+    opened.push(late);
+    assert.equal(late.gatheringState, 'complete', 'built on a gatherer that has completed');
+  });
+
   it('connects two transports on loopback and carries bytes both ways', async () => {
     const [t1, t2] = await pair();
     const states: string[] = [];
