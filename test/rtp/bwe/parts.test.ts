@@ -7,11 +7,13 @@ import { describe, it } from 'node:test';
 import { AckedBitrate } from '../../../src/rtp/bwe/acked-bitrate.js';
 import { AimdRateControl } from '../../../src/rtp/bwe/aimd-rate-control.js';
 import { AlrDetector } from '../../../src/rtp/bwe/alr-detector.js';
+import { BandwidthEstimator } from '../../../src/rtp/bwe/bandwidth-estimator.js';
 import { allocateBitrate } from '../../../src/rtp/bwe/bitrate-allocation.js';
 import { InterArrival } from '../../../src/rtp/bwe/inter-arrival.js';
 import { LossBasedController } from '../../../src/rtp/bwe/loss-based.js';
 import { ProbeEstimator } from '../../../src/rtp/bwe/probe-estimator.js';
 import { TrendlineDetector } from '../../../src/rtp/bwe/trendline.js';
+import type { PacketResult } from '../../../src/rtp/feedback/transport-feedback-log.js';
 
 describe('InterArrival', () => {
   it('groups packets sent within 5 ms and gives deltas between groups', () => {
@@ -152,6 +154,57 @@ describe('ProbeEstimator', () => {
     pe.onClusterStarted(0, { id: 1, bitrate: 1_000_000, minBytes: 10_000, minPackets: 10 });
     for (let i = 0; i < 7; i++) assert.equal(pe.onPacket(1, i * 8, 50 + i * 8, 1000), undefined);
     assert.equal(pe.onPacket(2, 0, 10, 1000), undefined);
+  });
+});
+
+describe('BandwidthEstimator and probe results', () => {
+  it('a probe cluster stretched by a stalled sender cannot take the estimate under 85 % of what is acknowledged', () => {
+    // 800 kbit/s of media through a link with room to spare, fed back every 50 ms; at 2 s the initial probes
+    // go out, their packets spread over 300 ms by a stall (an event loop busy elsewhere): measured alone,
+    // such a cluster reads ~100 kbit/s, and before the floor it set the estimate there.
+    const bwe = new BandwidthEstimator({ startBitrate: 1_000_000 });
+    const pending: PacketResult[] = [];
+    let seq = 0;
+    const send = (t: number, cluster?: number): void => {
+      bwe.onPacketSent(t, 1200, cluster === undefined);
+      pending.push({
+        transportSequenceNumber: seq,
+        ssrc: 1,
+        sequenceNumber: seq++,
+        size: 1200,
+        sentAt: t,
+        retransmission: false,
+        probeClusterId: cluster,
+        receivedAt: t + 20,
+      });
+    };
+    let lowest = Number.POSITIVE_INFINITY;
+    let probed = 0;
+    for (let t = 0; t <= 4000; t++) {
+      if (t % 12 === 0) send(t);
+      if (t >= 2000)
+        for (let c = bwe.pollProbe(t); c; c = bwe.pollProbe(t)) {
+          probed++;
+          const packets = Math.max(c.minPackets, Math.ceil(c.minBytes / 1200));
+          for (let i = 0; i < packets; i++) send(t + (i * 300) / packets, c.id);
+        }
+      if (t % 50 === 0) {
+        pending.sort((a, b) => a.receivedAt! - b.receivedAt!);
+        const due = pending.filter((p) => p.receivedAt! <= t);
+        pending.splice(0, due.length);
+        if (due.length) bwe.onTransportFeedback(t, due);
+      }
+      if ((bwe.nextProcessTime() ?? Number.POSITIVE_INFINITY) <= t) bwe.process(t);
+      if (t >= 2000) lowest = Math.min(lowest, bwe.targetBitrate);
+    }
+    assert.ok(probed > 0, 'the initial probes were sent');
+    assert.ok(bwe.stats().probeResults > 0, 'and measured');
+    const acked = bwe.stats().ackedBitrate!;
+    // 85 % of the acknowledged rate when the result came (its 150 ms windows read 790–850 kbit/s here)
+    assert.ok(
+      lowest >= 0.75 * acked,
+      `lowest estimate ${Math.round(lowest / 1000)} kbit/s with ${Math.round(acked / 1000)} kbit/s acknowledged`,
+    );
   });
 });
 
