@@ -11,6 +11,8 @@ const UNCERTAINTY_SCALE = 10;
 const UNCERTAINTY_SCALE_SMALL = 20;
 const VARIANCE_GROWTH = 5;
 const FLOOR_KBPS = 40;
+/** A window whose packets arrived over a span this much longer than they were sent over saw a queue grow. */
+const QUEUED_SPAN_RATIO = 1.1;
 
 export class AckedBitrate {
   private windowStart: number | undefined;
@@ -25,6 +27,17 @@ export class AckedBitrate {
   private lastSamplePaused = false;
   /** The longest silence between two packets of the current window (ms). */
   private windowLongestGap = 0;
+  /** Send times (sender's clock) of the current window's packets, when known: the earliest and latest. */
+  private windowFirstSent = Number.POSITIVE_INFINITY;
+  private windowLastSent = Number.NEGATIVE_INFINITY;
+  private windowFirstArrival = 0;
+  private windowLastArrival = 0;
+  /**
+   * The latest window's packets took longer to arrive than to leave (a queue grew: the link, not the
+   * sender, set that window's rate), or their send times are unknown. A window the sender filled sparsely
+   * (an encoder just reopened, a keyframe not yet out) arrives as it left and says nothing of the link.
+   */
+  lastSampleQueued = true;
 
   /**
    * The latest window's raw rate for a decrease that should not wait for the smoothed estimate, unless the
@@ -41,8 +54,11 @@ export class AckedBitrate {
     return this.estimateKbps === undefined ? undefined : this.estimateKbps * 1000;
   }
 
-  /** One acknowledged packet, in arrival order. `small`: the sender is application-limited. */
-  add(arrival: number, size: number, small = false): void {
+  /**
+   * One acknowledged packet, in arrival order. `small`: the sender is application-limited. `sentAt`: its
+   * send time, where known (for `lastSampleQueued`).
+   */
+  add(arrival: number, size: number, small = false, sentAt?: number): void {
     if (this.prevArrival !== undefined && arrival < this.prevArrival) arrival = this.prevArrival;
     const window = this.firstWindow ? INITIAL_WINDOW_MS : WINDOW_MS;
     if (this.windowStart === undefined) this.windowStart = arrival;
@@ -52,6 +68,7 @@ export class AckedBitrate {
       this.windowStart = arrival;
       this.windowBytes = 0;
       this.windowLongestGap = 0;
+      this.resetWindowSpans();
       gap = 0;
     }
     this.prevArrival = arrival;
@@ -59,13 +76,34 @@ export class AckedBitrate {
       // the silence up to the window's end counts too
       const tail = this.windowStart + window - (arrival - gap);
       this.lastSamplePaused = Math.max(this.windowLongestGap, Math.min(gap, tail)) >= window / 2;
+      this.lastSampleQueued = this.windowQueued();
       this.windowLongestGap = 0;
+      this.resetWindowSpans();
       this.sample((this.windowBytes * 8) / window, small);
       this.firstWindow = false;
       this.windowStart += window * Math.floor((arrival - this.windowStart) / window);
       this.windowBytes = 0;
     } else this.windowLongestGap = Math.max(this.windowLongestGap, gap);
     this.windowBytes += size;
+    if (sentAt !== undefined) {
+      if (this.windowFirstSent === Number.POSITIVE_INFINITY) this.windowFirstArrival = arrival;
+      this.windowLastArrival = arrival;
+      if (sentAt < this.windowFirstSent) this.windowFirstSent = sentAt;
+      if (sentAt > this.windowLastSent) this.windowLastSent = sentAt;
+    }
+  }
+
+  /** Whether the closing window's packets arrived over a span 10 % longer than they were sent over. */
+  private windowQueued(): boolean {
+    if (this.windowFirstSent === Number.POSITIVE_INFINITY) return true;
+    const sent = this.windowLastSent - this.windowFirstSent;
+    const arrived = this.windowLastArrival - this.windowFirstArrival;
+    return arrived > QUEUED_SPAN_RATIO * sent;
+  }
+
+  private resetWindowSpans(): void {
+    this.windowFirstSent = Number.POSITIVE_INFINITY;
+    this.windowLastSent = Number.NEGATIVE_INFINITY;
   }
 
   /** Forget the estimate (the next windows start over); the route or the send rate changed abruptly. */
@@ -73,6 +111,8 @@ export class AckedBitrate {
     this.estimateKbps = undefined;
     this.lastSample = undefined;
     this.lastSamplePaused = false;
+    this.lastSampleQueued = true;
+    this.resetWindowSpans();
     this.windowLongestGap = 0;
     this.variance = 50;
     this.windowStart = undefined;

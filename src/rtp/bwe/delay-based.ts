@@ -36,7 +36,7 @@ export class DelayBasedEstimator {
   /** The received packets of one feedback, sorted by arrival. `inAlr`: the sender is application-limited. */
   onPackets(now: number, packets: readonly ReceivedPacket[], inAlr: boolean): void {
     for (const p of packets) {
-      this.acked.add(p.receivedAt, p.size, inAlr);
+      this.acked.add(p.receivedAt, p.size, inAlr, p.sentAt);
       const d = this.interArrival.add(p.sentAt, p.receivedAt, p.size, now);
       if (d) this.detector.update(d.arrivalDelta, d.sendDelta, p.receivedAt);
     }
@@ -52,7 +52,7 @@ export class DelayBasedEstimator {
     const rc = this.rateControl;
     if (this.detector.state === 'overusing') {
       if (acked !== undefined ? rc.timeToReduceFurther(now, acked) : rc.timeToReduceFurther(now, rc.estimate))
-        rc.update('overusing', acked, now, this.acked.recentSample, rateJumped);
+        rc.update('overusing', acked, now, this.acked.recentSample, rateJumped, this.acked.lastSampleQueued);
     } else if (probeResult !== undefined) {
       rc.setEstimate(probeResult, now);
     } else {

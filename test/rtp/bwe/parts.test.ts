@@ -74,6 +74,20 @@ describe('AimdRateControl', () => {
     assert.equal(rc.update('overusing', 800_000, 100), 680_000);
     assert.equal(rc.update('overusing', 800_000, 105), 680_000, 'not again within an RTT (hold)');
   });
+  it('a far lower latest window counts for a decrease only if its packets queued on the way', () => {
+    // The window after an encoder reopened: sent sparsely, arrived as sent — not a capacity measure.
+    const sparse = new AimdRateControl(1_100_000, 10_000, 10_000_000);
+    sparse.setEstimate(1_100_000, 0);
+    assert.equal(sparse.update('overusing', 700_000, 100, 470_000, true, false), 595_000);
+    // A capacity drop: the same window rate, its packets spread out by the bottleneck's queue.
+    const drop = new AimdRateControl(1_100_000, 10_000, 10_000_000);
+    drop.setEstimate(1_100_000, 0);
+    assert.equal(drop.update('overusing', 700_000, 100, 470_000, false, true), 399_500);
+    // Just after a rate jump, the smoothed rate is the old low one: a higher latest window is taken.
+    const jump = new AimdRateControl(2_000_000, 10_000, 10_000_000);
+    jump.setEstimate(2_000_000, 0);
+    assert.equal(jump.update('overusing', 500_000, 100, 1_500_000, true, false), 1_275_000);
+  });
   it('grows 8 % a second while the capacity is unknown, additively once an overuse located it', () => {
     const rc = new AimdRateControl(1_000_000, 10_000, 10_000_000);
     rc.setEstimate(1_000_000, 0);
@@ -112,6 +126,19 @@ describe('AckedBitrate', () => {
     assert.ok(acked.bitrate! > 900_000, `smoothed ${acked.bitrate}`);
     feed(acked, 2170, 2400);
     assert.ok(acked.recentSample! > 900_000, `the next whole window counts again: ${acked.recentSample}`);
+  });
+  it('tells a window the link spread out (a queue grew) from one the sender filled sparsely', () => {
+    const acked = new AckedBitrate();
+    // 1 Mbit/s for 2 s, no queue (arrival = send + 20 ms)
+    for (let t = 0; t < 2000; t += 10) acked.add(t, 1250, false, t - 20);
+    assert.equal(acked.lastSampleQueued, false, 'arrived as sent');
+    // the sender slows to 400 kbit/s (no pause long enough to count as one): still arrives as sent
+    for (let t = 2000; t < 2320; t += 25) acked.add(t, 1250, false, t - 20);
+    assert.ok(acked.recentSample! < 500_000, `${acked.recentSample}`);
+    assert.equal(acked.lastSampleQueued, false, 'the sender, not the link, set that rate');
+    // the link drops to 300 kbit/s under a sender still at 1 Mbit/s: packets sent 10 ms apart arrive 33 ms apart
+    for (let i = 0; i < 20; i++) acked.add(2320 + i * 33, 1250, false, 2300 + i * 10);
+    assert.equal(acked.lastSampleQueued, true, 'spread out by a queue');
   });
   it('follows a real drop within two windows', () => {
     const acked = new AckedBitrate();
