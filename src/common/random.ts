@@ -11,10 +11,33 @@ export interface RandomSource {
   fill(target: Uint8Array): Uint8Array;
 }
 
-/** The system CSPRNG (node:crypto). */
+/** Requests up to this many bytes are served from the pool below; larger ones go to node:crypto directly. */
+const POOLED_MAX = 64;
+/** Refilled from node:crypto when a request does not fit in what is left. */
+const POOL_BYTES = 2048;
+let pool: Uint8Array | undefined;
+let poolAt = POOL_BYTES;
+
+/**
+ * The system CSPRNG (node:crypto). Small requests (ICE credentials, tie-breakers, DTLS randoms, SCTP tags:
+ * ~27 of 4–32 bytes per connection pair) are cut from a per-process pool of CSPRNG output, each byte handed
+ * out once and zeroed in the pool as it leaves: one `randomFillSync` call costs 6–30 µs on the shared
+ * machine whatever its size up to a few KiB, and the setup path made one per value.
+ */
 export const cryptoRandom: RandomSource = {
   fill(target: Uint8Array): Uint8Array {
-    return randomFillSync(target);
+    const n = target.byteLength;
+    if (n > POOLED_MAX) return randomFillSync(target);
+    if (pool === undefined || poolAt + n > POOL_BYTES) {
+      pool ??= new Uint8Array(POOL_BYTES);
+      randomFillSync(pool);
+      poolAt = 0;
+    }
+    const end = poolAt + n;
+    target.set(pool.subarray(poolAt, end));
+    pool.fill(0, poolAt, end);
+    poolAt = end;
+    return target;
   },
 };
 

@@ -77,6 +77,8 @@ export class CertificatePool {
 
   private async addOne(): Promise<void> {
     const certificate = await this.generate();
+    // The SHA-256 fingerprint (cached by the certificate) is hashed here, off the path of createOffer.
+    certificate.getFingerprints();
     this.ready.push({ certificate, createdAt: this.now() });
   }
 }

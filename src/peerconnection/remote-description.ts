@@ -11,7 +11,7 @@ import { isRejected, transportSectionIndex } from '../sdp/jsep/bundle.js';
 import { fingerprintsOf, iceParametersOf } from '../sdp/jsep/transport.js';
 import { assertValidDescription } from '../sdp/jsep/validate.js';
 import { parseSdp } from '../sdp/parse.js';
-import { cloneSession, type Fingerprint, type SessionDescription } from '../sdp/types.js';
+import type { Fingerprint, SessionDescription } from '../sdp/types.js';
 import { remoteFingerprints, remoteIceParameters } from './negotiation.js';
 import type { RTCSdpType } from './session-description.js';
 
@@ -53,7 +53,7 @@ export function parseRemoteDescription(
   assertValidDescription(model, type, type === 'offer' ? undefined : context.localOffer);
   assertUniqueMsids(model);
   // A description with no section in use (no m-lines, or all rejected) needs no transport.
-  if (model.media.every((m) => m.port === 0 && !m.bundleOnly)) return cloneSession(model);
+  if (model.media.every((m) => m.port === 0 && !m.bundleOnly)) return model;
   if (!remoteIceParameters(model)) throw invalidAccess('the remote description has no ICE ufrag/pwd');
   const fingerprints = remoteFingerprints(model);
   if (fingerprints.length === 0) throw invalidAccess('the remote description has no DTLS fingerprint');
@@ -72,7 +72,8 @@ export function parseRemoteDescription(
     if (before !== after)
       throw invalidAccess('the remote DTLS fingerprint changed; a new certificate needs a new connection');
   }
-  return cloneSession(model);
+  // `model` was parsed here and nothing else holds it: it is returned as it is, not copied.
+  return model;
 }
 
 /**

@@ -41,6 +41,26 @@ describe('certificate pool', () => {
     assert.equal(pool.available, 2);
   });
 
+  it('hashes the fingerprint of each certificate as it makes it, not when a connection takes it', async () => {
+    const asked: RTCCertificate[] = [];
+    const pool = new CertificatePool({
+      size: 2,
+      generate: async () => {
+        const certificate = await RTCCertificate.generateCertificate();
+        const original = certificate.getFingerprints.bind(certificate);
+        certificate.getFingerprints = () => {
+          asked.push(certificate);
+          return original();
+        };
+        return certificate;
+      },
+    });
+    await pool.fill();
+    assert.equal(asked.length, 2, 'both ready certificates were fingerprinted');
+    const taken = await pool.take();
+    assert.ok(asked.includes(taken));
+  });
+
   it('hands each certificate out once', async () => {
     const { pool } = countingPool(3);
     await pool.fill();

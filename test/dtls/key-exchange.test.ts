@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { SeededRandom } from '../../src/common/random.js';
+import { NamedGroup } from '../../src/dtls/constants.js';
+import { generateEphemeralKey } from '../../src/dtls/key-exchange.js';
+
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
 describe('ECDHE key shares', () => {
   it('thousands of X25519 key shares under garbage collection do not hang the process', () => {
@@ -24,5 +30,30 @@ describe('ECDHE key shares', () => {
     assert.equal(child.signal, null, 'the child finished before its timeout');
     assert.equal(child.status, 0, child.stderr);
     assert.match(child.stdout, /done/);
+  });
+
+  it('an X25519 key share is the public value node:crypto exports for the private key', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const share = generateEphemeralKey(NamedGroup.x25519, new SeededRandom(seed));
+      // The same 32 bytes the seeded source gave the key, imported and exported by node:crypto alone.
+      const scalar = new SeededRandom(seed).fill(new Uint8Array(32));
+      const privateKey = createPrivateKey({
+        key: Buffer.concat([X25519_PKCS8_PREFIX, scalar]),
+        format: 'der',
+        type: 'pkcs8',
+      });
+      const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+      assert.deepEqual(Buffer.from(share.publicKey), spki.subarray(spki.byteLength - 32));
+    }
+  });
+
+  it('two generated X25519 key shares agree on the shared secret', () => {
+    for (let i = 0; i < 20; i++) {
+      const a = generateEphemeralKey(NamedGroup.x25519);
+      const b = generateEphemeralKey(NamedGroup.x25519);
+      assert.equal(a.publicKey.byteLength, 32);
+      assert.notDeepEqual(a.publicKey, b.publicKey);
+      assert.deepEqual(a.computeSecret(b.publicKey), b.computeSecret(a.publicKey));
+    }
   });
 });
