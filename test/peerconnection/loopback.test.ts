@@ -20,9 +20,20 @@ function waitFor<T extends Event>(target: EventTarget, type: string, timeoutMs =
   });
 }
 
+/**
+ * Hands `to` each candidate `from` finds. A candidate that reaches `to` after the test closed it is refused
+ * (InvalidStateError) and dropped; a refusal while `to` is open fails the test.
+ */
+function trickle(from: RTCPeerConnection, to: RTCPeerConnection): void {
+  from.onicecandidate = (e) =>
+    void to.addIceCandidate(e.candidate).catch((error: unknown) => {
+      if (to.connectionState !== 'closed') throw error;
+    });
+}
+
 async function connectTrickle(a: RTCPeerConnection, b: RTCPeerConnection): Promise<void> {
-  a.onicecandidate = (e) => void b.addIceCandidate(e.candidate);
-  b.onicecandidate = (e) => void a.addIceCandidate(e.candidate);
+  trickle(a, b);
+  trickle(b, a);
   await a.setLocalDescription();
   await b.setRemoteDescription(a.localDescription!);
   await b.setLocalDescription();
