@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RTCDataChannel } from '../../src/datachannel/data-channel.js';
 import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
+import { trickleBothWays } from './trickle.js';
 
 const config = { iceLoopbackOnly: true };
 
@@ -20,20 +21,8 @@ function waitFor<T extends Event>(target: EventTarget, type: string, timeoutMs =
   });
 }
 
-/**
- * Hands `to` each candidate `from` finds. A candidate that reaches `to` after the test closed it is refused
- * (InvalidStateError) and dropped; a refusal while `to` is open fails the test.
- */
-function trickle(from: RTCPeerConnection, to: RTCPeerConnection): void {
-  from.onicecandidate = (e) =>
-    void to.addIceCandidate(e.candidate).catch((error: unknown) => {
-      if (to.connectionState !== 'closed') throw error;
-    });
-}
-
 async function connectTrickle(a: RTCPeerConnection, b: RTCPeerConnection): Promise<void> {
-  trickle(a, b);
-  trickle(b, a);
+  trickleBothWays(a, b);
   await a.setLocalDescription();
   await b.setRemoteDescription(a.localDescription!);
   await b.setLocalDescription();
