@@ -131,15 +131,24 @@ abstract class StreamSocketSignaling implements Signaling {
   private async dial(): Promise<Socket> {
     const deadline = Date.now() + (this.options.connectTimeoutMs ?? 30_000);
     for (;;) {
+      // close() while still dialing ends the dialing: a connection made after it would outlive the channel.
+      if (this.closed) throw new SignalingError('signaling is closed', 'connection');
+      let socket: Socket;
       try {
-        return await this.dialOnce();
+        socket = await this.dialOnce();
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const retriable = code === 'ECONNREFUSED' || code === 'ENOENT';
         if (!retriable || this.closed || Date.now() >= deadline)
           throw new SignalingError(`signaling connect failed: ${(e as Error).message}`, 'connection');
         await new Promise((r) => setTimeout(r, RETRY_MS));
+        continue;
       }
+      if (this.closed) {
+        socket.destroy();
+        throw new SignalingError('signaling is closed', 'connection');
+      }
+      return socket;
     }
   }
 
