@@ -262,6 +262,28 @@ describe('WebSocketSignaling client closed while its dial is under way', () => {
   });
 });
 
+describe('WebSocketSignaling server closed before it is listening', () => {
+  it('never listens: connect() rejects, and the port stays free', async () => {
+    const port = await freePort();
+    const signaling = new WebSocketSignaling('127.0.0.1', port, { role: 'server' });
+    const connecting = signaling.connect().then(
+      () => 'listening',
+      (e: unknown) => e,
+    );
+    await signaling.close(); // before ws has loaded and the port is bound
+    const outcome = await connecting;
+    assert.ok(outcome instanceof SignalingError, `expected a SignalingError, got ${String(outcome)}`);
+    assert.equal(outcome.code, 'connection');
+    // Before, the listener came up after close() and held the port (and the process) for good.
+    const other = createServer();
+    await new Promise<void>((resolve, reject) => {
+      other.once('error', reject);
+      other.listen(port, '127.0.0.1', () => resolve());
+    });
+    await new Promise((resolve) => other.close(resolve));
+  });
+});
+
 describe('without the ws package', () => {
   it('WebSocket signaling says which package to install; the other channels load fine', () => {
     const blockWs = `data:text/javascript,${encodeURIComponent(`

@@ -169,6 +169,8 @@ export class WebSocketSignaling implements Signaling {
     });
     this.listening = (async () => {
       const { WebSocketServer } = await loadWs();
+      // close() while ws was loading: this side is gone before it listened, so it never listens.
+      if (this.closed) throw new SignalingError('signaling is closed', 'connection');
       const wss = new WebSocketServer({
         noServer: true,
         maxPayload: this.maxBytes,
@@ -195,6 +197,12 @@ export class WebSocketSignaling implements Signaling {
         server.once('error', reject);
         server.listen(this.port, this.host, () => resolve());
       });
+      // close() while the port was being bound found nothing listening yet: close the listener now.
+      if (this.closed) {
+        server.close();
+        wss.close();
+        throw new SignalingError('signaling is closed', 'connection');
+      }
     })();
     return this.listening.then(() => connected);
   }
