@@ -96,3 +96,27 @@ describe('TcpSocketSignaling closed while it is still dialing', () => {
     }
   });
 });
+
+describe('TcpSocketSignaling closed while it is listening for its peer', () => {
+  it('rejects the pending connect() with a connection error instead of leaving it pending forever', async () => {
+    const signaling = new TcpSocketSignaling('127.0.0.1', await closedPort(), { role: 'server' });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const connecting = signaling.connect().then(
+        () => 'connected',
+        (e: unknown) => e,
+      );
+      await signaling.close();
+      const outcome = await Promise.race([
+        connecting,
+        new Promise((resolve) => {
+          timer = setTimeout(() => resolve('still pending 5 s after close()'), 5000);
+        }),
+      ]);
+      assert.ok(outcome instanceof SignalingError, `expected a SignalingError, got ${String(outcome)}`);
+      assert.equal(outcome.code, 'connection');
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+});
