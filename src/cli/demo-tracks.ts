@@ -60,7 +60,12 @@ export class VideoTransformTrack extends MediaStreamTrack {
 
   override stop(): void {
     super.stop();
-    void this.filter?.then((f) => f?.close());
+    // A filter that failed to open already failed the recv() that asked for it: nothing to close, nothing to
+    // report again (an unhandled rejection here crashed the process that stopped the track).
+    void this.filter?.then(
+      (f) => f?.close(),
+      () => undefined,
+    );
   }
 
   private filterFor(): Promise<FfmpegVideoFilter | null> {

@@ -4,6 +4,7 @@
  * corner and falls back to TypeScript when asked. And the waving flag of videostream-cli.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it, type TestContext } from 'node:test';
 import { VideoTransformTrack } from '../../src/cli/demo-tracks.js';
 import { FfmpegVideoFilter } from '../../src/cli/ffmpeg-filter.js';
@@ -151,6 +152,31 @@ describe('VideoTransformTrack', () => {
       }
     });
   }
+});
+
+describe('VideoTransformTrack without node-av', () => {
+  it("engine 'ffmpeg': recv() fails with CodecUnavailableError, and stop() afterwards leaves no unhandled rejection", () => {
+    // A process where node-av cannot load: the filter never opens. stop() used to chain on the failed
+    // filter without a handler, and the process died of the unhandled rejection after the test's work ended.
+    const script = `
+      const { VideoTransformTrack } = await import('./src/cli/demo-tracks.ts');
+      const { VideoStreamTrack } = await import('./src/media/stream-tracks.ts');
+      const source = new VideoStreamTrack();
+      const track = new VideoTransformTrack(source, 'edges', 'ffmpeg');
+      const failure = await track.recv().then(() => 'recv resolved', (e) => e.name);
+      track.stop();
+      source.stop();
+      await new Promise((r) => setTimeout(r, 50));
+      console.log(failure);
+    `;
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--import', './test/media/block-node-av.mjs', '--input-type=module', '-e', script],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'CodecUnavailableError');
+  });
 });
 
 describe('FlagVideoStreamTrack (aiortc videostream-cli pattern)', () => {

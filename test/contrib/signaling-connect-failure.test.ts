@@ -5,7 +5,8 @@
  * listened for longer than the dial timeout).
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import {
   consumeSignaling,
@@ -57,6 +58,65 @@ describe('consumeSignaling when the channel cannot connect', () => {
       clearTimeout(timer);
       pc.close();
       await signaling.close();
+    }
+  });
+});
+
+describe('TcpSocketSignaling closed while it is still dialing', () => {
+  it('drops the connection its dial makes after close() and rejects receive() (no socket outlives close)', async () => {
+    const server = createServer();
+    const accepted = once(server, 'connection') as Promise<[Socket]>;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const signaling = new TcpSocketSignaling('127.0.0.1', port, { role: 'client' });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // receive() dials; close() comes before the connection is up, and the dial then succeeds.
+      const received = signaling.receive().then(
+        (value) => value,
+        (e: unknown) => e,
+      );
+      await signaling.close();
+      const outcome = await received;
+      assert.ok(outcome instanceof SignalingError, `expected a SignalingError, got ${String(outcome)}`);
+      assert.equal(outcome.code, 'connection');
+      // The server side sees the connection end: a socket left open by the closed channel never would.
+      const [socket] = await accepted;
+      const ended = await Promise.race([
+        once(socket, 'close').then(() => 'closed'),
+        new Promise((resolve) => {
+          timer = setTimeout(() => resolve('still open after 5 s'), 5000);
+        }),
+      ]);
+      assert.equal(ended, 'closed');
+    } finally {
+      clearTimeout(timer);
+      server.close();
+    }
+  });
+});
+
+describe('TcpSocketSignaling closed while it is listening for its peer', () => {
+  it('rejects the pending connect() with a connection error instead of leaving it pending forever', async () => {
+    const signaling = new TcpSocketSignaling('127.0.0.1', await closedPort(), { role: 'server' });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const connecting = signaling.connect().then(
+        () => 'connected',
+        (e: unknown) => e,
+      );
+      await signaling.close();
+      const outcome = await Promise.race([
+        connecting,
+        new Promise((resolve) => {
+          timer = setTimeout(() => resolve('still pending 5 s after close()'), 5000);
+        }),
+      ]);
+      assert.ok(outcome instanceof SignalingError, `expected a SignalingError, got ${String(outcome)}`);
+      assert.equal(outcome.code, 'connection');
+    } finally {
+      clearTimeout(timer);
     }
   });
 });

@@ -202,6 +202,88 @@ describe('WebSocketSignaling server against a raw client', () => {
   });
 });
 
+describe('WebSocketSignaling client closed while its dial is under way', () => {
+  it('closes the connection that opens after close() and rejects receive() (no socket outlives close)', async () => {
+    // A raw server that holds its 101 until the client has been closed: the dial is then still under way.
+    let upgraded: (request: { socket: Socket; head: string }) => void = () => undefined;
+    const upgradeRequest = new Promise<{ socket: Socket; head: string }>((resolve) => {
+      upgraded = resolve;
+    });
+    const server = createServer((socket) => {
+      let head = '';
+      socket.on('data', (d: Buffer) => {
+        head += d.toString('latin1');
+        if (head.includes('\r\n\r\n')) upgraded({ socket, head });
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const client = new WebSocketSignaling('127.0.0.1', port, { role: 'client' });
+    const timers: NodeJS.Timeout[] = [];
+    let raw: Socket | undefined;
+    const within = <T>(p: Promise<T>, what: string): Promise<T | string> =>
+      Promise.race([
+        p,
+        new Promise<string>((resolve) => {
+          timers.push(setTimeout(() => resolve(`${what} not within 5 s`), 5000));
+        }),
+      ]);
+    try {
+      const received = client.receive().then(
+        (value) => value,
+        (e: unknown) => e,
+      );
+      const { socket, head } = await upgradeRequest;
+      raw = socket;
+      await client.close();
+      let frames = Buffer.alloc(0);
+      const closeFrame = new Promise<string>((resolve) => {
+        socket.on('data', (d: Buffer) => {
+          frames = Buffer.concat([frames, d]);
+          if ((frames[0]! & 0x0f) === OP.close) resolve('close frame');
+        });
+      });
+      const key = /Sec-WebSocket-Key: (\S+)/i.exec(head)?.[1] ?? '';
+      const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      );
+      // The connection that opened after close() is closed by the client at once (before, it stayed open).
+      assert.equal(await within(closeFrame, 'a close frame from the client'), 'close frame');
+      const outcome = await within(received, 'receive() settling');
+      assert.ok(outcome instanceof SignalingError, `expected a SignalingError, got ${String(outcome)}`);
+      assert.equal(outcome.code, 'connection');
+    } finally {
+      for (const t of timers) clearTimeout(t);
+      raw?.destroy(); // on a failure too: an open client would keep the test process alive
+      server.close();
+    }
+  });
+});
+
+describe('WebSocketSignaling server closed before it is listening', () => {
+  it('never listens: connect() rejects, and the port stays free', async () => {
+    const port = await freePort();
+    const signaling = new WebSocketSignaling('127.0.0.1', port, { role: 'server' });
+    const connecting = signaling.connect().then(
+      () => 'listening',
+      (e: unknown) => e,
+    );
+    await signaling.close(); // before ws has loaded and the port is bound
+    const outcome = await connecting;
+    assert.ok(outcome instanceof SignalingError, `expected a SignalingError, got ${String(outcome)}`);
+    assert.equal(outcome.code, 'connection');
+    // Before, the listener came up after close() and held the port (and the process) for good.
+    const other = createServer();
+    await new Promise<void>((resolve, reject) => {
+      other.once('error', reject);
+      other.listen(port, '127.0.0.1', () => resolve());
+    });
+    await new Promise((resolve) => other.close(resolve));
+  });
+});
+
 describe('without the ws package', () => {
   it('WebSocket signaling says which package to install; the other channels load fine', () => {
     const blockWs = `data:text/javascript,${encodeURIComponent(`

@@ -137,10 +137,17 @@ export class GstPeer {
     this.remoteApplied = resolve;
   });
   private exited = false;
+  /** close() has begun: nothing more is written to the peer. */
+  private closing = false;
 
   constructor(config: GstPeerConfig) {
     this.child = spawn(PYTHON, [PEER_SCRIPT, JSON.stringify(config)], {
       env: { ...process.env, GST_DEBUG: process.env.GST_DEBUG ?? '1' },
+    });
+    // A write the peer can no longer read (EPIPE) once close() began or the process exited is expected and
+    // dropped; before that the peer died under the test, which fails it.
+    this.child.stdin.on('error', (error) => {
+      if (!this.closing && !this.exited) throw error;
     });
     let buffered = '';
     this.child.stdout.setEncoding('utf8');
@@ -173,7 +180,7 @@ export class GstPeer {
   }
 
   send(message: Record<string, unknown>): void {
-    if (!this.exited) this.child.stdin.write(`${JSON.stringify(message)}\n`);
+    if (!this.exited && !this.closing) this.child.stdin.write(`${JSON.stringify(message)}\n`);
   }
 
   /** The first message (already logged or still to come) that `match` accepts. */
@@ -273,6 +280,8 @@ export class GstPeer {
     if (this.exited) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.send({ quit: true });
+    // From here a late send() (a candidate tsrtc still finds) would write after end(): it is dropped.
+    this.closing = true;
     this.child.stdin.end();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
     await exited;

@@ -99,8 +99,15 @@ describe('RTCPeerConnection refuses bad descriptions and keeps its state', () =>
       import { RTCPeerConnection } from './src/peerconnection/peer-connection.ts';
       const a = new RTCPeerConnection({ iceLoopbackOnly: true });
       const b = new RTCPeerConnection({ iceLoopbackOnly: true });
-      a.onicecandidate = (e) => void b.addIceCandidate(e.candidate);
-      b.onicecandidate = (e) => void a.addIceCandidate(e.candidate);
+      // A candidate reaching a peer already closed is refused and dropped; one refused before fails the script.
+      const trickle = (from, to) => {
+        from.onicecandidate = (e) =>
+          void to.addIceCandidate(e.candidate).catch((error) => {
+            if (to.connectionState !== 'closed') throw error;
+          });
+      };
+      trickle(a, b);
+      trickle(b, a);
       const ch = a.createDataChannel('x');
       await a.setLocalDescription();
       await b.setRemoteDescription(a.localDescription);

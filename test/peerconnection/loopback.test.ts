@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RTCDataChannel } from '../../src/datachannel/data-channel.js';
 import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
+import { trickleBothWays } from './trickle.js';
 
 const config = { iceLoopbackOnly: true };
 
@@ -21,8 +22,7 @@ function waitFor<T extends Event>(target: EventTarget, type: string, timeoutMs =
 }
 
 async function connectTrickle(a: RTCPeerConnection, b: RTCPeerConnection): Promise<void> {
-  a.onicecandidate = (e) => void b.addIceCandidate(e.candidate);
-  b.onicecandidate = (e) => void a.addIceCandidate(e.candidate);
+  trickleBothWays(a, b);
   await a.setLocalDescription();
   await b.setRemoteDescription(a.localDescription!);
   await b.setLocalDescription();

@@ -12,12 +12,12 @@ import { RTCPeerConnection } from '../../src/peerconnection/peer-connection.js';
 import { RTCRtpSender } from '../../src/peerconnection/transceiver.js';
 import { requireNodeAv } from '../media/node-av-available.js';
 import { looksLikeQuadrants, QuadrantTrack, ToneTrack, toneFrequency } from '../media/sources.js';
+import { trickleBothWays } from './trickle.js';
 
 const config = { iceLoopbackOnly: true };
 
 async function connect(a: RTCPeerConnection, b: RTCPeerConnection): Promise<void> {
-  a.onicecandidate = (e) => void b.addIceCandidate(e.candidate).catch(() => undefined);
-  b.onicecandidate = (e) => void a.addIceCandidate(e.candidate).catch(() => undefined);
+  trickleBothWays(a, b);
   await a.setLocalDescription();
   await b.setRemoteDescription(a.localDescription!);
   await b.setLocalDescription();

@@ -5,6 +5,7 @@ import type { RTCPeerConnection } from '../../src/peerconnection/peer-connection
 import type { RTCSessionDescriptionInit } from '../../src/peerconnection/session-description.js';
 import type { RTCStats, RTCStatsReport } from '../../src/peerconnection/stats.js';
 import { looksLikeQuadrants } from '../media/sources.js';
+import { trickleBothWays } from './trickle.js';
 
 export const config = { iceLoopbackOnly: true };
 
@@ -14,8 +15,7 @@ export async function connect(
   b: RTCPeerConnection,
   editAnswer?: (sdp: string) => string,
 ): Promise<void> {
-  a.onicecandidate = (e) => void b.addIceCandidate(e.candidate).catch(() => undefined);
-  b.onicecandidate = (e) => void a.addIceCandidate(e.candidate).catch(() => undefined);
+  trickleBothWays(a, b);
   await a.setLocalDescription();
   await b.setRemoteDescription(a.localDescription!);
   await b.setLocalDescription();

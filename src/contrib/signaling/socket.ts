@@ -37,6 +37,8 @@ abstract class StreamSocketSignaling implements Signaling {
   private readonly inbox: SignalingInbox;
   private readonly maxBytes: number;
   private closed = false;
+  /** Rejects the listen() still waiting for its peer: close() came first. */
+  private abandonListen: (() => void) | undefined;
 
   protected constructor(
     private readonly endpoint: Endpoint,
@@ -92,6 +94,9 @@ abstract class StreamSocketSignaling implements Signaling {
     }
     socket?.destroy();
     this.closeServer();
+    // A connect()/send() still waiting for the peer to dial in rejects instead of waiting forever.
+    this.abandonListen?.();
+    this.abandonListen = undefined;
     this.inbox.end();
   }
 
@@ -119,8 +124,12 @@ abstract class StreamSocketSignaling implements Signaling {
       const server = createServer({ pauseOnConnect: false }, (socket) => {
         // One peer per channel: stop listening as soon as it is here.
         this.closeServer();
-        resolve(socket);
+        this.abandonListen = undefined;
+        if (this.closed)
+          socket.destroy(); // a peer that came in as close() ran: nobody will read it
+        else resolve(socket);
       });
+      this.abandonListen = () => reject(new SignalingError('signaling is closed', 'connection'));
       this.server = server;
       server.once('error', reject);
       if ('path' in this.endpoint) server.listen(this.endpoint.path);
@@ -131,15 +140,24 @@ abstract class StreamSocketSignaling implements Signaling {
   private async dial(): Promise<Socket> {
     const deadline = Date.now() + (this.options.connectTimeoutMs ?? 30_000);
     for (;;) {
+      // close() while still dialing ends the dialing: a connection made after it would outlive the channel.
+      if (this.closed) throw new SignalingError('signaling is closed', 'connection');
+      let socket: Socket;
       try {
-        return await this.dialOnce();
+        socket = await this.dialOnce();
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const retriable = code === 'ECONNREFUSED' || code === 'ENOENT';
         if (!retriable || this.closed || Date.now() >= deadline)
           throw new SignalingError(`signaling connect failed: ${(e as Error).message}`, 'connection');
         await new Promise((r) => setTimeout(r, RETRY_MS));
+        continue;
       }
+      if (this.closed) {
+        socket.destroy();
+        throw new SignalingError('signaling is closed', 'connection');
+      }
+      return socket;
     }
   }
 

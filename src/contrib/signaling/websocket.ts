@@ -169,6 +169,8 @@ export class WebSocketSignaling implements Signaling {
     });
     this.listening = (async () => {
       const { WebSocketServer } = await loadWs();
+      // close() while ws was loading: this side is gone before it listened, so it never listens.
+      if (this.closed) throw new SignalingError('signaling is closed', 'connection');
       const wss = new WebSocketServer({
         noServer: true,
         maxPayload: this.maxBytes,
@@ -195,6 +197,12 @@ export class WebSocketSignaling implements Signaling {
         server.once('error', reject);
         server.listen(this.port, this.host, () => resolve());
       });
+      // close() while the port was being bound found nothing listening yet: close the listener now.
+      if (this.closed) {
+        server.close();
+        wss.close();
+        throw new SignalingError('signaling is closed', 'connection');
+      }
     })();
     return this.listening.then(() => connected);
   }
@@ -205,10 +213,13 @@ export class WebSocketSignaling implements Signaling {
     const host = this.host.includes(':') ? `[${this.host}]` : this.host;
     const url = `ws://${host}:${this.port}${this.options.path ?? '/'}`;
     for (;;) {
+      // close() while still dialing ends the dialing: a connection made after it would outlive the channel.
+      if (this.closed) throw new SignalingError('signaling is closed', 'connection');
       try {
         await this.dialOnce(WebSocket, url);
         return;
       } catch (e) {
+        if (e instanceof SignalingError) throw e;
         const retriable = (e as NodeJS.ErrnoException).code === 'ECONNREFUSED';
         if (!retriable || this.closed || Date.now() >= deadline)
           throw new SignalingError(
@@ -226,6 +237,12 @@ export class WebSocketSignaling implements Signaling {
       socket.once('error', reject);
       socket.once('open', () => {
         socket.off('error', reject);
+        if (this.closed) {
+          socket.on('error', () => undefined); // a socket being discarded: its closing handshake may fail
+          socket.close(1000);
+          reject(new SignalingError('signaling is closed', 'connection'));
+          return;
+        }
         // Attach in the open event itself: a message sent right after the upgrade arrives with the 101 and is
         // emitted before any promise continuation would run.
         this.attach(socket);
