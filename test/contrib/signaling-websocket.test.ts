@@ -284,6 +284,41 @@ describe('WebSocketSignaling server closed before it is listening', () => {
   });
 });
 
+describe('WebSocketSignaling server closed while it is listening for its peer', () => {
+  it('rejects the pending send() with a connection error, and the port is free again', async () => {
+    const signaling = new WebSocketSignaling('127.0.0.1', 0, { role: 'server' });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await signaling.connect(); // listening; no peer yet
+      const port = signaling.listeningPort;
+      assert.ok(port, 'listening on a port');
+      const sending = signaling.send(BYE).then(
+        () => 'sent',
+        (e: unknown) => e,
+      );
+      await signaling.close();
+      const outcome = await Promise.race([
+        sending,
+        new Promise((resolve) => {
+          timer = setTimeout(() => resolve('still pending 5 s after close()'), 5000);
+        }),
+      ]);
+      assert.ok(outcome instanceof SignalingError, `expected a SignalingError, got ${String(outcome)}`);
+      assert.equal(outcome.code, 'connection');
+      assert.equal(outcome.message, 'signaling is closed');
+      // The listener is gone with close(): the port can be bound again.
+      const other = createServer();
+      await new Promise<void>((resolve, reject) => {
+        other.once('error', reject);
+        other.listen(port, '127.0.0.1', () => resolve());
+      });
+      await new Promise((resolve) => other.close(resolve));
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+});
+
 describe('without the ws package', () => {
   it('WebSocket signaling says which package to install; the other channels load fine', () => {
     const blockWs = `data:text/javascript,${encodeURIComponent(`

@@ -59,6 +59,8 @@ export class WebSocketSignaling implements Signaling {
   private readonly inbox: SignalingInbox;
   private readonly maxBytes: number;
   private closed = false;
+  /** Rejects the listen() still waiting for its peer: close() came first. */
+  private abandonListen: (() => void) | undefined;
 
   constructor(
     readonly host: string,
@@ -112,6 +114,9 @@ export class WebSocketSignaling implements Signaling {
     // The close handshake; ws destroys the socket if the peer does not answer within its close timeout.
     socket?.close(1000);
     this.closeServer();
+    // A connect()/send() still waiting for the peer to upgrade rejects instead of waiting forever.
+    this.abandonListen?.();
+    this.abandonListen = undefined;
     this.inbox.end();
   }
 
@@ -164,8 +169,10 @@ export class WebSocketSignaling implements Signaling {
   /** Listen (`this.listening` settles once the port is bound), then resolve when the peer is in. */
   private listen(): Promise<void> {
     let accepted: () => void = () => undefined;
-    const connected = new Promise<void>((resolve) => {
+    let abandoned: () => void = () => undefined;
+    const connected = new Promise<void>((resolve, reject) => {
       accepted = resolve;
+      abandoned = () => reject(new SignalingError('signaling is closed', 'connection'));
     });
     this.listening = (async () => {
       const { WebSocketServer } = await loadWs();
@@ -186,6 +193,7 @@ export class WebSocketSignaling implements Signaling {
           return;
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
+          this.abandonListen = undefined;
           this.attach(ws);
           this.closeServer();
           accepted();
@@ -203,6 +211,9 @@ export class WebSocketSignaling implements Signaling {
         wss.close();
         throw new SignalingError('signaling is closed', 'connection');
       }
+      // Listening: from here a close() before the peer is in must settle `connected` (set only now, so a
+      // listen that failed never leaves `connected` rejected with nobody awaiting it).
+      this.abandonListen = abandoned;
     })();
     return this.listening.then(() => connected);
   }
