@@ -60,6 +60,12 @@ export function emptyDecoderStats(): DecoderStats {
   };
 }
 
+/** Opens the decoder for a codec: the codecs' own unless a test gives its own. */
+export type DecoderFactory = (kind: 'audio' | 'video', codec: CodecName) => Decoder;
+
+const openDecoder: DecoderFactory = (kind, codec) =>
+  kind === 'audio' ? createAudioDecoder(codec) : createVideoDecoder(codec);
+
 export class FrameDecoder {
   readonly stats: DecoderStats = emptyDecoderStats();
   private decoder: Decoder | undefined;
@@ -74,6 +80,7 @@ export class FrameDecoder {
     private readonly clock: Clock,
     /** Ask the sender for a keyframe of this stream. */
     private readonly requestKeyframe: () => void,
+    private readonly createDecoder: DecoderFactory = openDecoder,
   ) {
     // Video decoding starts at a keyframe: a decoder opened mid-stream has no reference.
     this.awaitingKeyframe = kind === 'video';
@@ -102,6 +109,9 @@ export class FrameDecoder {
     this.pending++;
     this.chain = this.chain
       .then(() => this.decode(frame, arrived))
+      // What decode() did not foresee: the frame is dropped and counted, and the chain stays fulfilled, so
+      // the frames behind it still decode and no rejection is left unhandled.
+      .catch((err: unknown) => this.dropFailed(err))
       .finally(() => {
         this.pending--;
       });
@@ -116,7 +126,7 @@ export class FrameDecoder {
   private decoderFor(codec: CodecName): Decoder {
     if (this.decoder?.codec === codec) return this.decoder;
     this.decoder?.close();
-    this.decoder = this.kind === 'audio' ? createAudioDecoder(codec) : createVideoDecoder(codec);
+    this.decoder = this.createDecoder(this.kind, codec);
     this.stats.decoderImplementation = implementationOf(codec);
     return this.decoder;
   }
@@ -134,16 +144,23 @@ export class FrameDecoder {
     const started = this.clock.now();
     const errorsBefore = decoder.stats.decodeErrors;
     let out: (AudioFrame | VideoFrame)[];
+    let rejected = false;
     try {
       out = await decoder.decode(frame);
     } catch (err) {
+      // The interface says decode() never rejects; one that does (node-av gone, say) lost the frame.
       out = [];
+      rejected = true;
       log.debug(`decode failed: ${(err as Error).message}`);
     }
     if (this.closed) return;
     const done = this.clock.now();
     this.stats.totalDecodeTime += (done - started) / 1000;
-    if (decoder.stats.decodeErrors > errorsBefore || (out.length === 0 && decoder.keyframeNeeded)) {
+    if (
+      rejected ||
+      decoder.stats.decodeErrors > errorsBefore ||
+      (out.length === 0 && decoder.keyframeNeeded)
+    ) {
       this.stats.decodeErrors += Math.max(1, decoder.stats.decodeErrors - errorsBefore);
       this.stats.framesDropped++;
       if (this.kind === 'video') this.requestKeyframe();
@@ -165,6 +182,25 @@ export class FrameDecoder {
         this.stats.frameHeight = f.height;
       }
       this.track.pushFrame(f);
+    }
+  }
+
+  /** A decode that threw past decode()'s own handling: counted like a decoder's error, logged as unexpected. */
+  private dropFailed(err: unknown): void {
+    if (this.closed) return;
+    this.stats.decodeErrors++;
+    this.stats.framesDropped++;
+    log.warn(
+      `${this.kind} frame dropped, decoding it failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    if (this.kind !== 'video') return;
+    try {
+      this.requestKeyframe();
+    } catch (requestErr) {
+      // Thrown here it would reject the chain again: reported, and the next frame's decode goes on.
+      log.warn(
+        `keyframe request failed: ${requestErr instanceof Error ? requestErr.message : String(requestErr)}`,
+      );
     }
   }
 }
