@@ -41,6 +41,7 @@ import {
   usage,
   watchGc,
 } from './datachannel-suite.js';
+import { exitWhenDone } from './exit-when-done.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SELF = fileURLToPath(import.meta.url);
@@ -276,18 +277,7 @@ function printSummary(
 const at = (flag: string) => process.argv.indexOf(flag);
 if (at('--child') >= 0) void childMain(process.argv[at('--child') + 1] as LibName);
 else if (at('--driver') >= 0)
-  driverMain(process.argv[at('--driver') + 1] as LibName, process.argv[at('--driver') + 2] as Mode).then(
-    () => process.exit(0),
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
+  exitWhenDone(
+    driverMain(process.argv[at('--driver') + 1] as LibName, process.argv[at('--driver') + 2] as Mode),
   );
-else
-  main().then(
-    () => process.exit(0),
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
+else exitWhenDone(main());

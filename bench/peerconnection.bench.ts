@@ -11,26 +11,10 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { nativeStatus } from '../src/common/native.js';
-import { RTCPeerConnection } from '../src/peerconnection/peer-connection.js';
-import { NODE_DATACHANNEL, ROAMHQ_WRTC, WERIFT } from '../test/interop/w3c-peers.js';
+import { exitWhenDone } from './exit-when-done.js';
+import { type AnyPeer, listen, STACKS } from './peer-stacks.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
-
-type Listenable = { addEventListener(type: string, listener: (e: never) => void): void };
-function listen<T>(target: unknown, type: string, fn: (e: T) => void): void {
-  (target as Listenable).addEventListener(type, fn as (e: never) => void);
-}
-
-interface AnyPeer {
-  createDataChannel(label: string): unknown;
-  setLocalDescription(d?: never): Promise<void>;
-  setRemoteDescription(d: never): Promise<void>;
-  createOffer(): Promise<unknown>;
-  createAnswer(): Promise<unknown>;
-  addIceCandidate(c: never): Promise<void>;
-  readonly localDescription: unknown;
-  close(): void | Promise<void>;
-}
 
 interface Connected {
   ms: number;
@@ -202,12 +186,6 @@ type StackName =
   | '@roamhq/wrtc'
   | 'werift'
   | `${'tsrtc' | 'node-datachannel'}>${'tsrtc' | 'node-datachannel'}`;
-const STACKS: Record<string, () => Promise<AnyPeer>> = {
-  tsrtc: async () => new RTCPeerConnection({ iceLoopbackOnly: true }) as unknown as AnyPeer,
-  'node-datachannel': async () => (await NODE_DATACHANNEL.create()) as unknown as AnyPeer,
-  '@roamhq/wrtc': async () => (await ROAMHQ_WRTC.create()) as unknown as AnyPeer,
-  werift: async () => (await WERIFT.create()) as unknown as AnyPeer,
-};
 
 /** One stack in this (fresh) process: its setup median and transfer lines. */
 async function stackMain(name: StackName): Promise<void> {
@@ -314,11 +292,4 @@ async function main(): Promise<void> {
 
 const stackAt = process.argv.indexOf('--stack');
 if (stackAt >= 0) void stackMain(process.argv[stackAt + 1] as StackName);
-else
-  main().then(
-    () => process.exit(0),
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
+else exitWhenDone(main());

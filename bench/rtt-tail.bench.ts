@@ -32,6 +32,7 @@ import {
   type Signal,
 } from '../test/datachannel/peers.js';
 import { stopChild } from './datachannel-suite.js';
+import { exitWhenDone } from './exit-when-done.js';
 import {
   clockMs,
   END,
@@ -478,18 +479,7 @@ async function main(): Promise<void> {
 const at = (flag: string) => process.argv.indexOf(flag);
 if (at('--child') >= 0) void childMain(process.argv[at('--child') + 1] as LibName);
 else if (at('--driver') >= 0)
-  driverMain(process.argv[at('--driver') + 1] as LibName, process.argv[at('--driver') + 2] as Mode).then(
-    () => process.exit(0),
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
+  exitWhenDone(
+    driverMain(process.argv[at('--driver') + 1] as LibName, process.argv[at('--driver') + 2] as Mode),
   );
-else
-  main().then(
-    () => process.exit(0),
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
+else exitWhenDone(main());

@@ -17,8 +17,7 @@ import type { TransportAddress } from '../src/common/engine.js';
 import { DataChannelEngine } from '../src/datachannel/channel-engine.js';
 import { RTCDtlsTransport } from '../src/dtls/transport.js';
 import { UdpSocket } from '../src/net/udp-socket.js';
-import { RTCPeerConnection } from '../src/peerconnection/peer-connection.js';
-import { NODE_DATACHANNEL } from '../test/interop/w3c-peers.js';
+import { listen, STACKS } from './peer-stacks.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const SELF = fileURLToPath(import.meta.url);
@@ -157,26 +156,6 @@ function install(): void {
 }
 
 // ---- one setup ----
-
-interface Peer {
-  createDataChannel(label: string): unknown;
-  setLocalDescription(d?: never): Promise<void>;
-  setRemoteDescription(d: never): Promise<void>;
-  createOffer(): Promise<unknown>;
-  createAnswer(): Promise<unknown>;
-  addIceCandidate(c: never): Promise<void>;
-  readonly localDescription: unknown;
-  close(): void | Promise<void>;
-}
-type Listenable = { addEventListener(type: string, listener: (e: never) => void): void };
-function listen<T>(target: unknown, type: string, fn: (e: T) => void): void {
-  (target as Listenable).addEventListener(type, fn as (e: never) => void);
-}
-
-const STACKS: Record<string, () => Promise<Peer>> = {
-  tsrtc: async () => new RTCPeerConnection({ iceLoopbackOnly: true }) as unknown as Peer,
-  'node-datachannel': async () => (await NODE_DATACHANNEL.create()) as unknown as Peer,
-};
 
 async function setupOnce(offerer: string, answerer: string): Promise<{ ms: number; marks: Mark[] }> {
   marks = [];
