@@ -78,26 +78,8 @@ export function installTsrtcTrace(): void {
   const startBatchedReceive = proto.startBatchedReceive!;
   proto.startBatchedReceive = function (this: unknown) {
     const socket = this as Record<string, Method | undefined>;
-    const onBatch = socket.onBatch;
-    if (onBatch)
-      socket.onBatch = function (this: unknown, ...a: unknown[]) {
-        stamp(STAGE.recv);
-        try {
-          return onBatch.apply(this, a);
-        } finally {
-          stamp(STAGE.recv + END);
-        }
-      };
-    const batchSend = socket.batchSend;
-    if (batchSend)
-      socket.batchSend = function (this: unknown, ...a: unknown[]) {
-        stamp(STAGE.mmsg);
-        try {
-          return batchSend.apply(this, a);
-        } finally {
-          stamp(STAGE.mmsg + END);
-        }
-      };
+    if (typeof socket.onBatch === 'function') wrap(socket, 'onBatch', STAGE.recv);
+    if (typeof socket.batchSend === 'function') wrap(socket, 'batchSend', STAGE.mmsg);
     return startBatchedReceive.apply(this);
   };
   wrap(RTCDtlsTransport.prototype, 'receive', STAGE.dtlsIn);
